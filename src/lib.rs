@@ -1,0 +1,27 @@
+//! # Verbatim
+//!
+//! Verbatim turns open-ended customer feedback in Chinese (Simplified and Traditional) and
+//! English into answers: language, keywords and (as the pipeline grows) sentiment, topics
+//! with their own sentiment, searchable comments and key-driver reports.
+//!
+//! The pipeline lives in folders that follow it: [`text`] (normalize, detect language,
+//! fold Traditional to Simplified, segment, keywords), then [`analyze`], the one function
+//! every entry point calls.
+//!
+//! ```
+//! use verbatim::analyze::{Analyzer, Input, Options};
+//!
+//! let analyzer = Analyzer::new(Options::default());
+//! let out = analyzer.analyze(&[Input::new("客服有回覆了，但發票還沒開")]).unwrap();
+//! assert_eq!(out[0].lang.code(), "zh-Hant");
+//! assert!(out[0].keywords.iter().any(|k| k.term == "发票"));
+//! ```
+
+pub mod analyze;
+pub mod error;
+pub mod text;
+
+pub use error::Error;
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

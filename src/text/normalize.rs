@@ -1,0 +1,112 @@
+//! Normalization: Unicode NFKC (which also folds full-width ASCII to half-width), whitespace
+//! folding and removal of control characters. Emoji are kept: they carry sentiment.
+//!
+//! In: the original text. Out: a [`Normalized`] text that remembers, for each of its
+//! characters, the byte range of the original character it came from, so that spans found
+//! on the normalized text (clauses, keywords, tokens) can be reported on the original.
+
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A normalized text with a map back to the original's byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The normalized text.
+    pub text: String,
+    /// For each byte-start of a character of `text` (ascending), the original byte range.
+    map: Vec<(usize, Range<usize>)>,
+}
+
+impl Normalized {
+    /// The byte range in the original text that the normalized byte range `span` came from.
+    pub fn original_span(&self, span: Range<usize>) -> Range<usize> {
+        if self.map.is_empty() || span.start >= span.end {
+            return 0..0;
+        }
+        let first = self.index_of(span.start);
+        let last = self.index_of(span.end - 1);
+        self.map[first].1.start..self.map[last].1.end
+    }
+
+    fn index_of(&self, byte: usize) -> usize {
+        match self.map.binary_search_by_key(&byte, |(start, _)| *start) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
+/// Normalize `original`: NFKC per character, whitespace runs folded to one space, control
+/// characters, zero-width spaces and byte-order marks dropped, leading and trailing whitespace trimmed.
+pub fn normalize(original: &str) -> Normalized {
+    let mut text = String::with_capacity(original.len());
+    let mut map = Vec::with_capacity(original.len());
+    let mut pending_space: Option<Range<usize>> = None;
+    for (start, ch) in original.char_indices() {
+        let range = start..start + ch.len_utf8();
+        if ch.is_whitespace() {
+            if !text.is_empty() && pending_space.is_none() {
+                pending_space = Some(range);
+            }
+            continue;
+        }
+        if ch.is_control() || matches!(ch, '\u{200b}' | '\u{2060}' | '\u{feff}') {
+            continue;
+        }
+        for out in std::iter::once(ch).nfkc() {
+            if out.is_whitespace() {
+                if !text.is_empty() && pending_space.is_none() {
+                    pending_space = Some(range.clone());
+                }
+                continue;
+            }
+            if let Some(space) = pending_space.take() {
+                map.push((text.len(), space));
+                text.push(' ');
+            }
+            map.push((text.len(), range.clone()));
+            text.push(out);
+        }
+    }
+    Normalized { text, map }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! golden {
+        ($($name:ident: $input:expr => $expected:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(normalize($input).text, $expected);
+            }
+        )*};
+    }
+
+    golden! {
+        full_width_ascii: "ＡＰＰ老是ｃｒａｓｈ！１２３" => "APP老是crash!123";
+        full_width_punctuation: "好吃，但是太贵了？" => "好吃,但是太贵了?";
+        ideographic_space_folded: "服务　　很好" => "服务 很好";
+        whitespace_runs: "  too \t\n slow   delivery \r\n" => "too slow delivery";
+        emoji_kept: "物流超快👍👍 love it 😡" => "物流超快👍👍 love it 😡";
+        traditional_untouched: "客服有回覆了，發票呢？" => "客服有回覆了,發票呢?";
+        control_chars_dropped: "\u{feff}ok\u{0007}ay\u{200b}" => "okay";
+        emoji_sequence_kept: "👍🏽 👨\u{200d}👩\u{200d}👧 ❤\u{fe0f}" => "👍🏽 👨\u{200d}👩\u{200d}👧 ❤\u{fe0f}";
+        empty: "" => "";
+        whitespace_only: " \t\u{3000}\n" => "";
+        ligature_and_circled: "ﬁne ①" => "fine 1";
+    }
+
+    #[test]
+    fn spans_map_back_to_original_bytes() {
+        let original = "ＡＢ  好吃";
+        let n = normalize(original);
+        assert_eq!(n.text, "AB 好吃");
+        let start = n.text.find('好').unwrap();
+        let span = n.original_span(start..n.text.len());
+        assert_eq!(&original[span], "好吃");
+        assert_eq!(&original[n.original_span(0..2)], "ＡＢ");
+    }
+}
