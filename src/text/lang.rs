@@ -4,8 +4,8 @@
 //! In: a normalized text. Out: a [`Lang`]. It counts scripts rather than modelling n-grams,
 //! which is what works on four-character comments: Han characters are Chinese, and the
 //! variant is decided by Traditional-only against Simplified-only evidence (see
-//! [`super::variants`]); Latin words beside Chinese make it `mixed` when they are more than
-//! a passing brand name; kana, Hangul and other scripts make it `other`.
+//! [`super::variants`]); Latin words beside Chinese make it `mixed` (codes
+//! such as AB123 do not count); kana, Hangul and other scripts make it `other`.
 
 use serde::{Deserialize, Serialize};
 
@@ -111,8 +111,8 @@ pub fn detect(text: &str) -> Lang {
         if c.kana * 4 >= c.han || c.other_letters > c.han {
             return Lang::Other;
         }
-        // Latin letters at least a third of the Han count: more than a brand name in passing.
-        if c.latin_words > 0 && latin * 3 >= c.han {
+        // Chinese and Latin words together (SPEC §1); product codes like AB123 do not count.
+        if c.latin_words > 0 {
             return Lang::Mixed;
         }
         let evidence = script_evidence(text);
@@ -155,7 +155,8 @@ mod tests {
         mixed_short: "APP老是crash" => Lang::Mixed;
         mixed_word: "客服response太慢了" => Lang::Mixed;
         mixed_refund: "refund 到现在还没到账" => Lang::Mixed;
-        brand_in_long_chinese: "用了三个月以后手机电池就完全不行了,去店里问客服也不管,真的很失望,iPhone" => Lang::ZhHans;
+        brand_in_long_chinese: "用了三个月以后手机电池就完全不行了,去店里问客服也不管,iPhone" => Lang::Mixed;
+        one_word_in_long_chinese: "rider迟到四十分钟,还一直催我快点下楼拿" => Lang::Mixed;
         order_code_is_not_english: "订单号AB123还没发货呢" => Lang::ZhHans;
         english_short: "too slow" => Lang::En;
         english_sentence: "The refund took three weeks to arrive." => Lang::En;

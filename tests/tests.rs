@@ -1,0 +1,5 @@
+//! Integration tests: one binary, modules per area, fixtures in `common`.
+
+mod cli;
+mod common;
+mod text;
