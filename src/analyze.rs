@@ -38,13 +38,81 @@ pub struct TokenView {
     pub stop: bool,
 }
 
+/// A sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl Label {
+    pub const ALL: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Positive => "positive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Label> {
+        Label::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// The three class probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Probs {
+    pub negative: f32,
+    pub neutral: f32,
+    pub positive: f32,
+}
+
+/// A comment's (or a clause's) sentiment: label, `score` = p_pos − p_neg in [−1, 1], probs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    pub label: Label,
+    pub score: f32,
+    pub probs: Probs,
+}
+
+/// A byte span into the original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A topic found in a comment, with its own (aspect-level) sentiment and evidence spans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicHit {
+    pub id: String,
+    pub name: String,
+    pub confidence: f32,
+    pub sentiment: Label,
+    pub evidence: Vec<Span>,
+}
+
 /// The analysis of one comment (SPEC §1). Fields are added as the pipeline grows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub lang: Lang,
+    /// Present whenever the sentiment model is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+    #[serde(default)]
+    pub topics: Vec<TopicHit>,
     pub keywords: Vec<Keyword>,
+    /// The text was longer than the model's window and only its first part was analysed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<TokenView>>,
 }
@@ -110,7 +178,10 @@ impl Analyzer {
         Ok(Analysis {
             id: input.id.clone(),
             lang: prepared.lang,
+            sentiment: None,
+            topics: Vec::new(),
             keywords,
+            truncated: false,
             tokens,
         })
     }
@@ -141,14 +212,24 @@ mod tests {
     fn batch_keeps_order_and_ids() {
         let analyzer = Analyzer::new(Options::default());
         let inputs = vec![
-            Input { id: Some("a".into()), text: "The refund took three weeks".into() },
-            Input { id: Some("b".into()), text: "發票開錯了".into() },
+            Input {
+                id: Some("a".into()),
+                text: "The refund took three weeks".into(),
+            },
+            Input {
+                id: Some("b".into()),
+                text: "發票開錯了".into(),
+            },
         ];
         let out = analyzer.analyze(&inputs).unwrap();
         assert_eq!(out[0].id.as_deref(), Some("a"));
         assert_eq!(out[0].lang, Lang::En);
         assert_eq!(out[1].lang, Lang::ZhHant);
-        assert!(out[1].keywords.iter().any(|k| k.term == "发票"), "{:?}", out[1].keywords);
+        assert!(
+            out[1].keywords.iter().any(|k| k.term == "发票"),
+            "{:?}",
+            out[1].keywords
+        );
     }
 
     #[test]
@@ -162,7 +243,10 @@ mod tests {
 
     #[test]
     fn tokens_carry_original_spans() {
-        let analyzer = Analyzer::new(Options { tokens: true, ..Options::default() });
+        let analyzer = Analyzer::new(Options {
+            tokens: true,
+            ..Options::default()
+        });
         let text = "ＡＰＰ老是crash";
         let a = analyzer.analyze_one(&Input::new(text)).unwrap();
         let tokens = a.tokens.unwrap();

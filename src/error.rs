@@ -31,7 +31,10 @@ pub enum Error {
 }
 
 fn at(place: &Option<String>) -> String {
-    place.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
+    place
+        .as_ref()
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default()
 }
 
 impl Error {

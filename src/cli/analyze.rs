@@ -31,7 +31,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if inputs.is_empty() {
         bail!("no text to analyse: give texts as arguments, --input FILE or lines on stdin");
     }
-    if let Some((i, _)) = inputs.iter().enumerate().find(|(_, t)| t.text.trim().is_empty()) {
+    if let Some((i, _)) = inputs
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.text.trim().is_empty())
+    {
         bail!("{source} line {}: empty text", i + 1);
     }
     let analyzer = Analyzer::new(Options {
@@ -63,7 +67,10 @@ fn read_inputs(args: &Args) -> anyhow::Result<(Vec<Input>, String)> {
         Some(path) => {
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            (Box::new(std::io::BufReader::new(file)), path.display().to_string())
+            (
+                Box::new(std::io::BufReader::new(file)),
+                path.display().to_string(),
+            )
         }
         None => (Box::new(std::io::stdin().lock()), "stdin".into()),
     };

@@ -44,12 +44,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(&args.output, table.to_tsv())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     let (docs, terms) = table.size();
-    eprintln!("build-idf: {docs} documents, {terms} terms -> {}", args.output.display());
+    eprintln!(
+        "build-idf: {docs} documents, {terms} terms -> {}",
+        args.output.display()
+    );
     Ok(())
 }
 
 fn read_texts(path: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("{} line {}", path.display(), i + 1))?;
@@ -57,7 +61,10 @@ fn read_texts(path: &Path, out: &mut Vec<String>) -> anyhow::Result<()> {
             "jsonl" => {
                 let v: serde_json::Value = serde_json::from_str(&line)
                     .with_context(|| format!("{} line {}: invalid JSON", path.display(), i + 1))?;
-                v.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string()
+                v.get("text")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("")
+                    .to_string()
             }
             "tsv" => line.rsplit('\t').next().unwrap_or("").to_string(),
             _ => line,

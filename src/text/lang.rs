@@ -39,7 +39,13 @@ impl Lang {
     }
 
     /// Every language, in display order.
-    pub const ALL: [Lang; 5] = [Lang::ZhHans, Lang::ZhHant, Lang::En, Lang::Mixed, Lang::Other];
+    pub const ALL: [Lang; 5] = [
+        Lang::ZhHans,
+        Lang::ZhHant,
+        Lang::En,
+        Lang::Mixed,
+        Lang::Other,
+    ];
 
     /// Parse a code as written in JSON (`zh-Hans`, `en`, ...), case-insensitively.
     pub fn from_code(code: &str) -> Option<Lang> {

@@ -66,8 +66,7 @@ impl Prepared {
                 .unwrap_or(self.normalized.text.len())
         };
         let (start, end) = (to_char(span.start), to_char(span.end));
-        self.normalized
-            .original_span(to_norm(start)..to_norm(end))
+        self.normalized.original_span(to_norm(start)..to_norm(end))
     }
 
     /// Tokens of the folded text, with their ranges still on the folded text.
@@ -83,7 +82,10 @@ mod tests {
     #[test]
     fn empty_and_whitespace_are_errors() {
         for text in ["", "   ", "\u{3000}\t\n"] {
-            assert!(matches!(Prepared::new(text), Err(Error::EmptyText(_))), "{text:?}");
+            assert!(
+                matches!(Prepared::new(text), Err(Error::EmptyText(_))),
+                "{text:?}"
+            );
         }
     }
 
@@ -93,9 +95,20 @@ mod tests {
         let p = Prepared::new(original).unwrap();
         assert_eq!(p.lang, Lang::ZhHant);
         assert_eq!(p.folded, "客服有回复了,发票呢?");
-        let invoice = p.tokens(Mode::Default).into_iter().find(|t| t.text == "发票").unwrap();
-        assert_eq!(&original[p.original_span(invoice.start..invoice.end)], "發票");
-        let reply = p.tokens(Mode::Default).into_iter().find(|t| t.text == "回复").unwrap();
+        let invoice = p
+            .tokens(Mode::Default)
+            .into_iter()
+            .find(|t| t.text == "发票")
+            .unwrap();
+        assert_eq!(
+            &original[p.original_span(invoice.start..invoice.end)],
+            "發票"
+        );
+        let reply = p
+            .tokens(Mode::Default)
+            .into_iter()
+            .find(|t| t.text == "回复")
+            .unwrap();
         assert_eq!(&original[p.original_span(reply.start..reply.end)], "回覆");
     }
 }

@@ -108,7 +108,9 @@ pub fn segment(text: &str, mode: Mode) -> Vec<Token> {
             chars.next();
         }
         match kind {
-            Run::Han => ChineseSegmenter::global().segment(&text[start..end], start, mode, &mut out),
+            Run::Han => {
+                ChineseSegmenter::global().segment(&text[start..end], start, mode, &mut out)
+            }
             Run::Latin => EnglishSegmenter.segment(&text[start..end], start, mode, &mut out),
             Run::Emoji | Run::Other => {}
         }
