@@ -21,6 +21,16 @@ pub enum Error {
     /// A bug or an unexpected state inside Verbatim.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The comment index failed (tantivy): unreadable or corrupt files, a full disk.
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// Another writer (another process, or another writer in this one) holds the index.
+    #[error(
+        "index {} is locked by another writer (lock file {}): only one `verbatim ingest` \
+         or `verbatim serve` can write to an index at a time",
+        .path.display(), .path.join(".tantivy-writer.lock").display()
+    )]
+    Locked { path: PathBuf },
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {

@@ -18,7 +18,9 @@
 //! ```
 
 pub mod analyze;
+pub mod comment;
 pub mod error;
+pub mod index;
 pub mod text;
 
 pub use error::Error;

@@ -3,6 +3,8 @@
 
 mod analyze;
 mod build_idf;
+mod ingest;
+mod search;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -21,6 +23,10 @@ pub enum Command {
     /// Build the keyword IDF table from corpus files (one text per line, or JSONL with "text").
     #[command(name = "build-idf")]
     BuildIdf(build_idf::Args),
+    /// Analyse comments from a JSONL or CSV file and store them in the index.
+    Ingest(ingest::Args),
+    /// Search the index: full text, filters, facet counts, highlighted snippets.
+    Search(search::Args),
 }
 
 /// Output format of commands that print results.
@@ -38,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::BuildIdf(args) => build_idf::run(args),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Search(args) => search::run(args),
     }
 }
 

@@ -1,0 +1,121 @@
+//! `verbatim ingest --index DIR --input F`: analyse comments from a JSONL or CSV file and
+//! store them in the index, committing in groups. Each commit is acknowledged on stderr as
+//! `committed N last_id=ID`: those N comments survive a crash from then on.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use verbatim::analyze::{Analyzer, Options};
+use verbatim::index::source::{self, SourceFormat, SourceOptions};
+use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
+
+use super::Format;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The index directory (created when missing).
+    #[arg(long, env = "VERBATIM_INDEX")]
+    pub index: PathBuf,
+    /// The comments: a .jsonl or .csv file, or `-` for JSONL on stdin. Fields other than
+    /// id, text, created_at, nps, csat, channel and customer_id are stored under attrs.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// The input format, when the file name does not tell.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// The field (JSONL) or column (CSV) that holds the comment id.
+    #[arg(long, default_value = "id")]
+    pub id_column: String,
+    /// The field (JSONL) or column (CSV) that holds the comment text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// Comments analysed together, in parallel.
+    #[arg(long, default_value_t = 1000, env = "VERBATIM_BATCH_SIZE")]
+    pub batch_size: usize,
+    /// Comments per commit; each commit is durable and reported on stderr.
+    #[arg(long, default_value_t = 10_000, env = "VERBATIM_COMMIT_EVERY")]
+    pub commit_every: usize,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
+    pub format: Format,
+}
+
+/// The format of the input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    Jsonl,
+    Csv,
+}
+
+/// The analyzer every stored comment goes through (the one place it is built).
+fn analyzer() -> anyhow::Result<Analyzer> {
+    Ok(Analyzer::new(Options::default()))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let index = CommentIndex::open_or_create(&args.index)?;
+    let writer = index.writer()?;
+    let analyzer = analyzer()?;
+    let format = args.input_format.map(|f| match f {
+        InputFormat::Jsonl => SourceFormat::Jsonl,
+        InputFormat::Csv => SourceFormat::Csv,
+    });
+    let comments = source::open(
+        &args.input,
+        format,
+        SourceOptions {
+            id_field: args.id_column.clone(),
+            text_field: args.text_column.clone(),
+        },
+    )?;
+    let options = IngestOptions {
+        batch_size: args.batch_size.max(1),
+        commit_every: args.commit_every.max(1),
+    };
+    let mut acknowledged: Option<IngestReport> = None;
+    let result = writer.ingest(&analyzer, comments, options, |report| {
+        eprintln!(
+            "committed {} last_id={}",
+            report.committed,
+            report.last_id.as_deref().unwrap_or("")
+        );
+        acknowledged = Some(report.clone());
+    });
+    let report = match result {
+        Ok(report) => report,
+        Err(err) => {
+            let committed = acknowledged.map_or(0, |r| r.committed);
+            return Err(err).with_context(|| match committed {
+                0 => "nothing ingested".to_string(),
+                n => format!("ingest stopped after {n} committed comments"),
+            });
+        }
+    };
+    writer.finish()?;
+    index.reload()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let total = index.num_comments();
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "index": args.index.display().to_string(),
+                "ingested": report.committed,
+                "commits": report.commits,
+                "total": total,
+                "seconds": (seconds * 1000.0).round() / 1000.0,
+            })
+        ),
+        Format::Table => println!(
+            "ingested {} comments in {} commits ({:.1}s, {:.0}/s); {} holds {total}",
+            report.committed,
+            report.commits,
+            seconds,
+            report.committed as f64 / seconds.max(1e-9),
+            args.index.display()
+        ),
+    }
+    Ok(())
+}

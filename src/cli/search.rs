@@ -1,0 +1,197 @@
+//! `verbatim search --index DIR [QUERY]... [filters]`: full-text search with the API's
+//! filters; JSON output is the API's search response, the table is for people.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use verbatim::index::search::Filters;
+use verbatim::index::{CommentIndex, SearchRequest, SearchResponse, Sort};
+
+use super::Format;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The index directory.
+    #[arg(long, env = "VERBATIM_INDEX")]
+    pub index: PathBuf,
+    /// The query: words (all required), "phrases", AND/OR/NOT; Chinese needs no spaces.
+    /// Without one, every comment matches (newest first).
+    pub query: Vec<String>,
+    /// Sentiment labels, comma-separated: negative, neutral, positive.
+    #[arg(long)]
+    pub sentiment: Option<String>,
+    /// Topic ids (delivery) or topic:sentiment (delivery:negative), comma-separated.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Languages, comma-separated: zh-Hans, zh-Hant, en, mixed, other.
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Channels, comma-separated.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Created at or after (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Created at or before (RFC 3339, or YYYY-MM-DD for the whole day).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Lowest sentiment score, in [-1, 1].
+    #[arg(long, allow_hyphen_values = true)]
+    pub score_min: Option<f64>,
+    /// Highest sentiment score, in [-1, 1].
+    #[arg(long, allow_hyphen_values = true)]
+    pub score_max: Option<f64>,
+    /// An attribute that must match exactly, as key=value (repeatable).
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
+    /// Order of the hits.
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    pub sort: SortArg,
+    /// How many hits to show.
+    #[arg(long, default_value_t = 10, env = "VERBATIM_LIMIT")]
+    pub limit: usize,
+    /// How many hits to skip (paging).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
+    pub format: Format,
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortArg {
+    /// Best match first (newest first without a query).
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let index = CommentIndex::open(&args.index)?;
+    let request = SearchRequest {
+        q: args.query.join(" "),
+        filters: Filters {
+            sentiment: args.sentiment,
+            topic: args.topic,
+            lang: args.lang,
+            channel: args.channel,
+            from: args.from,
+            to: args.to,
+            score_min: args.score_min,
+            score_max: args.score_max,
+            attrs: args.attrs,
+        },
+        sort: match args.sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Date => Sort::Date,
+        },
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let response = index.search(&request)?;
+    let stdout = std::io::stdout();
+    let terminal = stdout.is_terminal();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer(&mut w, &response)?;
+            writeln!(w)?;
+        }
+        Format::Table => write_table(&mut w, &request, &response, terminal)?,
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_table(
+    w: &mut impl Write,
+    request: &SearchRequest,
+    r: &SearchResponse,
+    terminal: bool,
+) -> std::io::Result<()> {
+    let shown = if r.hits.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", showing {}–{}",
+            request.offset + 1,
+            request.offset + r.hits.len()
+        )
+    };
+    let noun = if r.total == 1 {
+        "comment matches"
+    } else {
+        "comments match"
+    };
+    writeln!(w, "{} {noun}{shown}", r.total)?;
+    if !r.hits.is_empty() {
+        let id_width = r
+            .hits
+            .iter()
+            .map(|h| h.id.chars().count())
+            .max()
+            .unwrap_or(2)
+            .clamp(2, 24);
+        writeln!(
+            w,
+            "{:>6}  {:<10}  {:<9} {:<7}  {:<id_width$}  snippet",
+            "score", "date", "sentiment", "lang", "id"
+        )?;
+        for h in &r.hits {
+            let score = h.score.map(|s| format!("{s:.2}")).unwrap_or_default();
+            let date: String = h
+                .created_at
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(10)
+                .collect();
+            let sentiment = h
+                .analysis
+                .sentiment
+                .map(|s| s.label.as_str())
+                .unwrap_or("-");
+            let id: String = h.id.chars().take(id_width).collect();
+            writeln!(
+                w,
+                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id:<id_width$}  {}",
+                h.analysis.lang.code(),
+                plain(&h.snippet, terminal)
+            )?;
+        }
+    }
+    for (name, counts) in [
+        ("sentiment", &r.facets.sentiment),
+        ("topic", &r.facets.topic),
+        ("lang", &r.facets.lang),
+        ("channel", &r.facets.channel),
+    ] {
+        if counts.values().any(|n| *n > 0) {
+            let mut pairs: Vec<(&String, &u64)> = counts.iter().collect();
+            pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let list: Vec<String> = pairs.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            writeln!(w, "{name}: {}", list.join(" · "))?;
+        }
+    }
+    Ok(())
+}
+
+/// A snippet for a terminal: marks in bold (or [brackets] when not a terminal), entities
+/// decoded, on one line.
+fn plain(snippet: &str, terminal: bool) -> String {
+    let (open, close) = if terminal {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
+    snippet
+        .replace("<mark>", open)
+        .replace("</mark>", close)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace(['\n', '\r'], " ")
+}

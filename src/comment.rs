@@ -1,0 +1,374 @@
+//! A customer comment as it is stored and searched (SPEC §4), and its validation.
+//!
+//! In: a comment from an API request (typed JSON), a JSONL object or a CSV row (known
+//! fields by name, any other field kept under `attrs`). Out: a validated [`Comment`] and its
+//! parsed `created_at`. Every error names the field at fault; callers add the file and line.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tantivy::time::format_description::well_known::Rfc3339;
+use tantivy::time::{Date, Month, OffsetDateTime, Time};
+
+use crate::{Error, Result};
+
+/// The longest text accepted, in bytes.
+pub const MAX_TEXT_BYTES: usize = 100_000;
+/// The longest id, customer id, channel or attribute accepted, in bytes.
+pub const MAX_FIELD_BYTES: usize = 512;
+
+/// A comment with its metadata. `created_at` is kept as given (an RFC 3339 timestamp or a
+/// plain date) and parsed by [`Comment::validate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Net Promoter score, 0–10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nps: Option<u8>,
+    /// Customer satisfaction, 1–5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Any other string attributes: region, product, plan, ...
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attrs: BTreeMap<String, String>,
+}
+
+/// The error for a bad value of `field`.
+pub fn field_error(field: &str, message: impl std::fmt::Display) -> Error {
+    Error::User(format!("field `{field}`: {message}"))
+}
+
+impl Comment {
+    /// A comment with only an id and a text.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Comment {
+        Comment {
+            id: id.into(),
+            text: text.into(),
+            created_at: None,
+            nps: None,
+            csat: None,
+            channel: None,
+            customer_id: None,
+            attrs: BTreeMap::new(),
+        }
+    }
+
+    /// Check every field and return the parsed `created_at`. The error names the field.
+    pub fn validate(&self) -> Result<Option<OffsetDateTime>> {
+        check_short("id", &self.id)?;
+        if self.id.trim().is_empty() {
+            return Err(field_error("id", "missing or empty"));
+        }
+        if self.text.len() > MAX_TEXT_BYTES {
+            return Err(field_error(
+                "text",
+                format!(
+                    "{} bytes, more than the {MAX_TEXT_BYTES} allowed",
+                    self.text.len()
+                ),
+            ));
+        }
+        if !has_visible_text(&self.text) {
+            return Err(field_error("text", "missing or empty"));
+        }
+        if let Some(nps) = self.nps.filter(|n| *n > 10) {
+            return Err(field_error("nps", format!("{nps} is not in 0–10")));
+        }
+        if let Some(csat) = self.csat.filter(|n| !(1..=5).contains(n)) {
+            return Err(field_error("csat", format!("{csat} is not in 1–5")));
+        }
+        for (name, value) in [
+            ("channel", &self.channel),
+            ("customer_id", &self.customer_id),
+        ] {
+            if let Some(v) = value {
+                check_short(name, v)?;
+            }
+        }
+        for (key, value) in &self.attrs {
+            if key.is_empty() {
+                return Err(field_error("attrs", "an attribute has an empty name"));
+            }
+            check_short(&format!("attrs.{key}"), key)?;
+            check_short(&format!("attrs.{key}"), value)?;
+        }
+        self.created_at
+            .as_deref()
+            .map(|s| parse_timestamp(s).map_err(|m| field_error("created_at", m)))
+            .transpose()
+    }
+
+    /// A comment from a JSON object read from a file: `id` and `text` (or the given names),
+    /// the SPEC §4 fields, and every other field under `attrs`. Numbers may be JSON numbers
+    /// or numeric strings; ids may be numbers.
+    pub fn from_json_object(
+        mut object: Map<String, Value>,
+        id_field: &str,
+        text_field: &str,
+    ) -> Result<Comment> {
+        let mut take = |name: &str| object.remove(name).filter(|v| !v.is_null());
+        let id = take(id_field)
+            .map(|v| scalar_string(id_field, v))
+            .transpose()?
+            .ok_or_else(|| field_error(id_field, "missing"))?;
+        let text = match take(text_field) {
+            Some(Value::String(s)) => s,
+            Some(_) => return Err(field_error(text_field, "not a string")),
+            None => return Err(field_error(text_field, "missing")),
+        };
+        let mut comment = Comment::new(id, text);
+        comment.created_at = take("created_at")
+            .map(|v| scalar_string("created_at", v))
+            .transpose()?;
+        comment.nps = take("nps").map(|v| small_int("nps", &v)).transpose()?;
+        comment.csat = take("csat").map(|v| small_int("csat", &v)).transpose()?;
+        comment.channel = take("channel")
+            .map(|v| scalar_string("channel", v))
+            .transpose()?;
+        comment.customer_id = take("customer_id")
+            .map(|v| scalar_string("customer_id", v))
+            .transpose()?;
+        match take("attrs") {
+            None => {}
+            Some(Value::Object(attrs)) => {
+                for (k, v) in attrs {
+                    if !v.is_null() {
+                        let v = scalar_string(&format!("attrs.{k}"), v)?;
+                        comment.attrs.insert(k, v);
+                    }
+                }
+            }
+            Some(_) => return Err(field_error("attrs", "not an object")),
+        }
+        for (k, v) in object {
+            if !v.is_null() {
+                let v = match v {
+                    Value::Array(_) | Value::Object(_) => v.to_string(),
+                    other => scalar_string(&k, other)?,
+                };
+                comment.attrs.insert(k, v);
+            }
+        }
+        comment.normalize_empty();
+        Ok(comment)
+    }
+
+    /// A comment from a CSV row given its header; empty cells are absent values.
+    pub fn from_csv_row(
+        headers: &[String],
+        row: &csv::StringRecord,
+        id_field: &str,
+        text_field: &str,
+    ) -> Result<Comment> {
+        let object = headers
+            .iter()
+            .zip(row.iter())
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
+            .collect();
+        Comment::from_json_object(object, id_field, text_field)
+    }
+
+    fn normalize_empty(&mut self) {
+        for v in [
+            &mut self.created_at,
+            &mut self.channel,
+            &mut self.customer_id,
+        ] {
+            if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *v = None;
+            }
+        }
+        self.id = self.id.trim().to_string();
+    }
+}
+
+/// Whether normalization leaves anything of `text`: a character that is not whitespace (what
+/// NFKC turns into spaces is whitespace already), a control or an invisible mark. The same
+/// test as [`crate::text::normalize`] without normalizing.
+fn has_visible_text(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace() && !c.is_control() && !matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}')
+    })
+}
+
+fn check_short(field: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_FIELD_BYTES {
+        return Err(field_error(
+            field,
+            format!("longer than {MAX_FIELD_BYTES} bytes"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(field_error(field, "contains control characters"));
+    }
+    Ok(())
+}
+
+fn scalar_string(field: &str, value: Value) -> Result<String> {
+    match value {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(field_error(field, "not a string or number")),
+    }
+}
+
+fn small_int(field: &str, value: &Value) -> Result<u8> {
+    let bad = || field_error(field, format!("`{value}` is not a whole number"));
+    let n = match value {
+        Value::Number(n) => n.as_f64().ok_or_else(bad)?,
+        Value::String(s) => s.trim().parse::<f64>().map_err(|_| bad())?,
+        _ => return Err(bad()),
+    };
+    if n.fract() != 0.0 || !(0.0..=255.0).contains(&n) {
+        return Err(bad());
+    }
+    Ok(n as u8)
+}
+
+/// Parse a timestamp: RFC 3339 (`2025-05-23T10:00:00+08:00`), a plain date (`2025-05-23`,
+/// midnight UTC) or a date and time without offset (`2025-05-23 10:00:00`, taken as UTC).
+pub fn parse_timestamp(s: &str) -> std::result::Result<OffsetDateTime, String> {
+    let s = s.trim();
+    let bad = || format!("`{s}` is not an RFC 3339 timestamp or a date (YYYY-MM-DD)");
+    if s.len() == 10 {
+        return parse_date(s)
+            .map(|d| d.with_time(Time::MIDNIGHT).assume_utc())
+            .ok_or_else(bad);
+    }
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    // `YYYY-MM-DD HH:MM:SS[.fff]` without an offset, as spreadsheets write it.
+    let with_t = match s.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &s[..10], &s[11..]),
+        _ => s.to_string(),
+    };
+    let has_offset = with_t.ends_with(['Z', 'z'])
+        || with_t
+            .get(10..)
+            .is_some_and(|time| time.contains(['+', '-']));
+    let candidate = if has_offset {
+        with_t
+    } else {
+        format!("{with_t}Z")
+    };
+    OffsetDateTime::parse(&candidate, &Rfc3339).map_err(|_| bad())
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    let mut parts = s.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn from_json(v: Value) -> Result<Comment> {
+        match v {
+            Value::Object(o) => Comment::from_json_object(o, "id", "text"),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn json_object_maps_known_fields_and_keeps_the_rest_as_attrs() {
+        let c = from_json(json!({"id": 42, "text": "配送太慢", "nps": "3", "csat": 2,
+            "channel": "app", "region": "华东", "plan": null, "score": 1.5,
+            "attrs": {"product": "X1"}}))
+        .unwrap();
+        assert_eq!(c.id, "42");
+        assert_eq!(c.nps, Some(3));
+        assert_eq!(c.csat, Some(2));
+        assert_eq!(c.channel.as_deref(), Some("app"));
+        assert_eq!(c.attrs["region"], "华东");
+        assert_eq!(c.attrs["product"], "X1");
+        assert_eq!(c.attrs["score"], "1.5");
+        assert!(!c.attrs.contains_key("plan"));
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (json!({"text": "x"}), "field `id`: missing"),
+            (json!({"id": "a"}), "field `text`: missing"),
+            (
+                json!({"id": "a", "text": "  "}),
+                "field `text`: missing or empty",
+            ),
+            (
+                json!({"id": "a", "text": "x", "nps": 11}),
+                "field `nps`: 11 is not in 0–10",
+            ),
+            (
+                json!({"id": "a", "text": "x", "nps": "nine"}),
+                "field `nps`",
+            ),
+            (
+                json!({"id": "a", "text": "x", "csat": 0}),
+                "field `csat`: 0 is not in 1–5",
+            ),
+            (
+                json!({"id": "a", "text": "x", "created_at": "May 5"}),
+                "field `created_at`",
+            ),
+            (
+                json!({"id": "a", "text": "x", "attrs": [1]}),
+                "field `attrs`",
+            ),
+        ];
+        for (input, expected) in cases {
+            let err = from_json(input.clone())
+                .and_then(|c| c.validate().map(|_| ()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(expected), "{input}: {err}");
+        }
+    }
+
+    #[test]
+    fn visible_text_agrees_with_normalization() {
+        for text in [
+            "",
+            " \t\u{3000}\u{a0}",
+            "\u{200b}\u{feff}\u{7}",
+            "a",
+            "　好",
+            "\u{2003}x",
+            "👍",
+        ] {
+            assert_eq!(
+                has_visible_text(text),
+                !crate::text::normalize(text).text.is_empty(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps() {
+        let t = |s: &str| parse_timestamp(s).map(|t| t.unix_timestamp());
+        assert_eq!(t("2025-05-23"), Ok(1_747_958_400));
+        assert_eq!(t("2025-05-23T08:00:00+08:00"), Ok(1_747_958_400));
+        assert_eq!(t("2025-05-23 00:00:00"), Ok(1_747_958_400));
+        assert_eq!(t("2025-05-23T00:00:00Z"), Ok(1_747_958_400));
+        assert!(t("2025-02-30").is_err());
+        assert!(t("yesterday").is_err());
+        assert!(t("2025-05-23T00:00:00ZZ").is_err());
+    }
+}

@@ -1,0 +1,361 @@
+//! Search: the request (query, filters, sort, paging) and the response (total, hits with
+//! highlighted snippets and their analysis, facet counts), as the CLI prints them and the
+//! API will serve them (SPEC §3, §4).
+//!
+//! In: a [`SearchRequest`], deserializable from JSON and from URL query strings (numbers may
+//! come as strings). Out: a [`SearchResponse`]. Facet counts are over everything the query
+//! and the filters match, not only the returned page.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::Query;
+use tantivy::{DateTime, DocAddress, Order};
+
+use super::snippet::snippet;
+use super::tokenizer::text_analyzer;
+use super::{query, CommentIndex};
+use crate::analyze::{Analysis, Label};
+use crate::{Error, Result};
+
+/// The most hits one request returns.
+pub const MAX_LIMIT: usize = 1000;
+/// The deepest page one can ask for.
+pub const MAX_OFFSET: usize = 100_000;
+/// The most channels listed in the facet counts.
+const MAX_CHANNELS: usize = 100;
+
+/// What to search for. Every field is optional; a blank `q` matches every comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    /// The query: words, `"phrases"`, `AND`/`OR`/`NOT`; Chinese needs no spaces.
+    pub q: String,
+    #[serde(flatten)]
+    pub filters: Filters,
+    /// `relevance` (newest first when `q` is blank) or `date` (newest first).
+    pub sort: Sort,
+    #[serde(deserialize_with = "lenient::usize")]
+    pub limit: usize,
+    #[serde(deserialize_with = "lenient::usize")]
+    pub offset: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            q: String::new(),
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            limit: 20,
+            offset: 0,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `q` with no filters.
+    pub fn query(q: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            q: q.into(),
+            ..SearchRequest::default()
+        }
+    }
+}
+
+/// The filters shared by search and reports. List-valued filters take comma-separated
+/// values, any of which may match; different filters must all match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    /// Sentiment labels: `negative`, `neutral`, `positive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<String>,
+    /// Topic ids (`delivery`), or topic and its sentiment (`delivery:negative`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// Languages: `zh-Hans`, `zh-Hant`, `en`, `mixed`, `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Channels, exactly as ingested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Created at or after: RFC 3339 or a date (the day's start, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Created at or before: RFC 3339 or a date (the whole day included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Lowest sentiment score, in [-1, 1].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_f64"
+    )]
+    pub score_min: Option<f64>,
+    /// Highest sentiment score, in [-1, 1].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_f64"
+    )]
+    pub score_max: Option<f64>,
+    /// Attributes that must match exactly, each `key=value`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient::strings"
+    )]
+    pub attrs: Vec<String>,
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (newest first when there is no query).
+    #[default]
+    Relevance,
+    /// Newest first; comments without a date come last.
+    Date,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// How many comments match (all pages).
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+/// One matching comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub id: String,
+    pub text: String,
+    /// Part of the text, HTML-escaped, with `<mark>` around the query's words.
+    pub snippet: String,
+    pub analysis: Analysis,
+    pub created_at: Option<String>,
+    pub nps: Option<u8>,
+    pub csat: Option<u8>,
+    pub channel: Option<String>,
+    pub customer_id: Option<String>,
+    pub attrs: BTreeMap<String, String>,
+    /// Relevance (BM25); null when sorted by date.
+    pub score: Option<f32>,
+}
+
+/// Counts of matching comments by sentiment, topic, language and channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facets {
+    pub sentiment: BTreeMap<String, u64>,
+    pub topic: BTreeMap<String, u64>,
+    pub lang: BTreeMap<String, u64>,
+    pub channel: BTreeMap<String, u64>,
+}
+
+const DIMENSIONS: [&str; 4] = ["sentiment", "topic", "lang", "channel"];
+
+impl CommentIndex {
+    /// Run a search on the last reloaded commit.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        if request.limit > MAX_LIMIT {
+            return Err(Error::User(format!(
+                "`limit`: {} is more than {MAX_LIMIT}",
+                request.limit
+            )));
+        }
+        if request.offset > MAX_OFFSET {
+            return Err(Error::User(format!(
+                "`offset`: {} is more than {MAX_OFFSET}",
+                request.offset
+            )));
+        }
+        let text = query::text_query(self, &request.q)?;
+        let terms = self.text_terms(&*text);
+        let filter = query::filter_query(&self.fields, &request.filters)?;
+        let query = query::combine(text, filter);
+        let sort = match request.sort {
+            Sort::Relevance if request.q.trim().is_empty() => Sort::Date,
+            other => other,
+        };
+
+        let searcher = self.reader.searcher();
+        let mut facets = FacetCollector::for_field("facets");
+        for dimension in DIMENSIONS {
+            facets.add_facet(format!("/{dimension}").as_str());
+        }
+        let (page, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, FacetCounts) =
+            if request.limit == 0 {
+                let (total, counts) = searcher.search(&query, &(Count, facets))?;
+                (Vec::new(), total, counts)
+            } else {
+                let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+                match sort {
+                    Sort::Relevance => {
+                        let (docs, total, counts) =
+                            searcher.search(&query, &(top.order_by_score(), Count, facets))?;
+                        let docs = docs.into_iter().map(|(s, a)| (Some(s), a)).collect();
+                        (docs, total, counts)
+                    }
+                    Sort::Date => {
+                        let by_date =
+                            top.order_by_fast_field::<DateTime>("created_at", Order::Desc);
+                        let (docs, total, counts) =
+                            searcher.search(&query, &(by_date, Count, facets))?;
+                        let docs = docs.into_iter().map(|(_, a)| (None, a)).collect();
+                        (docs, total, counts)
+                    }
+                }
+            };
+
+        let mut analyzer = text_analyzer();
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, address) in page {
+            let stored = self.stored(&searcher, address)?;
+            let c = stored.comment;
+            hits.push(Hit {
+                snippet: snippet(&c.text, &terms, &mut analyzer),
+                id: c.id,
+                text: c.text,
+                analysis: stored.analysis,
+                created_at: c.created_at,
+                nps: c.nps,
+                csat: c.csat,
+                channel: c.channel,
+                customer_id: c.customer_id,
+                attrs: c.attrs,
+                score,
+            });
+        }
+        Ok(SearchResponse {
+            total: total as u64,
+            hits,
+            facets: facets_of(&counts),
+        })
+    }
+
+    /// The query a search runs (text and filters), for callers that collect over the same
+    /// matches themselves: reports, exports.
+    pub fn query(&self, q: &str, filters: &Filters) -> Result<Box<dyn Query>> {
+        let text = query::text_query(self, q)?;
+        let filter = query::filter_query(&self.fields, filters)?;
+        Ok(query::combine(text, filter))
+    }
+
+    /// The terms a query looks for in `text` (to highlight them).
+    fn text_terms(&self, query: &dyn Query) -> HashSet<String> {
+        let mut terms = HashSet::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == self.fields.text {
+                if let Some(s) = term.value().as_str() {
+                    terms.insert(s.to_string());
+                }
+            }
+        });
+        terms
+    }
+}
+
+fn facets_of(counts: &FacetCounts) -> Facets {
+    let children = |dimension: &str| -> BTreeMap<String, u64> {
+        counts
+            .get(format!("/{dimension}").as_str())
+            .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+            .collect()
+    };
+    let mut sentiment: BTreeMap<String, u64> = Label::ALL
+        .iter()
+        .map(|l| (l.as_str().to_string(), 0))
+        .collect();
+    sentiment.extend(children("sentiment"));
+    let channel = counts
+        .top_k("/channel", MAX_CHANNELS)
+        .into_iter()
+        .filter_map(|(facet, n)| Some((facet.to_path().last()?.to_string(), n)))
+        .collect();
+    Facets {
+        sentiment,
+        topic: children("topic"),
+        lang: children("lang"),
+        channel,
+    }
+}
+
+/// Deserializers that take numbers as JSON numbers or strings (URL query strings carry only
+/// strings) and a list as one string or an array.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrString {
+        Number(f64),
+        String(String),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Option::<NumberOrString>::deserialize(d)? {
+            None => Ok(None),
+            Some(NumberOrString::Number(n)) => Ok(Some(n)),
+            Some(NumberOrString::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(NumberOrString::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| serde::de::Error::custom(format!("`{s}` is not a number"))),
+        }
+    }
+
+    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        number(d)
+    }
+
+    pub fn usize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        match number(d)? {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => Ok(n as usize),
+            Some(n) => Err(serde::de::Error::custom(format!(
+                "{n} is not a whole number ≥ 0"
+            ))),
+            None => Err(serde::de::Error::custom("a number is required")),
+        }
+    }
+
+    pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(match Option::<OneOrMany>::deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => vec![s],
+            Some(OneOrMany::Many(v)) => v,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_from_json_with_numbers_as_strings() {
+        let r: SearchRequest = serde_json::from_str(
+            r#"{"q": "发票", "sentiment": "negative", "score_max": "-0.2",
+                "limit": "5", "attrs": "region=华东", "sort": "date"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.limit, 5);
+        assert_eq!(r.filters.score_max, Some(-0.2));
+        assert_eq!(r.filters.attrs, ["region=华东"]);
+        assert_eq!(r.sort, Sort::Date);
+        assert_eq!(r.offset, 0);
+        let r: SearchRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, SearchRequest::default());
+        let err = serde_json::from_str::<SearchRequest>(r#"{"limit": "-1"}"#).unwrap_err();
+        assert!(err.to_string().contains("not a whole number"), "{err}");
+    }
+}

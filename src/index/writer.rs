@@ -1,0 +1,324 @@
+//! Writing comments: replace by id, delete by id, and commits that make writes durable.
+//!
+//! In: [`Comment`]s, analysed here by the caller's [`Analyzer`] (or already analysed). Out:
+//! documents in the index, and acknowledgements only after the commit that holds them.
+//!
+//! Durability is commit-before-acknowledge with grouped commits: [`CommentWriter::write`]
+//! (what the API calls) returns only after a tantivy commit that includes its comments, and
+//! concurrent callers share one commit ([`CommentWriter::commit_through`]): whoever commits
+//! first carries every write added before it. [`CommentWriter::ingest`] (the CLI) commits
+//! once every `commit_every` comments and reports each commit. A tantivy commit writes and
+//! fsyncs the new segment files, then atomically replaces `meta.json`; we also fsync the
+//! directory so the rename itself survives a power cut. A `kill -9` at any moment leaves
+//! the last commit intact, and the files of an unfinished one are garbage-collected when a
+//! writer next opens the index.
+
+use std::sync::{Mutex, RwLock};
+
+use tantivy::{IndexWriter, Opstamp, Term};
+
+use super::source::Located;
+use super::{lock_error, CommentIndex};
+use crate::analyze::{Analysis, Analyzer, Input};
+use crate::comment::Comment;
+use crate::{Error, Result};
+
+/// The one writer of an index (it holds the index's write lock until dropped).
+pub struct CommentWriter {
+    index: CommentIndex,
+    writer: RwLock<IndexWriter>,
+    /// The opstamp of the last commit: every operation stamped below it is durable.
+    committed: Mutex<Opstamp>,
+}
+
+/// How [`CommentWriter::ingest`] groups its work.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestOptions {
+    /// Comments analysed together (in parallel).
+    pub batch_size: usize,
+    /// Comments per commit (rounded up to whole batches): the unit of acknowledgement.
+    pub commit_every: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            batch_size: 1000,
+            commit_every: 10_000,
+        }
+    }
+}
+
+/// Where an ingest stands after a commit; everything counted here is durable.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Comments committed so far.
+    pub committed: u64,
+    /// Commits made.
+    pub commits: u64,
+    /// The id of the last committed comment (comments are committed in input order).
+    pub last_id: Option<String>,
+    /// The input line of the last committed comment.
+    pub last_line: Option<u64>,
+}
+
+fn poisoned<T>(_: T) -> Error {
+    Error::Internal("index writer lock poisoned by a panic".into())
+}
+
+impl CommentWriter {
+    pub(super) fn new(
+        index: CommentIndex,
+        threads: Option<usize>,
+        memory_bytes: usize,
+    ) -> Result<CommentWriter> {
+        let writer: Result<IndexWriter, _> = match threads {
+            // tantivy wants at least 15 MB per indexing thread.
+            Some(n) => index
+                .index
+                .writer_with_num_threads(n.max(1), memory_bytes.max(n.max(1) * (16 << 20))),
+            None => index.index.writer(memory_bytes),
+        };
+        let writer = writer.map_err(|e| lock_error(&index.path, e))?;
+        let committed = writer.commit_opstamp();
+        Ok(CommentWriter {
+            index,
+            writer: RwLock::new(writer),
+            committed: Mutex::new(committed),
+        })
+    }
+
+    /// The index this writer writes to.
+    pub fn index(&self) -> &CommentIndex {
+        &self.index
+    }
+
+    /// Add an analysed comment, replacing any comment with the same id. Not durable until a
+    /// commit: returns the operation's stamp for [`CommentWriter::commit_through`].
+    pub fn add(&self, comment: &Comment, analysis: &Analysis) -> Result<Opstamp> {
+        let created_at = comment.validate()?;
+        let fields = &self.index.fields;
+        let doc = fields.document(comment, created_at, analysis)?;
+        let writer = self.writer.read().map_err(poisoned)?;
+        writer.delete_term(Term::from_field_text(fields.id, &comment.id));
+        Ok(writer.add_document(doc)?)
+    }
+
+    /// Commit everything added so far; returns when it is durable and searchable.
+    pub fn commit(&self) -> Result<()> {
+        let committed = self.committed.lock().map_err(poisoned)?;
+        self.commit_locked(committed)
+    }
+
+    /// Make every operation stamped up to `opstamp` durable, committing only if no commit
+    /// since has already carried it (group commit).
+    pub fn commit_through(&self, opstamp: Opstamp) -> Result<()> {
+        let committed = self.committed.lock().map_err(poisoned)?;
+        if *committed > opstamp {
+            return Ok(());
+        }
+        self.commit_locked(committed)
+    }
+
+    fn commit_locked(&self, mut committed: std::sync::MutexGuard<'_, Opstamp>) -> Result<()> {
+        let stamp = self.writer.write().map_err(poisoned)?.commit()?;
+        sync_dir(&self.index.path)?;
+        // Reload before releasing the lock: a writer whose operations this commit carried
+        // returns as soon as it gets the lock, and must find them searchable.
+        self.index.reload()?;
+        *committed = stamp;
+        Ok(())
+    }
+
+    /// Analyse, store and commit `comments` (replacing those with the same ids); returns once
+    /// they are durable. Nothing is written if any comment is invalid; the error names the
+    /// item and the field.
+    pub fn write(&self, analyzer: &Analyzer, comments: &[Comment]) -> Result<()> {
+        for (i, c) in comments.iter().enumerate() {
+            c.validate()
+                .map_err(|e| Error::User(format!("item {} (id {:?}): {e}", i + 1, c.id)))?;
+        }
+        let analyses = analyze(analyzer, comments)?;
+        let mut last = None;
+        for (c, a) in comments.iter().zip(&analyses) {
+            last = Some(self.add(c, a)?);
+        }
+        match last {
+            Some(stamp) => self.commit_through(stamp),
+            None => Ok(()),
+        }
+    }
+
+    /// Delete the comment with this id (if any); returns once the deletion is durable.
+    pub fn delete(&self, id: &str) -> Result<()> {
+        let stamp = {
+            let writer = self.writer.read().map_err(poisoned)?;
+            writer.delete_term(Term::from_field_text(self.index.fields.id, id))
+        };
+        self.commit_through(stamp)
+    }
+
+    /// Ingest a stream of comments: analyse in parallel batches, commit every
+    /// `commit_every` comments and call `on_commit` after each commit with what is now
+    /// durable. A bad item stops the ingest: what came before it is committed first, and the
+    /// error (naming file, line and field) is returned.
+    pub fn ingest(
+        &self,
+        analyzer: &Analyzer,
+        source: impl Iterator<Item = Result<Located>>,
+        options: IngestOptions,
+        mut on_commit: impl FnMut(&IngestReport),
+    ) -> Result<IngestReport> {
+        let batch_size = options.batch_size.max(1);
+        let mut report = IngestReport {
+            committed: 0,
+            commits: 0,
+            last_id: None,
+            last_line: None,
+        };
+        let mut pending: u64 = 0;
+        let mut last: Option<(String, u64)> = None;
+        let mut source = source.fuse();
+        let mut batch: Vec<Located> = Vec::with_capacity(batch_size);
+        loop {
+            batch.clear();
+            let mut failure = None;
+            for item in source.by_ref() {
+                match item {
+                    Ok(located) => batch.push(located),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+                if batch.len() == batch_size {
+                    break;
+                }
+            }
+            let done = failure.is_some() || batch.len() < batch_size;
+            if !batch.is_empty() {
+                let comments: Vec<Comment> = batch.iter().map(|l| l.comment.clone()).collect();
+                let analyses = analyze(analyzer, &comments).map_err(|e| {
+                    let lines = batch.first().zip(batch.last());
+                    match lines {
+                        Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
+                        None => e,
+                    }
+                })?;
+                for (located, analysis) in batch.iter().zip(&analyses) {
+                    self.add(&located.comment, analysis)?;
+                }
+                pending += batch.len() as u64;
+                if let Some(l) = batch.last() {
+                    last = Some((l.comment.id.clone(), l.line));
+                }
+            }
+            if pending > 0 && (done || pending >= options.commit_every as u64) {
+                self.commit()?;
+                report.committed += pending;
+                report.commits += 1;
+                pending = 0;
+                if let Some((id, line)) = &last {
+                    report.last_id = Some(id.clone());
+                    report.last_line = Some(*line);
+                }
+                on_commit(&report);
+            }
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            if done {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Wait for background merges and release the write lock.
+    pub fn finish(self) -> Result<()> {
+        let writer = self.writer.into_inner().map_err(poisoned)?;
+        writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+/// The one place that runs the analyzer on comments to store.
+fn analyze(analyzer: &Analyzer, comments: &[Comment]) -> Result<Vec<Analysis>> {
+    let inputs: Vec<Input> = comments
+        .iter()
+        .map(|c| Input {
+            id: Some(c.id.clone()),
+            text: c.text.clone(),
+        })
+        .collect();
+    analyzer.analyze(&inputs)
+}
+
+/// Make a rename in `dir` durable (tantivy syncs the files it writes, not the directory
+/// entry of the `meta.json` it renames into place).
+fn sync_dir(dir: &std::path::Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_and_index_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<CommentWriter>();
+        shared::<CommentIndex>();
+    }
+
+    #[test]
+    fn concurrent_writes_share_commits_and_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = CommentIndex::open_or_create(dir.path()).unwrap();
+        let writer = index.writer().unwrap();
+        let analyzer = Analyzer::new(crate::analyze::Options::default());
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (writer, analyzer) = (&writer, &analyzer);
+                s.spawn(move || {
+                    for i in 0..5 {
+                        let c = Comment::new(format!("{t}-{i}"), format!("配送太慢 {t} {i}"));
+                        writer.write(analyzer, &[c]).unwrap();
+                        // Acknowledged means searchable and durable now.
+                        assert!(writer.index().get(&format!("{t}-{i}")).unwrap().is_some());
+                    }
+                });
+            }
+        });
+        assert_eq!(index.num_comments(), 20);
+    }
+
+    #[test]
+    fn ingest_commits_in_groups_and_reports_each_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = CommentIndex::open_or_create(dir.path()).unwrap();
+        let writer = index.writer().unwrap();
+        let analyzer = Analyzer::new(crate::analyze::Options::default());
+        let source = (1..=7).map(|i| {
+            Ok(Located {
+                line: i,
+                comment: Comment::new(format!("c{i}"), "发票"),
+            })
+        });
+        let options = IngestOptions {
+            batch_size: 2,
+            commit_every: 3,
+        };
+        let mut seen = Vec::new();
+        let report = writer
+            .ingest(&analyzer, source, options, |r| seen.push(r.committed))
+            .unwrap();
+        // Batches of 2; a commit once 3 or more are pending, and at the end.
+        assert_eq!(seen, [4, 7]);
+        assert_eq!(report.last_id.as_deref(), Some("c7"));
+        assert_eq!(index.num_comments(), 7);
+    }
+}
