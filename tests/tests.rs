@@ -2,4 +2,6 @@
 
 mod cli;
 mod common;
+mod model;
 mod text;
+mod topics;
