@@ -4,7 +4,6 @@
 //! order, computed in parallel. Later stages (sentiment, topics) add their fields here, so the
 //! CLI, the batch scorer and the API all print the same object.
 
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -255,15 +254,48 @@ impl Analyzer {
 
 /// One encoder pass over staged comments and their clauses.
 fn encode(models: &Models, staged: &[Staged]) -> Result<(Embeddings, Vec<Embeddings>)> {
-    let texts: Vec<&str> = staged
+    // Comments and, for comments of several clauses, each clause as a text of its own: one
+    // encoder call. A clause pooled from the whole comment's token states carries the
+    // comment's overall tone ("菜很好吃" inside a complaint reads negative), so clauses that
+    // need their own sentiment are encoded alone.
+    let mut texts: Vec<&str> = staged
         .iter()
         .map(|s| s.prepared.normalized.text.as_str())
         .collect();
-    let spans: Vec<Vec<Range<usize>>> = staged
+    for s in staged.iter().filter(|s| s.clauses.len() > 1) {
+        texts.extend(
+            s.clauses
+                .iter()
+                .map(|c| &s.prepared.normalized.text[c.normalized.clone()]),
+        );
+    }
+    let all = models.encoder.embed(&texts)?;
+    let dim = all.dim;
+    let comments = Embeddings {
+        dim,
+        data: all.data[..staged.len() * dim].to_vec(),
+        truncated: all.truncated[..staged.len()].to_vec(),
+    };
+    let mut next = staged.len();
+    let clauses = staged
         .iter()
-        .map(|s| s.clauses.iter().map(|c| c.normalized.clone()).collect())
+        .enumerate()
+        .map(|(i, s)| {
+            let rows = if s.clauses.len() > 1 {
+                let range = next..next + s.clauses.len();
+                next = range.end;
+                range
+            } else {
+                i..i + s.clauses.len()
+            };
+            Embeddings {
+                dim,
+                data: all.data[rows.start * dim..rows.end * dim].to_vec(),
+                truncated: all.truncated[rows].to_vec(),
+            }
+        })
         .collect();
-    models.encoder.embed_with_spans(&texts, &spans)
+    Ok((comments, clauses))
 }
 
 #[cfg(test)]

@@ -3,5 +3,6 @@
 mod cli;
 mod common;
 mod model;
+mod sentiment;
 mod text;
 mod topics;
