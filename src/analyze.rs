@@ -4,118 +4,19 @@
 //! order, computed in parallel. Later stages (sentiment, topics) add their fields here, so the
 //! CLI, the batch scorer and the API all print the same object.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::text::{keywords, IdfTable, Keyword, Lang, Mode, Prepared, TokenKind};
+pub use crate::analysis::*;
+use crate::model::onnx::EncoderOptions;
+use crate::model::sentiment::SentimentHead;
+use crate::model::taxonomy::Taxonomy;
+use crate::model::topics::{Calibration, Clause, Features, TopicModel};
+use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
+use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
 use crate::{Error, Result};
-
-/// A text to analyse, with the caller's id if it has one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Input {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub text: String,
-}
-
-impl Input {
-    pub fn new(text: impl Into<String>) -> Input {
-        Input {
-            id: None,
-            text: text.into(),
-        }
-    }
-}
-
-/// A token as shown to users: its text (lowercased, Simplified), the byte span in the
-/// original text, its kind and whether it is a stop word.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenView {
-    pub text: String,
-    pub start: usize,
-    pub end: usize,
-    pub kind: String,
-    pub stop: bool,
-}
-
-/// A sentiment class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    Negative,
-    Neutral,
-    Positive,
-}
-
-impl Label {
-    pub const ALL: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Neutral => "neutral",
-            Label::Positive => "positive",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Label> {
-        Label::ALL
-            .into_iter()
-            .find(|l| l.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-/// The three class probabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Probs {
-    pub negative: f32,
-    pub neutral: f32,
-    pub positive: f32,
-}
-
-/// A comment's (or a clause's) sentiment: label, `score` = p_pos − p_neg in [−1, 1], probs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Sentiment {
-    pub label: Label,
-    pub score: f32,
-    pub probs: Probs,
-}
-
-/// A byte span into the original text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-/// A topic found in a comment, with its own (aspect-level) sentiment and evidence spans.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopicHit {
-    pub id: String,
-    pub name: String,
-    pub confidence: f32,
-    pub sentiment: Label,
-    pub evidence: Vec<Span>,
-}
-
-/// The analysis of one comment (SPEC §1). Fields are added as the pipeline grows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Analysis {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub lang: Lang,
-    /// Present whenever the sentiment model is loaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Sentiment>,
-    #[serde(default)]
-    pub topics: Vec<TopicHit>,
-    pub keywords: Vec<Keyword>,
-    /// The text was longer than the model's window and only its first part was analysed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub truncated: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tokens: Option<Vec<TokenView>>,
-}
 
 /// Options of an analysis run.
 #[derive(Debug, Clone)]
@@ -124,6 +25,14 @@ pub struct Options {
     pub keywords: usize,
     /// Whether to include the tokens.
     pub tokens: bool,
+    /// Whether to explain each topic (clause, similarity, seed terms).
+    pub explain: bool,
+    /// The `models/` directory; discovered when `None` (see [`ModelPaths::resolve`]).
+    pub models: Option<PathBuf>,
+    /// A taxonomy file replacing `models/taxonomy.toml`.
+    pub taxonomy: Option<PathBuf>,
+    /// Encoder weights and threads.
+    pub encoder: EncoderOptions,
 }
 
 impl Default for Options {
@@ -131,31 +40,127 @@ impl Default for Options {
         Options {
             keywords: 5,
             tokens: false,
+            explain: false,
+            models: None,
+            taxonomy: None,
+            encoder: EncoderOptions::default(),
         }
     }
+}
+
+/// The model part of the engine: the encoder and the heads on top of it.
+struct Models {
+    encoder: Arc<dyn Encoder>,
+    sentiment: SentimentHead,
+    topics: TopicModel,
 }
 
 /// The analysis engine: the shared, load-once resources of the pipeline.
 pub struct Analyzer {
     idf: &'static IdfTable,
     options: Options,
+    models: Option<Models>,
+}
+
+/// A comment after the text stage, waiting for the model.
+struct Staged {
+    analysis: Analysis,
+    prepared: Prepared,
+    clauses: Vec<Clause>,
 }
 
 impl Analyzer {
-    /// An analyzer with the built-in resources.
-    pub fn new(options: Options) -> Analyzer {
+    /// The full analyzer: text pipeline, encoder, sentiment head and topics from `models/`.
+    pub fn load(options: Options) -> Result<Analyzer> {
+        let paths = ModelPaths::resolve(options.models.as_deref())?;
+        let encoder = OnnxEncoder::load(&paths, &options.encoder)?;
+        let sentiment = SentimentHead::load(&paths.root.join("sentiment").join("head.json"))?;
+        if sentiment.input_dim() != encoder.dim() {
+            return Err(Error::resource(
+                "sentiment head",
+                format!(
+                    "expects {} inputs, the encoder gives {}",
+                    sentiment.input_dim(),
+                    encoder.dim()
+                ),
+            ));
+        }
+        let taxonomy_path = options
+            .taxonomy
+            .clone()
+            .unwrap_or_else(|| paths.root.join("taxonomy.toml"));
+        let taxonomy = Taxonomy::load(&taxonomy_path)?;
+        let calibration =
+            Calibration::load_or_default(&paths.root.join("topics").join("calibration.json"))?;
+        let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
+        Ok(Analyzer {
+            idf: IdfTable::builtin(),
+            options,
+            models: Some(Models {
+                encoder: Arc::new(encoder),
+                sentiment,
+                topics,
+            }),
+        })
+    }
+
+    /// The text pipeline only (language, keywords, tokens): no model files needed.
+    pub fn text_only(options: Options) -> Analyzer {
         Analyzer {
             idf: IdfTable::builtin(),
             options,
+            models: None,
         }
+    }
+
+    /// Which encoder weights are in use, if a model is loaded.
+    pub fn precision(&self) -> Option<Precision> {
+        self.models.as_ref().map(|_| self.options.encoder.precision)
+    }
+
+    /// The topic model in force, if a model is loaded.
+    pub fn topic_model(&self) -> Option<&TopicModel> {
+        self.models.as_ref().map(|m| &m.topics)
+    }
+
+    /// The encoder, if a model is loaded.
+    pub fn encoder(&self) -> Option<&dyn Encoder> {
+        self.models.as_ref().map(|m| m.encoder.as_ref())
+    }
+
+    /// Per input and topic, the comment-level topic features under `topics` (for
+    /// calibration, which scores comments against models built without them).
+    pub fn topic_features(
+        &self,
+        inputs: &[Input],
+        topics: &TopicModel,
+    ) -> Result<Vec<Vec<Features>>> {
+        let models = self
+            .models
+            .as_ref()
+            .ok_or_else(|| Error::User("topic features need the model".into()))?;
+        let staged = self.stage(inputs)?;
+        let (_, vectors) = encode(models, &staged)?;
+        Ok(staged
+            .iter()
+            .zip(&vectors)
+            .map(|(s, v)| topics.comment_features(&s.prepared, &s.clauses, v))
+            .collect())
     }
 
     /// Analyse one text.
     pub fn analyze_one(&self, input: &Input) -> Result<Analysis> {
+        let mut out = self.analyze(std::slice::from_ref(input))?;
+        out.pop()
+            .ok_or_else(|| Error::Internal("analysis of one text returned nothing".into()))
+    }
+
+    /// The text stage of one input: everything but the model.
+    fn analyze_text(&self, input: &Input) -> Result<Staged> {
         let prepared = Prepared::new(&input.text)?;
         let tokens = prepared.tokens(Mode::Default);
         let keywords = keywords::keywords(&tokens, self.idf, self.options.keywords);
-        let tokens = self.options.tokens.then(|| {
+        let views = self.options.tokens.then(|| {
             tokens
                 .iter()
                 .map(|t| {
@@ -175,19 +180,36 @@ impl Analyzer {
                 })
                 .collect()
         });
-        Ok(Analysis {
+        let clauses = if self.models.is_some() {
+            Clause::split(&prepared, &tokens)
+        } else {
+            Vec::new()
+        };
+        let analysis = Analysis {
             id: input.id.clone(),
             lang: prepared.lang,
             sentiment: None,
             topics: Vec::new(),
             keywords,
             truncated: false,
-            tokens,
+            explain: None,
+            tokens: views,
+        };
+        Ok(Staged {
+            analysis,
+            prepared,
+            clauses,
         })
     }
 
-    /// Analyse a batch in parallel. An empty text anywhere fails the whole batch with an
-    /// error naming its position (or id), before anything is computed.
+    /// The text stage of a batch, in parallel.
+    fn stage(&self, inputs: &[Input]) -> Result<Vec<Staged>> {
+        inputs.par_iter().map(|i| self.analyze_text(i)).collect()
+    }
+
+    /// Analyse a batch: the text stage in parallel, then one encoder pass over the batch
+    /// (comments and their clauses together). An empty text anywhere fails the whole batch
+    /// with an error naming its position (or id), before anything is computed.
     pub fn analyze(&self, inputs: &[Input]) -> Result<Vec<Analysis>> {
         if let Some((i, input)) = inputs
             .iter()
@@ -200,17 +222,90 @@ impl Analyzer {
             };
             return Err(Error::EmptyText(Some(place)));
         }
-        inputs.par_iter().map(|i| self.analyze_one(i)).collect()
+        let staged = self.stage(inputs)?;
+        let Some(models) = &self.models else {
+            return Ok(staged.into_iter().map(|s| s.analysis).collect());
+        };
+        let (sentences, clause_vectors) = encode(models, &staged)?;
+        let explain = self.options.explain;
+        Ok(staged
+            .into_iter()
+            .zip(clause_vectors)
+            .enumerate()
+            .map(|(i, (s, vectors))| {
+                let mut a = s.analysis;
+                let sentiment = models.sentiment.predict(sentences.row(i));
+                let (topics, evidence) = models.topics.assign(
+                    &s.prepared,
+                    &s.clauses,
+                    &vectors,
+                    &models.sentiment,
+                    sentiment,
+                );
+                a.sentiment = Some(sentiment);
+                a.topics = topics;
+                a.truncated = sentences.truncated[i];
+                a.explain = explain.then_some(evidence);
+                a
+            })
+            .collect())
     }
+}
+
+/// One encoder pass over staged comments and their clauses.
+fn encode(models: &Models, staged: &[Staged]) -> Result<(Embeddings, Vec<Embeddings>)> {
+    // Comments and, for comments of several clauses, each clause as a text of its own: one
+    // encoder call. A clause pooled from the whole comment's token states carries the
+    // comment's overall tone ("菜很好吃" inside a complaint reads negative), so clauses that
+    // need their own sentiment are encoded alone.
+    let mut texts: Vec<&str> = staged
+        .iter()
+        .map(|s| s.prepared.normalized.text.as_str())
+        .collect();
+    for s in staged.iter().filter(|s| s.clauses.len() > 1) {
+        texts.extend(
+            s.clauses
+                .iter()
+                .map(|c| &s.prepared.normalized.text[c.normalized.clone()]),
+        );
+    }
+    let all = models.encoder.embed(&texts)?;
+    let dim = all.dim;
+    let comments = Embeddings {
+        dim,
+        data: all.data[..staged.len() * dim].to_vec(),
+        truncated: all.truncated[..staged.len()].to_vec(),
+    };
+    let mut next = staged.len();
+    let clauses = staged
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let rows = if s.clauses.len() > 1 {
+                let range = next..next + s.clauses.len();
+                next = range.end;
+                range
+            } else {
+                i..i + s.clauses.len()
+            };
+            Embeddings {
+                dim,
+                data: all.data[rows.start * dim..rows.end * dim].to_vec(),
+                truncated: all.truncated[rows].to_vec(),
+            }
+        })
+        .collect();
+    Ok((comments, clauses))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Lang;
 
     #[test]
     fn batch_keeps_order_and_ids() {
-        let analyzer = Analyzer::new(Options::default());
+        let analyzer = Analyzer::text_only(Options::default());
         let inputs = vec![
             Input {
                 id: Some("a".into()),
@@ -234,7 +329,7 @@ mod tests {
 
     #[test]
     fn empty_item_names_its_place() {
-        let analyzer = Analyzer::new(Options::default());
+        let analyzer = Analyzer::text_only(Options::default());
         let err = analyzer
             .analyze(&[Input::new("ok"), Input::new("  ")])
             .unwrap_err();
@@ -243,7 +338,7 @@ mod tests {
 
     #[test]
     fn tokens_carry_original_spans() {
-        let analyzer = Analyzer::new(Options {
+        let analyzer = Analyzer::text_only(Options {
             tokens: true,
             ..Options::default()
         });

@@ -11,16 +11,20 @@
 //! ```
 //! use verbatim::analyze::{Analyzer, Input, Options};
 //!
-//! let analyzer = Analyzer::new(Options::default());
+//! // The text pipeline alone; `Analyzer::load` adds the model (sentiment) from `models/`.
+//! let analyzer = Analyzer::text_only(Options::default());
 //! let out = analyzer.analyze(&[Input::new("客服有回覆了，但發票還沒開")]).unwrap();
 //! assert_eq!(out[0].lang.code(), "zh-Hant");
 //! assert!(out[0].keywords.iter().any(|k| k.term == "发票"));
 //! ```
 
+pub mod analysis;
 pub mod analyze;
 pub mod comment;
 pub mod error;
+pub mod eval;
 pub mod index;
+pub mod model;
 pub mod text;
 
 pub use error::Error;

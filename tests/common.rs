@@ -40,3 +40,20 @@ pub fn stdout_json_lines(out: &Output) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
+
+/// The full analyzer (model, sentiment, topics), loaded once for the whole test binary.
+pub fn analyzer() -> &'static verbatim::analyze::Analyzer {
+    static ANALYZER: std::sync::OnceLock<verbatim::analyze::Analyzer> = std::sync::OnceLock::new();
+    ANALYZER.get_or_init(|| {
+        verbatim::analyze::Analyzer::load(verbatim::analyze::Options::default())
+            .expect("load the model (run `make setup`)")
+    })
+}
+
+/// Gold records of one split of the hand-labelled set.
+pub fn gold(split: &str) -> Vec<verbatim::eval::GoldRecord> {
+    let mut records = verbatim::eval::read_gold(&root().join("corpora/gold/feedback.jsonl"))
+        .expect("corpora/gold/feedback.jsonl");
+    records.retain(|g| g.split.as_deref() == Some(split));
+    records
+}

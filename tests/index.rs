@@ -40,6 +40,7 @@ fn analysis(lang: Lang, sentiment: (Label, f32), topics: &[(&str, Label)]) -> An
             .collect(),
         keywords: vec![],
         truncated: false,
+        explain: None,
         tokens: None,
     }
 }
@@ -503,7 +504,7 @@ fn write_analyses_replaces_by_id_and_deletes() {
     let dir = tempfile::tempdir().unwrap();
     let index = CommentIndex::open_or_create(dir.path()).unwrap();
     let writer = index.writer().unwrap();
-    let analyzer = Analyzer::new(Options::default());
+    let analyzer = Analyzer::text_only(Options::default());
     writer
         .write(
             &analyzer,

@@ -3,4 +3,7 @@
 mod cli;
 mod common;
 mod index;
+mod model;
+mod sentiment;
 mod text;
+mod topics;

@@ -4,9 +4,9 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use verbatim::analyze::{Analysis, Analyzer, Input, Options};
+use verbatim::analyze::{Analysis, Input};
 
-use super::Format;
+use super::{Format, ModelArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,6 +24,11 @@ pub struct Args {
     /// How many keywords to keep per comment.
     #[arg(long, default_value_t = 5, env = "VERBATIM_KEYWORDS")]
     pub keywords: usize,
+    /// Explain each topic: the clause, its similarity to the topic and the seed terms found.
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -38,10 +43,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     {
         bail!("{source} line {}: empty text", i + 1);
     }
-    let analyzer = Analyzer::new(Options {
-        keywords: args.keywords,
-        tokens: args.tokens,
-    });
+    let analyzer = args
+        .model
+        .analyzer(args.keywords, args.tokens, args.explain)?;
     let out = analyzer.analyze(&inputs).context("analysis failed")?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
@@ -87,11 +91,23 @@ fn read_inputs(args: &Args) -> anyhow::Result<(Vec<Input>, String)> {
 }
 
 fn write_table(w: &mut impl Write, inputs: &[Input], out: &[Analysis]) -> std::io::Result<()> {
-    writeln!(w, "{:<8} {:<36} text", "lang", "keywords")?;
+    writeln!(
+        w,
+        "{:<8} {:<9} {:>6}  {:<30} text",
+        "lang", "sentiment", "score", "keywords"
+    )?;
     for (input, a) in inputs.iter().zip(out) {
         let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
         let text: String = input.text.chars().take(60).collect();
-        writeln!(w, "{:<8} {:<36} {text}", a.lang.code(), keywords.join(","))?;
+        let (label, score) = a.sentiment.map_or(("-", String::from("-")), |s| {
+            (s.label.as_str(), format!("{:+.2}", s.score))
+        });
+        writeln!(
+            w,
+            "{:<8} {label:<9} {score:>6}  {:<30} {text}",
+            a.lang.code(),
+            keywords.join(",")
+        )?;
     }
     Ok(())
 }

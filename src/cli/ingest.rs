@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use verbatim::analyze::{Analyzer, Options};
+use verbatim::analyze::Analyzer;
 use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
 
-use super::Format;
+use super::{Format, ModelArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,6 +39,8 @@ pub struct Args {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
     pub format: Format,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// The format of the input file.
@@ -49,15 +51,15 @@ pub enum InputFormat {
 }
 
 /// The analyzer every stored comment goes through (the one place it is built).
-fn analyzer() -> anyhow::Result<Analyzer> {
-    Ok(Analyzer::new(Options::default()))
+fn analyzer(args: &Args) -> anyhow::Result<Analyzer> {
+    args.model.analyzer(5, false, false)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let index = CommentIndex::open_or_create(&args.index)?;
     let writer = index.writer()?;
-    let analyzer = analyzer()?;
+    let analyzer = analyzer(&args)?;
     let format = args.input_format.map(|f| match f {
         InputFormat::Jsonl => SourceFormat::Jsonl,
         InputFormat::Csv => SourceFormat::Csv,

@@ -3,10 +3,18 @@
 
 mod analyze;
 mod build_idf;
+mod calibrate;
+mod eval;
 mod ingest;
 mod search;
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use verbatim::analyze::{Analyzer, Options};
+use verbatim::model::onnx::EncoderOptions;
+use verbatim::model::Precision;
 
 /// Verbatim: customer-feedback analytics for Chinese and English.
 #[derive(Debug, Parser)]
@@ -20,6 +28,11 @@ pub struct Cli {
 pub enum Command {
     /// Analyse texts (arguments, --input file or stdin lines); one Analysis JSON per line.
     Analyze(analyze::Args),
+    /// Measure sentiment (and topic) quality against gold labels (SPEC §7 JSONL).
+    Eval(eval::Args),
+    /// Fit the topic calibration on gold labels (writes models/topics/calibration.json).
+    #[command(name = "calibrate-topics")]
+    CalibrateTopics(calibrate::Args),
     /// Build the keyword IDF table from corpus files (one text per line, or JSONL with "text").
     #[command(name = "build-idf")]
     BuildIdf(build_idf::Args),
@@ -39,6 +52,53 @@ pub enum Format {
     Table,
 }
 
+/// Where the models are and how to run them; shared by every command that analyses text.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelArgs {
+    /// The models/ directory (default: found in the working directory or beside the binary).
+    #[arg(long, env = "VERBATIM_MODELS")]
+    pub models: Option<PathBuf>,
+    /// Encoder weights: int8 (faster, chosen by measurement) or fp32.
+    #[arg(long, value_enum, default_value_t = Precision::Int8, env = "VERBATIM_PRECISION")]
+    pub precision: Precision,
+    /// Threads for the encoder (0: one per core).
+    #[arg(long, default_value_t = 0, env = "VERBATIM_THREADS")]
+    pub threads: usize,
+    /// A topic taxonomy (TOML) replacing models/taxonomy.toml.
+    #[arg(long, env = "VERBATIM_TAXONOMY")]
+    pub taxonomy: Option<PathBuf>,
+    /// Skip the model: language, keywords and tokens only (no sentiment, no topics).
+    #[arg(long)]
+    pub no_model: bool,
+}
+
+impl ModelArgs {
+    /// Build the analyzer these arguments describe.
+    pub fn analyzer(
+        &self,
+        keywords: usize,
+        tokens: bool,
+        explain: bool,
+    ) -> anyhow::Result<Analyzer> {
+        let options = Options {
+            keywords,
+            tokens,
+            explain,
+            models: self.models.clone(),
+            taxonomy: self.taxonomy.clone(),
+            encoder: EncoderOptions {
+                precision: self.precision,
+                threads: self.threads,
+                ..EncoderOptions::default()
+            },
+        };
+        if self.no_model {
+            return Ok(Analyzer::text_only(options));
+        }
+        Analyzer::load(options).context("cannot load the model (use --no-model to skip it)")
+    }
+}
+
 /// Run the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -46,6 +106,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BuildIdf(args) => build_idf::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Search(args) => search::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::CalibrateTopics(args) => calibrate::run(args),
     }
 }
 

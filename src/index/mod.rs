@@ -19,7 +19,7 @@
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let index = CommentIndex::open_or_create(dir.path()).unwrap();
-//! let analyzer = Analyzer::new(Options::default());
+//! let analyzer = Analyzer::text_only(Options::default());
 //! let writer = index.writer().unwrap();
 //! writer.write(&analyzer, &[Comment::new("c1", "發票一直沒開")]).unwrap();
 //! let found = index.search(&SearchRequest::query("发票")).unwrap();

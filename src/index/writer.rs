@@ -279,7 +279,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let index = CommentIndex::open_or_create(dir.path()).unwrap();
         let writer = index.writer().unwrap();
-        let analyzer = Analyzer::new(crate::analyze::Options::default());
+        let analyzer = Analyzer::text_only(crate::analyze::Options::default());
         std::thread::scope(|s| {
             for t in 0..4 {
                 let (writer, analyzer) = (&writer, &analyzer);
@@ -301,7 +301,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let index = CommentIndex::open_or_create(dir.path()).unwrap();
         let writer = index.writer().unwrap();
-        let analyzer = Analyzer::new(crate::analyze::Options::default());
+        let analyzer = Analyzer::text_only(crate::analyze::Options::default());
         let source = (1..=7).map(|i| {
             Ok(Located {
                 line: i,

@@ -5,6 +5,7 @@
 //! forms, the language, and the maps that turn spans on the folded text back into byte
 //! offsets of the original, which is what is stored, shown and searched.
 
+pub mod clauses;
 pub mod keywords;
 pub mod lang;
 pub mod normalize;
@@ -56,6 +57,11 @@ impl Prepared {
 
     /// Map a byte range of `folded` to the byte range of the original text it came from.
     pub fn original_span(&self, span: Range<usize>) -> Range<usize> {
+        self.normalized.original_span(self.normalized_span(span))
+    }
+
+    /// Map a byte range of `folded` to the same characters' byte range in `normalized.text`.
+    pub fn normalized_span(&self, span: Range<usize>) -> Range<usize> {
         let to_char = |byte: usize| match self.folded_starts.binary_search(&byte) {
             Ok(i) | Err(i) => i,
         };
@@ -65,8 +71,7 @@ impl Prepared {
                 .copied()
                 .unwrap_or(self.normalized.text.len())
         };
-        let (start, end) = (to_char(span.start), to_char(span.end));
-        self.normalized.original_span(to_norm(start)..to_norm(end))
+        to_norm(to_char(span.start))..to_norm(to_char(span.end))
     }
 
     /// Tokens of the folded text, with their ranges still on the folded text.

@@ -54,6 +54,12 @@ pub fn normalize(original: &str) -> Normalized {
         if ch.is_control() || matches!(ch, '\u{200b}' | '\u{2060}' | '\u{feff}') {
             continue;
         }
+        // Printable ASCII and the main CJK block are NFKC-stable: skip the decomposition.
+        if (ch.is_ascii() || ('\u{4e00}'..='\u{9fff}').contains(&ch)) && pending_space.is_none() {
+            map.push((text.len(), range));
+            text.push(ch);
+            continue;
+        }
         for out in std::iter::once(ch).nfkc() {
             if out.is_whitespace() {
                 if !text.is_empty() && pending_space.is_none() {

@@ -8,45 +8,98 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+/// Per-character facts for the Basic Multilingual Plane, indexed by code point; the few
+/// Traditional characters above it live in `astral`.
 struct Tables {
-    chars: HashMap<char, char>,
+    /// Simplified form of each BMP character (itself when unchanged).
+    bmp: Vec<char>,
+    /// Bit flags per BMP character: `PHRASE_START`, `SIMPLIFIED_ONLY`.
+    flags: Vec<u8>,
+    astral: HashMap<char, char>,
+    astral_simplified_only: HashSet<char>,
     phrases: HashMap<Vec<char>, Vec<char>>,
-    phrase_starts: HashSet<char>,
     max_phrase: usize,
-    simplified_only: HashSet<char>,
+}
+
+const PHRASE_START: u8 = 1;
+const SIMPLIFIED_ONLY: u8 = 2;
+
+impl Tables {
+    fn simplified(&self, c: char) -> char {
+        match self.bmp.get(c as usize) {
+            Some(&s) => s,
+            None => *self.astral.get(&c).unwrap_or(&c),
+        }
+    }
+
+    fn is_traditional(&self, c: char) -> bool {
+        self.simplified(c) != c
+    }
+
+    fn flag(&self, c: char, flag: u8) -> bool {
+        match self.flags.get(c as usize) {
+            Some(f) => f & flag != 0,
+            None => flag == SIMPLIFIED_ONLY && self.astral_simplified_only.contains(&c),
+        }
+    }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
-    let chars = include_str!("data/t2s_chars.txt")
-        .lines()
-        .filter_map(|line| {
-            let mut it = line.chars();
-            Some((it.next()?, it.next()?))
-        })
+    let mut bmp: Vec<char> = (0..0x10000u32)
+        .map(|u| char::from_u32(u).unwrap_or('\u{fffd}'))
         .collect();
+    let mut flags = vec![0u8; 0x10000];
+    let mut astral = HashMap::new();
+    let mut astral_simplified_only = HashSet::new();
+    for line in include_str!("data/t2s_chars.txt").lines() {
+        let mut it = line.chars();
+        if let (Some(t), Some(s)) = (it.next(), it.next()) {
+            match bmp.get_mut(t as usize) {
+                Some(slot) => *slot = s,
+                None => {
+                    astral.insert(t, s);
+                }
+            }
+        }
+    }
     let phrases: HashMap<Vec<char>, Vec<char>> = include_str!("data/t2s_phrases.txt")
         .lines()
         .filter_map(|line| line.split_once('\t'))
         .map(|(t, s)| (t.chars().collect(), s.chars().collect()))
         .collect();
-    let phrase_starts = phrases.keys().filter_map(|k| k.first().copied()).collect();
+    for first in phrases.keys().filter_map(|k| k.first()) {
+        if let Some(f) = flags.get_mut(*first as usize) {
+            *f |= PHRASE_START;
+        }
+    }
     let max_phrase = phrases.keys().map(Vec::len).max().unwrap_or(0);
-    let simplified_only = include_str!("data/s_only.txt")
+    for c in include_str!("data/s_only.txt")
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect();
+    {
+        match flags.get_mut(c as usize) {
+            Some(f) => *f |= SIMPLIFIED_ONLY,
+            None => {
+                astral_simplified_only.insert(c);
+            }
+        }
+    }
     Tables {
-        chars,
+        bmp,
+        flags,
+        astral,
+        astral_simplified_only,
         phrases,
-        phrase_starts,
         max_phrase,
-        simplified_only,
     }
 });
 
 /// Convert Traditional characters to Simplified, phrase-aware; other text is unchanged.
 /// The output has exactly as many characters as the input.
 pub fn to_simplified(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     let t = &*TABLES;
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -57,14 +110,14 @@ pub fn to_simplified(text: &str) -> String {
             i += simplified.len();
             continue;
         }
-        out.push(*t.chars.get(&chars[i]).unwrap_or(&chars[i]));
+        out.push(t.simplified(chars[i]));
         i += 1;
     }
     out
 }
 
 fn longest_phrase<'t>(t: &'t Tables, rest: &[char]) -> Option<&'t Vec<char>> {
-    if !t.phrase_starts.contains(rest.first()?) {
+    if !t.flag(*rest.first()?, PHRASE_START) {
         return None;
     }
     (2..=t.max_phrase.min(rest.len()))
@@ -92,9 +145,9 @@ pub fn script_evidence(text: &str) -> ScriptEvidence {
             i += simplified.len();
             continue;
         }
-        if t.chars.contains_key(&chars[i]) {
+        if t.is_traditional(chars[i]) {
             evidence.traditional += 1;
-        } else if t.simplified_only.contains(&chars[i]) {
+        } else if t.flag(chars[i], SIMPLIFIED_ONLY) {
             evidence.simplified += 1;
         }
         i += 1;

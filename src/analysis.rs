@@ -1,0 +1,135 @@
+//! The shape of an analysis (SPEC §1): what every entry point prints and stores.
+//!
+//! Plain serde types: [`Analysis`] with its [`Sentiment`], [`TopicHit`]s and keywords, and
+//! the [`Input`] it is computed from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::{Keyword, Lang};
+
+/// A text to analyse, with the caller's id if it has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Input {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub text: String,
+}
+
+impl Input {
+    pub fn new(text: impl Into<String>) -> Input {
+        Input {
+            id: None,
+            text: text.into(),
+        }
+    }
+}
+
+/// A token as shown to users: its text (lowercased, Simplified), the byte span in the
+/// original text, its kind and whether it is a stop word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    pub kind: String,
+    pub stop: bool,
+}
+
+/// A sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+impl Label {
+    pub const ALL: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Positive => "positive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Label> {
+        Label::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// The three class probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Probs {
+    pub negative: f32,
+    pub neutral: f32,
+    pub positive: f32,
+}
+
+/// A comment's (or a clause's) sentiment: label, `score` = p_pos − p_neg in [−1, 1], probs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    pub label: Label,
+    pub score: f32,
+    pub probs: Probs,
+}
+
+/// A byte span into the original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A topic found in a comment, with its own (aspect-level) sentiment and evidence spans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicHit {
+    pub id: String,
+    pub name: String,
+    pub confidence: f32,
+    pub sentiment: Label,
+    pub evidence: Vec<Span>,
+}
+
+/// The analysis of one comment (SPEC §1). Fields are added as the pipeline grows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub lang: Lang,
+    /// Present whenever the sentiment model is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+    #[serde(default)]
+    pub topics: Vec<TopicHit>,
+    pub keywords: Vec<Keyword>,
+    /// The text was longer than the model's window and only its first part was analysed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// With `--explain`: which clause and which terms carried each topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<TopicEvidence>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Vec<TokenView>>,
+}
+
+/// Why a topic was assigned: one clause that carried it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicEvidence {
+    pub topic: String,
+    /// The clause, as in the original text.
+    pub clause: String,
+    pub start: usize,
+    pub end: usize,
+    /// Best similarity to the topic's prototypes (examples and descriptions).
+    pub similarity: f32,
+    /// Seed terms of the topic found in the clause.
+    pub seeds: Vec<String>,
+    pub confidence: f32,
+    /// The clause's own sentiment.
+    pub sentiment: Label,
+}

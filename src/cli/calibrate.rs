@@ -1,0 +1,112 @@
+//! `verbatim calibrate-topics`: fit the topic calibration on labelled comments (the gold
+//! set's dev split) and write `models/topics/calibration.json`. Reproducible: the fit is
+//! deterministic for a given model, taxonomy and data.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use std::collections::BTreeMap;
+use verbatim::analyze::Input;
+use verbatim::eval::read_gold;
+
+use verbatim::model::calibrate::fit;
+use verbatim::model::topics::Calibration;
+
+use super::ModelArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Gold-labelled JSONL with topics (SPEC §7).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Only records whose "split" field has this value.
+    #[arg(long, default_value = "dev")]
+    pub split: String,
+    /// Where to write the calibration.
+    #[arg(long, short, default_value = "models/topics/calibration.json")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut gold = read_gold(&args.data)?;
+    gold.retain(|g| g.split.as_deref() == Some(args.split.as_str()));
+    if gold.is_empty() {
+        bail!(
+            "{}: no records in split {:?}",
+            args.data.display(),
+            args.split
+        );
+    }
+    let analyzer = args.model.analyzer(0, false, false)?;
+    let (Some(base), Some(encoder)) = (analyzer.topic_model(), analyzer.encoder()) else {
+        bail!("calibration needs the model");
+    };
+    let ids: Vec<String> = base.topics().map(|t| t.id.clone()).collect();
+    // Comments with a single topic become extra prototypes of that topic. Features are
+    // cross-fitted: each half is scored by a model whose extra prototypes come from the other
+    // half only, so no comment is ever compared with itself.
+    let examples = |fold: Option<usize>| {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, g) in gold.iter().enumerate() {
+            if g.topics.len() == 1 && fold.is_none_or(|f| i % 2 != f) {
+                out.entry(g.topics[0].id.clone())
+                    .or_default()
+                    .push(g.text.clone());
+            }
+        }
+        out
+    };
+    let mut features = vec![Vec::new(); gold.len()];
+    for fold in 0..2 {
+        let calibration = Calibration {
+            examples: examples(Some(fold)),
+            ..Calibration::default()
+        };
+        let model = base.rebuild(encoder, calibration)?;
+        let members: Vec<usize> = (0..gold.len()).filter(|i| i % 2 == fold).collect();
+        let inputs: Vec<Input> = members
+            .iter()
+            .map(|&i| Input::new(gold[i].text.clone()))
+            .collect();
+        for (i, f) in members
+            .into_iter()
+            .zip(analyzer.topic_features(&inputs, &model)?)
+        {
+            features[i] = f;
+        }
+    }
+    let labels: Vec<Vec<bool>> = gold
+        .iter()
+        .map(|g| {
+            ids.iter()
+                .map(|id| g.topics.iter().any(|t| &t.id == id))
+                .collect()
+        })
+        .collect();
+    let mut calibration = fit(&features, &labels, &ids);
+    calibration.examples = examples(None);
+    calibration.metrics = serde_json::json!({
+        "fitted_on": args.data.display().to_string(),
+        "split": args.split,
+        "comments": gold.len(),
+        "extra_examples": calibration.examples.values().map(Vec::len).sum::<usize>(),
+    });
+    if let Some(dir) = args.output.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(
+        &args.output,
+        serde_json::to_string_pretty(&calibration)? + "\n",
+    )
+    .with_context(|| format!("cannot write {}", args.output.display()))?;
+    eprintln!(
+        "calibrate-topics: {} comments, default threshold {:.2}, {} topic thresholds -> {}",
+        gold.len(),
+        calibration.default_threshold,
+        calibration.thresholds.len(),
+        args.output.display()
+    );
+    Ok(())
+}

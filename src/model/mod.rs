@@ -1,0 +1,17 @@
+//! The model stage: a transformer encoder (multilingual-e5-small on ONNX Runtime) and the
+//! classifiers on top of it.
+//!
+//! In: normalized texts. Out: plain Rust types (embeddings as `Vec<f32>` rows, sentiment
+//! probabilities); tensors never leave this module.
+
+pub mod calibrate;
+pub mod encoder;
+pub mod onnx;
+pub mod paths;
+pub mod sentiment;
+pub mod taxonomy;
+pub mod topics;
+
+pub use encoder::{Embeddings, Encoder};
+pub use onnx::{OnnxEncoder, Precision};
+pub use paths::ModelPaths;

@@ -1,0 +1,118 @@
+//! Clauses: the units that carry one topic and one feeling. A comment is cut at sentence and
+//! clause punctuation and before contrast words (但是, 不过, 可是, 却, but, however, although…),
+//! so that "菜很好吃但是配送太慢" gives 菜很好吃 | 但是配送太慢.
+//!
+//! In: a [`Prepared`] text. Out: byte ranges of the folded text (map them with
+//! [`Prepared::original_span`]), in order, each with at least one word.
+
+use std::ops::Range;
+
+use super::segment::{Token, TokenKind};
+use super::Prepared;
+
+/// Words that open a new clause (Simplified; text is folded before this runs).
+const CONTRAST: &[&str] = &[
+    "但",
+    "但是",
+    "不过",
+    "可是",
+    "却",
+    "然而",
+    "只是",
+    "就是说",
+    "可惜",
+    "无奈",
+    "反而",
+    "but",
+    "however",
+    "although",
+    "though",
+    "yet",
+    "except",
+    "unfortunately",
+    "whereas",
+    "while",
+];
+
+fn is_break(c: char) -> bool {
+    // Normalization already turned full-width ，！？；：～ into ASCII.
+    matches!(
+        c,
+        ',' | '.' | '!' | '?' | ';' | ':' | '~' | '。' | '…' | '｡'
+    )
+}
+
+/// Split a prepared comment into clauses; `tokens` are its default-mode tokens.
+pub fn clauses(p: &Prepared, tokens: &[Token]) -> Vec<Range<usize>> {
+    let text = &p.folded;
+    let mut cuts: Vec<usize> = vec![0];
+    for (i, c) in text.char_indices() {
+        if is_break(c) {
+            cuts.push(i);
+            cuts.push(i + c.len_utf8());
+        }
+    }
+    for (k, t) in tokens.iter().enumerate() {
+        // A contrast word opens a clause unless it already starts one.
+        if t.kind == TokenKind::Word && k > 0 && CONTRAST.contains(&t.text.as_str()) {
+            cuts.push(t.start);
+        }
+    }
+    cuts.push(text.len());
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for w in cuts.windows(2) {
+        let (start, end) = (w[0], w[1]);
+        let piece = &text[start..end];
+        let trimmed_start = start + (piece.len() - piece.trim_start().len());
+        let trimmed_end = start + piece.trim_end().len();
+        if trimmed_start >= trimmed_end {
+            continue;
+        }
+        let words = tokens.iter().any(|t| {
+            t.start >= trimmed_start && t.end <= trimmed_end && t.kind != TokenKind::Number
+        });
+        if words {
+            out.push(trimmed_start..trimmed_end);
+        }
+    }
+    if out.is_empty() {
+        out.push(0..text.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<String> {
+        let p = Prepared::new(text).unwrap();
+        clauses(&p, &p.tokens(crate::text::Mode::Default))
+            .into_iter()
+            .map(|r| text[p.original_span(r)].to_string())
+            .collect()
+    }
+
+    macro_rules! golden {
+        ($($name:ident: $input:expr => $expected:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(split($input), $expected as &[&str], "{}", $input);
+            }
+        )*};
+    }
+
+    golden! {
+        contrast_without_punctuation: "菜很好吃但是配送太慢" => &["菜很好吃", "但是配送太慢"];
+        punctuation: "物流很快，包装也很好。客服态度一般" => &["物流很快", "包装也很好", "客服态度一般"];
+        traditional_contrast: "東西不錯，不過運費太貴了" => &["東西不錯", "不過運費太貴了"];
+        que: "质量很好却太贵了" => &["质量很好", "却太贵了"];
+        english_but: "Great food but the delivery was late." => &["Great food", "but the delivery was late"];
+        english_although: "Although the app is slow, support was helpful!" => &["Although the app is slow", "support was helpful"];
+        one_clause: "too slow" => &["too slow"];
+        emoji_only_clause_dropped: "好评👍！！" => &["好评👍"];
+        numbers_alone_are_not_clauses: "订单 123, 还没到" => &["订单 123", "还没到"];
+    }
+}

@@ -1,0 +1,153 @@
+//! The encoder on ONNX Runtime against the reference forward pass that model preparation
+//! stored (`models/e5-small/reference.json`): same token ids, same embeddings.
+
+use std::sync::OnceLock;
+
+use verbatim::model::encoder::cosine;
+use verbatim::model::onnx::{EncoderOptions, MAX_TOKENS};
+use verbatim::model::{Encoder, ModelPaths, OnnxEncoder, Precision};
+
+use crate::common::root;
+
+struct Reference {
+    /// Text without its `query: ` prefix, token ids with it, reference embedding.
+    sentences: Vec<(String, Vec<u32>, Vec<f32>)>,
+}
+
+fn reference() -> Reference {
+    let path = root().join("models/e5-small/reference.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `make setup`)", path.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sentences = v["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| {
+            let text = s["text"].as_str()?.strip_prefix("query: ")?.to_string();
+            let ids = s["input_ids"]
+                .as_array()?
+                .iter()
+                .map(|x| x.as_u64().unwrap() as u32)
+                .collect();
+            let emb = s["embedding"]
+                .as_array()?
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect();
+            Some((text, ids, emb))
+        })
+        .collect();
+    Reference { sentences }
+}
+
+pub fn encoder(precision: Precision) -> &'static OnnxEncoder {
+    static INT8: OnceLock<OnnxEncoder> = OnceLock::new();
+    static FP32: OnceLock<OnnxEncoder> = OnceLock::new();
+    let cell = match precision {
+        Precision::Int8 => &INT8,
+        Precision::Fp32 => &FP32,
+    };
+    cell.get_or_init(|| {
+        let paths = ModelPaths::resolve(None).expect("models/ (run `make setup`)");
+        let options = EncoderOptions {
+            precision,
+            ..EncoderOptions::default()
+        };
+        OnnxEncoder::load(&paths, &options).expect("load encoder")
+    })
+}
+
+#[test]
+fn token_ids_match_the_reference_tokenization() {
+    let reference = reference();
+    assert!(reference.sentences.len() >= 5);
+    let texts: Vec<&str> = reference.sentences.iter().map(|s| s.0.as_str()).collect();
+    let ids = encoder(Precision::Int8).token_ids(&texts).unwrap();
+    for ((text, want, _), (got, truncated)) in reference.sentences.iter().zip(ids) {
+        assert_eq!(&got, want, "{text}");
+        assert!(!truncated);
+    }
+}
+
+#[test]
+fn fp32_embeddings_match_the_reference_forward_pass() {
+    let reference = reference();
+    let texts: Vec<&str> = reference.sentences.iter().map(|s| s.0.as_str()).collect();
+    let got = encoder(Precision::Fp32).embed(&texts).unwrap();
+    for (i, (text, _, want)) in reference.sentences.iter().enumerate() {
+        let c = cosine(got.row(i), want);
+        assert!(c > 0.999, "{text}: cosine {c}");
+    }
+}
+
+#[test]
+fn int8_embeddings_stay_close_to_the_reference() {
+    let reference = reference();
+    let texts: Vec<&str> = reference.sentences.iter().map(|s| s.0.as_str()).collect();
+    let got = encoder(Precision::Int8).embed(&texts).unwrap();
+    for (i, (text, _, want)) in reference.sentences.iter().enumerate() {
+        let c = cosine(got.row(i), want);
+        assert!(c > 0.99, "{text}: cosine {c}");
+        let norm: f32 = got.row(i).iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-3, "L2-normalized: {norm}");
+    }
+}
+
+#[test]
+fn batching_and_length_order_do_not_change_results() {
+    // fp32 is exact up to rounding. Dynamic int8 quantizes activations per batch tensor,
+    // padding included, so a text's embedding moves slightly with its batch mates
+    // (measured: cosine ≥ 0.997 to the text run alone).
+    let texts = [
+        "物流很快",
+        "The refund took three weeks and nobody ever called me back.",
+        "客服有回覆了",
+    ];
+    for (precision, floor) in [(Precision::Fp32, 0.9999), (Precision::Int8, 0.995)] {
+        let enc = encoder(precision);
+        let together = enc.embed(&texts).unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            let alone = enc.embed(&[text]).unwrap();
+            let c = cosine(alone.row(0), together.row(i));
+            assert!(c > floor, "{precision:?} {text}: {c}");
+        }
+    }
+}
+
+#[test]
+fn similar_meanings_are_closer_than_unrelated_ones() {
+    let e = encoder(Precision::Int8)
+        .embed(&["物流很快", "配送速度很快", "密码忘记了怎么办"])
+        .unwrap();
+    assert!(cosine(e.row(0), e.row(1)) > cosine(e.row(0), e.row(2)) + 0.05);
+}
+
+#[test]
+fn long_texts_are_cut_to_the_window_and_flagged() {
+    let long = "配送太慢了,客服也不回复。".repeat(120);
+    let e = encoder(Precision::Int8)
+        .embed(&[long.as_str(), "ok"])
+        .unwrap();
+    assert_eq!(e.truncated, vec![true, false]);
+    let ids = encoder(Precision::Int8)
+        .token_ids(&[long.as_str()])
+        .unwrap();
+    assert_eq!(ids[0].0.len(), MAX_TOKENS);
+    assert_eq!(*ids[0].0.last().unwrap(), 2, "ends with </s>");
+}
+
+#[test]
+fn clause_vectors_from_one_pass_resemble_the_clauses_alone() {
+    let enc = encoder(Precision::Int8);
+    let text = "菜很好吃,但是配送太慢了";
+    let cut = text.find(',').unwrap();
+    let spans = vec![vec![0..cut, cut + 1..text.len()]];
+    let (_, clauses) = enc.embed_with_spans(&[text], &spans).unwrap();
+    let alone = enc.embed(&["菜很好吃", "但是配送太慢了"]).unwrap();
+    let food = clauses[0].row(0);
+    let delivery = clauses[0].row(1);
+    assert!(cosine(food, alone.row(0)) > cosine(food, alone.row(1)) + 0.02);
+    assert!(cosine(delivery, alone.row(1)) > cosine(delivery, alone.row(0)) + 0.02);
+    assert_eq!(clauses[0].truncated, vec![false, false]);
+}
