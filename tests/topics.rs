@@ -47,7 +47,7 @@ fn traditional_and_english_comments_find_their_topics() {
 
 #[test]
 fn held_out_topic_quality_is_guarded() {
-    // Measured on the 308 held-out comments: micro-F1 0.680, macro-F1 0.678 (see README);
+    // Measured on the 308 held-out comments: micro-F1 0.696, macro-F1 0.694 (see README);
     // the guard sits a few points below so that noise does not fail it, a regression does.
     let test = gold("test");
     assert!(test.len() >= 300);
@@ -65,8 +65,12 @@ fn held_out_topic_quality_is_guarded() {
     assert!(topics.macro_f1 >= 0.60, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
-    // Measured 0.700 on 227 correctly found topics.
-    assert!(aspects.accuracy >= 0.65, "aspect accuracy {}", aspects.accuracy);
+    // Measured 0.694 on 235 correctly found topics.
+    assert!(
+        aspects.accuracy >= 0.65,
+        "aspect accuracy {}",
+        aspects.accuracy
+    );
     eprintln!(
         "topics micro {:.3} macro {:.3}, aspects {:.3}",
         topics.micro_f1, topics.macro_f1, aspects.accuracy

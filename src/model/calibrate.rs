@@ -79,7 +79,12 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
             .copied()
             .max_by(|a, b| topic_f1(*a).total_cmp(&topic_f1(*b)));
         if let Some(best) = best {
-            calibration.thresholds.insert(id.clone(), best);
+            // A few dozen examples make a noisy optimum: shrink it towards the global one.
+            let w = support as f32 / (support + 2 * MIN_SUPPORT) as f32;
+            let shrunk = w * best + (1.0 - w) * global;
+            calibration
+                .thresholds
+                .insert(id.clone(), (shrunk * 100.0).round() / 100.0);
         }
     }
     calibration
