@@ -18,6 +18,19 @@
 //! assert!(out[0].keywords.iter().any(|k| k.term == "发票"));
 //! ```
 
+/// Golden tests: `golden! { |input| f(input); name: INPUT => EXPECTED; ... }` makes one test
+/// per line asserting `f(INPUT) == EXPECTED`.
+#[cfg(test)]
+macro_rules! golden {
+    (|$arg:ident| $call:expr; $($name:ident: $input:expr => $expected:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let $arg = $input;
+            assert_eq!($call, $expected, "{}", $input);
+        }
+    )*};
+}
+
 pub mod analysis;
 pub mod analyze;
 pub mod comment;

@@ -141,16 +141,8 @@ pub fn detect(text: &str) -> Lang {
 mod tests {
     use super::*;
 
-    macro_rules! golden {
-        ($($name:ident: $input:expr => $expected:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(detect($input), $expected, "{}", $input);
-            }
-        )*};
-    }
-
     golden! {
+        |input| detect(input);
         four_chars_simplified: "质量不错" => Lang::ZhHans;
         four_chars_traditional: "服務很好" => Lang::ZhHant;
         two_chars_no_evidence: "好评" => Lang::ZhHans;

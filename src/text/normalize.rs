@@ -82,16 +82,8 @@ pub fn normalize(original: &str) -> Normalized {
 mod tests {
     use super::*;
 
-    macro_rules! golden {
-        ($($name:ident: $input:expr => $expected:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(normalize($input).text, $expected);
-            }
-        )*};
-    }
-
     golden! {
+        |input| normalize(input).text;
         full_width_ascii: "ＡＰＰ老是ｃｒａｓｈ！１２３" => "APP老是crash!123";
         full_width_punctuation: "好吃，但是太贵了？" => "好吃,但是太贵了?";
         ideographic_space_folded: "服务　　很好" => "服务 很好";

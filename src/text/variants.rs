@@ -159,16 +159,8 @@ pub fn script_evidence(text: &str) -> ScriptEvidence {
 mod tests {
     use super::*;
 
-    macro_rules! golden {
-        ($($name:ident: $input:expr => $expected:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(to_simplified($input), $expected);
-            }
-        )*};
-    }
-
     golden! {
+        |input| to_simplified(input);
         invoice: "發票" => "发票";
         reply_phrase: "客服有回覆了" => "客服有回复了";
         sentence: "這個軟體的網路連線很不穩定" => "这个软体的网路连线很不稳定";
