@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use verbatim::analyze::{Analysis, Input};
+use verbatim::analyze::{Analysis, Input, Label};
 
 use super::{Format, ModelArgs};
 
@@ -93,19 +93,32 @@ fn read_inputs(args: &Args) -> anyhow::Result<(Vec<Input>, String)> {
 fn write_table(w: &mut impl Write, inputs: &[Input], out: &[Analysis]) -> std::io::Result<()> {
     writeln!(
         w,
-        "{:<8} {:<9} {:>6}  {:<30} text",
-        "lang", "sentiment", "score", "keywords"
+        "{:<8} {:<9} {:>6}  {:<34} {:<24} text",
+        "lang", "sentiment", "score", "topics (own sentiment)", "keywords"
     )?;
     for (input, a) in inputs.iter().zip(out) {
-        let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
+        let keywords: Vec<&str> = a.keywords.iter().take(3).map(|k| k.term.as_str()).collect();
+        let topics: Vec<String> = a
+            .topics
+            .iter()
+            .map(|t| {
+                let sign = match t.sentiment {
+                    Label::Negative => "-",
+                    Label::Neutral => "~",
+                    Label::Positive => "+",
+                };
+                format!("{}{sign}", t.id)
+            })
+            .collect();
         let text: String = input.text.chars().take(60).collect();
         let (label, score) = a.sentiment.map_or(("-", String::from("-")), |s| {
             (s.label.as_str(), format!("{:+.2}", s.score))
         });
         writeln!(
             w,
-            "{:<8} {label:<9} {score:>6}  {:<30} {text}",
+            "{:<8} {label:<9} {score:>6}  {:<34} {:<24} {text}",
             a.lang.code(),
+            topics.join(","),
             keywords.join(",")
         )?;
     }
