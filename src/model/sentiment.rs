@@ -149,7 +149,8 @@ impl SentimentHead {
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
         let sum: f32 = exp.iter().sum();
-        let p = |class: usize| exp[self.order[class]] / sum;
+        // Four decimals: more is noise (int8 batches move the fourth digit already).
+        let p = |class: usize| (exp[self.order[class]] / sum * 1e4).round() / 1e4;
         let probs = Probs {
             negative: p(0),
             neutral: p(1),
@@ -165,7 +166,7 @@ impl SentimentHead {
         .map_or(Label::Neutral, |(l, _)| l);
         Sentiment {
             label,
-            score: probs.positive - probs.negative,
+            score: ((probs.positive - probs.negative) * 1e4).round() / 1e4,
             probs,
         }
     }
