@@ -136,18 +136,3 @@ fn long_texts_are_cut_to_the_window_and_flagged() {
     assert_eq!(ids[0].0.len(), MAX_TOKENS);
     assert_eq!(*ids[0].0.last().unwrap(), 2, "ends with </s>");
 }
-
-#[test]
-fn clause_vectors_from_one_pass_resemble_the_clauses_alone() {
-    let enc = encoder(Precision::Int8);
-    let text = "菜很好吃,但是配送太慢了";
-    let cut = text.find(',').unwrap();
-    let spans = vec![vec![0..cut, cut + 1..text.len()]];
-    let (_, clauses) = enc.embed_with_spans(&[text], &spans).unwrap();
-    let alone = enc.embed(&["菜很好吃", "但是配送太慢了"]).unwrap();
-    let food = clauses[0].row(0);
-    let delivery = clauses[0].row(1);
-    assert!(cosine(food, alone.row(0)) > cosine(food, alone.row(1)) + 0.02);
-    assert!(cosine(delivery, alone.row(1)) > cosine(delivery, alone.row(0)) + 0.02);
-    assert_eq!(clauses[0].truncated, vec![false, false]);
-}

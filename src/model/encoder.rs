@@ -1,7 +1,5 @@
 //! The encoder boundary: texts in, L2-normalized sentence embeddings out.
 
-use std::ops::Range;
-
 use crate::Result;
 
 /// Sentence embeddings, one row of `dim` floats per input text, in input order.
@@ -9,8 +7,7 @@ use crate::Result;
 pub struct Embeddings {
     pub dim: usize,
     pub data: Vec<f32>,
-    /// Per input: whether the text was longer than the model's window and was cut (for
-    /// span embeddings: whether no token of the span was inside the window).
+    /// Per input: whether the text was longer than the model's window and was cut.
     pub truncated: Vec<bool>,
 }
 
@@ -33,13 +30,6 @@ impl Embeddings {
 pub trait Encoder: Send + Sync {
     /// Embed `texts` (already normalized); the model's prefix is added by the encoder.
     fn embed(&self, texts: &[&str]) -> Result<Embeddings>;
-    /// Embed texts and, per text, the given byte spans (clauses) in the same pass; see
-    /// [`super::OnnxEncoder`] for how span vectors are pooled.
-    fn embed_with_spans(
-        &self,
-        texts: &[&str],
-        spans: &[Vec<Range<usize>>],
-    ) -> Result<(Embeddings, Vec<Embeddings>)>;
     /// The embedding width.
     fn dim(&self) -> usize;
 }

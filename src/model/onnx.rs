@@ -5,7 +5,6 @@
 //! length and run in padded batches (length bucketing), so a short comment costs what it is.
 //! The ONNX Runtime environment and the session are created once and shared.
 
-use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
@@ -134,14 +133,6 @@ impl OnnxEncoder {
 
     /// Token ids of each text with the `query: ` prefix, cut to the window (flagged).
     pub fn token_ids(&self, texts: &[&str]) -> Result<Vec<(Vec<u32>, bool)>> {
-        Ok(self
-            .tokenize(texts)?
-            .into_iter()
-            .map(|t| (t.ids, t.truncated))
-            .collect())
-    }
-
-    fn tokenize(&self, texts: &[&str]) -> Result<Vec<Tokenized>> {
         let inputs: Vec<String> = texts.iter().map(|t| format!("{PREFIX}{t}")).collect();
         let encodings = self
             .tokenizer
@@ -151,30 +142,18 @@ impl OnnxEncoder {
             .into_iter()
             .map(|enc| {
                 let mut ids = enc.get_ids().to_vec();
-                let mut offsets = enc.get_offsets().to_vec();
                 let truncated = ids.len() > MAX_TOKENS;
                 if truncated {
                     ids.truncate(MAX_TOKENS - 1);
                     ids.push(EOS_ID);
-                    offsets.truncate(MAX_TOKENS - 1);
-                    offsets.push((0, 0));
                 }
-                Tokenized {
-                    ids,
-                    offsets,
-                    truncated,
-                }
+                (ids, truncated)
             })
             .collect())
     }
 
-    /// Run one padded batch; returns the sentence embeddings and, when asked, the token
-    /// states (`[batch][width][DIM]`) with the batch width.
-    fn run_batch(
-        &self,
-        batch: &[&[u32]],
-        tokens: bool,
-    ) -> Result<(Vec<f32>, Option<Vec<f32>>, usize)> {
+    /// Run one padded batch into `out` (`batch.len() * DIM` floats).
+    fn run_batch(&self, batch: &[&[u32]], out: &mut [f32]) -> Result<()> {
         let longest = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
         let width = longest.max(self.min_padding);
         let mut ids = vec![PAD_ID; batch.len() * width];
@@ -199,121 +178,42 @@ impl OnnxEncoder {
         let (_, sentences) = outputs["sentence_embedding"]
             .try_extract_tensor::<f32>()
             .map_err(ort_err)?;
-        if sentences.len() != batch.len() * DIM {
+        if sentences.len() != out.len() {
             return Err(Error::Internal(format!(
                 "encoder returned {} floats for {} texts",
                 sentences.len(),
                 batch.len()
             )));
         }
-        let states = if tokens {
-            let (_, states) = outputs["last_hidden_state"]
-                .try_extract_tensor::<f32>()
-                .map_err(ort_err)?;
-            Some(states.to_vec())
-        } else {
-            None
-        };
-        Ok((sentences.to_vec(), states, width))
-    }
-
-    fn encode(
-        &self,
-        texts: &[&str],
-        spans: Option<&[Vec<Range<usize>>]>,
-    ) -> Result<(Embeddings, Vec<Embeddings>)> {
-        let tokenized = self.tokenize(texts)?;
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        if self.bucket_by_length {
-            order.sort_by_key(|&i| tokenized[i].ids.len());
-        }
-        let mut data = vec![0f32; texts.len() * DIM];
-        let mut span_out: Vec<Embeddings> = vec![
-            Embeddings {
-                dim: DIM,
-                data: Vec::new(),
-                truncated: Vec::new()
-            };
-            if spans.is_some() { texts.len() } else { 0 }
-        ];
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokenized[i].ids.as_slice()).collect();
-            let (sentences, states, width) = self.run_batch(&batch, spans.is_some())?;
-            for (row, &i) in chunk.iter().enumerate() {
-                let sentence = &sentences[row * DIM..(row + 1) * DIM];
-                data[i * DIM..(i + 1) * DIM].copy_from_slice(sentence);
-                if let (Some(spans), Some(states)) = (spans, &states) {
-                    let rows = &states[row * width * DIM..(row + 1) * width * DIM];
-                    span_out[i] = pool_spans(&tokenized[i], rows, &spans[i], sentence);
-                }
-            }
-        }
-        let sentences = Embeddings {
-            dim: DIM,
-            data,
-            truncated: tokenized.iter().map(|t| t.truncated).collect(),
-        };
-        Ok((sentences, span_out))
+        out.copy_from_slice(sentences);
+        Ok(())
     }
 }
 
 const PREFIX: &str = "query: ";
 
-struct Tokenized {
-    ids: Vec<u32>,
-    /// Byte offsets of each token in the prefixed text; (0, 0) for special tokens.
-    offsets: Vec<(usize, usize)>,
-    truncated: bool,
-}
-
-fn pool_spans(
-    t: &Tokenized,
-    states: &[f32],
-    spans: &[Range<usize>],
-    sentence: &[f32],
-) -> Embeddings {
-    let mut data = Vec::with_capacity(spans.len() * DIM);
-    let mut cut = Vec::with_capacity(spans.len());
-    for span in spans {
-        let (start, end) = (span.start + PREFIX.len(), span.end + PREFIX.len());
-        let mut sum = vec![0f32; DIM];
-        let mut n = 0;
-        for (k, &(s, e)) in t.offsets.iter().enumerate() {
-            if e > s && s < end && e > start {
-                for (acc, v) in sum.iter_mut().zip(&states[k * DIM..(k + 1) * DIM]) {
-                    *acc += v;
-                }
-                n += 1;
-            }
-        }
-        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if n == 0 || norm == 0.0 {
-            data.extend_from_slice(sentence);
-        } else {
-            data.extend(sum.iter().map(|x| x / norm));
-        }
-        cut.push(n == 0);
-    }
-    Embeddings {
-        dim: DIM,
-        data,
-        truncated: cut,
-    }
-}
-
 impl Encoder for OnnxEncoder {
     fn embed(&self, texts: &[&str]) -> Result<Embeddings> {
-        Ok(self.encode(texts, None)?.0)
-    }
-
-    /// One model pass; a span's vector is the L2-normalized mean of the contextual token
-    /// states inside it (the sentence vector when no token falls inside, e.g. past the window).
-    fn embed_with_spans(
-        &self,
-        texts: &[&str],
-        spans: &[Vec<Range<usize>>],
-    ) -> Result<(Embeddings, Vec<Embeddings>)> {
-        self.encode(texts, Some(spans))
+        let tokenized = self.token_ids(texts)?;
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        if self.bucket_by_length {
+            order.sort_by_key(|&i| tokenized[i].0.len());
+        }
+        let mut data = vec![0f32; texts.len() * DIM];
+        let mut scratch = Vec::new();
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokenized[i].0.as_slice()).collect();
+            scratch.resize(chunk.len() * DIM, 0.0);
+            self.run_batch(&batch, &mut scratch)?;
+            for (row, &i) in chunk.iter().enumerate() {
+                data[i * DIM..(i + 1) * DIM].copy_from_slice(&scratch[row * DIM..(row + 1) * DIM]);
+            }
+        }
+        Ok(Embeddings {
+            dim: DIM,
+            data,
+            truncated: tokenized.into_iter().map(|(_, t)| t).collect(),
+        })
     }
 
     fn dim(&self) -> usize {
