@@ -241,11 +241,12 @@ impl Analyzer {
                     &vectors,
                     &models.sentiment,
                     sentiment,
+                    explain,
                 );
                 a.sentiment = Some(sentiment);
                 a.topics = topics;
                 a.truncated = sentences.truncated[i];
-                a.explain = explain.then_some(evidence);
+                a.explain = evidence;
                 a
             })
             .collect())
@@ -255,9 +256,8 @@ impl Analyzer {
 /// One encoder pass over staged comments and their clauses.
 fn encode(models: &Models, staged: &[Staged]) -> Result<(Embeddings, Vec<Embeddings>)> {
     // Comments and, for comments of several clauses, each clause as a text of its own: one
-    // encoder call. A clause pooled from the whole comment's token states carries the
-    // comment's overall tone ("菜很好吃" inside a complaint reads negative), so clauses that
-    // need their own sentiment are encoded alone.
+    // encoder call. A clause is encoded alone because, seen inside the whole comment, it takes
+    // the comment's overall tone ("菜很好吃" inside a complaint reads negative).
     let mut texts: Vec<&str> = staged
         .iter()
         .map(|s| s.prepared.normalized.text.as_str())

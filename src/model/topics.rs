@@ -1,7 +1,7 @@
 //! Topics: multi-label classification of clauses against the taxonomy, with confidences.
 //!
-//! In: clause vectors (contextual token states pooled over each clause, from the same encoder
-//! pass as the comment) and clause tokens. Out: per topic, the clauses that carry it and a
+//! In: clause vectors (each clause of a multi-clause comment encoded as a text of its own, in
+//! the same encoder call as the comments) and clause tokens. Out: per topic, the clauses that carry it and a
 //! confidence. Each topic has prototypes — the embeddings of its examples and descriptions —
 //! and seed terms. A clause's score for a topic combines its best prototype similarity with
 //! whether a seed term occurs in it, through a logistic calibration fitted on the `dev` half of
@@ -167,6 +167,8 @@ impl TopicModel {
         let dim = encoder.dim();
         let mut entries = Vec::with_capacity(taxonomy.topics.len());
         for topic in &taxonomy.topics {
+            // One encoder call per topic: dynamic int8 quantization makes a vector depend on
+            // its batch mates, and the calibration was fitted on prototypes embedded this way.
             let extra = calibration.examples.get(&topic.id).into_iter().flatten();
             let texts: Vec<String> = topic
                 .examples
@@ -314,6 +316,7 @@ impl TopicModel {
     /// Assign topics to one comment from its clauses and their vectors: a topic is reported
     /// when some clause reaches its threshold; its evidence is every such clause, its
     /// sentiment that of those clauses (the comment's own when it is a single clause).
+    /// With `explain`, also what carried each topic.
     pub fn assign(
         &self,
         p: &Prepared,
@@ -321,11 +324,12 @@ impl TopicModel {
         vectors: &Embeddings,
         head: &SentimentHead,
         comment: Sentiment,
-    ) -> (Vec<TopicHit>, Vec<TopicEvidence>) {
+        explain: bool,
+    ) -> (Vec<TopicHit>, Option<Vec<TopicEvidence>>) {
         let scores = self.score_clauses(p, clauses, vectors);
         let zh = matches!(p.lang, Lang::ZhHans | Lang::ZhHant | Lang::Mixed);
         let mut hits = Vec::new();
-        let mut evidence = Vec::new();
+        let mut evidence = explain.then(Vec::new);
         for (k, entry) in self.entries.iter().enumerate() {
             let carrying: Vec<usize> = (0..clauses.len())
                 .filter(|&j| scores[j][k].confidence >= entry.threshold)
@@ -342,18 +346,20 @@ impl TopicModel {
             } else {
                 head.predict(&mean_row(vectors, &carrying))
             };
-            for &j in &carrying {
-                let c = &clauses[j];
-                evidence.push(TopicEvidence {
-                    topic: entry.topic.id.clone(),
-                    clause: p.normalized.text[c.normalized.clone()].to_string(),
-                    start: c.original.start,
-                    end: c.original.end,
-                    similarity: round3(scores[j][k].features.similarity),
-                    seeds: scores[j][k].seeds.clone(),
-                    confidence: round3(scores[j][k].confidence),
-                    sentiment: head.predict(vectors.row(j)).label,
-                });
+            if let Some(evidence) = evidence.as_mut() {
+                for &j in &carrying {
+                    let c = &clauses[j];
+                    evidence.push(TopicEvidence {
+                        topic: entry.topic.id.clone(),
+                        clause: p.normalized.text[c.normalized.clone()].to_string(),
+                        start: c.original.start,
+                        end: c.original.end,
+                        similarity: round3(scores[j][k].features.similarity),
+                        seeds: scores[j][k].seeds.clone(),
+                        confidence: round3(scores[j][k].confidence),
+                        sentiment: head.predict(vectors.row(j)).label,
+                    });
+                }
             }
             hits.push(TopicHit {
                 id: entry.topic.id.clone(),
