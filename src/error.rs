@@ -32,11 +32,12 @@ pub enum Error {
     )]
     Locked { path: PathBuf },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", .path.display())]
+    /// The message carries the I/O error itself, so it is not also chained as a source
+    /// (which printed it twice under `{:#}`).
+    #[error("{}: {cause}", .path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -54,10 +55,10 @@ impl Error {
     }
 
     /// Wrap an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 
