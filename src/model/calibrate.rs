@@ -37,24 +37,10 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         .iter()
         .map(|f| f.iter().map(|f| calibration.confidence(f)).collect())
         .collect();
-    let topics = topic_ids.len();
-    let micro = |t: &dyn Fn(usize) -> f32| {
-        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-        for (c, g) in conf.iter().zip(gold) {
-            for k in 0..topics {
-                match (c[k] >= t(k), g[k]) {
-                    (true, true) => tp += 1,
-                    (true, false) => fp += 1,
-                    (false, true) => fn_ += 1,
-                    _ => {}
-                }
-            }
-        }
-        f1(tp, fp, fn_)
-    };
+    let all: Vec<usize> = (0..topic_ids.len()).collect();
     let global = *grid
         .iter()
-        .max_by(|a, b| micro(&|_| **a).total_cmp(&micro(&|_| **b)))
+        .max_by(|a, b| f1_at(&conf, gold, &all, **a).total_cmp(&f1_at(&conf, gold, &all, **b)))
         .unwrap_or(&0.5);
     calibration.default_threshold = global;
     for (k, id) in topic_ids.iter().enumerate() {
@@ -62,18 +48,7 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         if support < MIN_SUPPORT {
             continue;
         }
-        let topic_f1 = |t: f32| {
-            let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-            for (c, g) in conf.iter().zip(gold) {
-                match (c[k] >= t, g[k]) {
-                    (true, true) => tp += 1,
-                    (true, false) => fp += 1,
-                    (false, true) => fn_ += 1,
-                    _ => {}
-                }
-            }
-            f1(tp, fp, fn_)
-        };
+        let topic_f1 = |t: f32| f1_at(&conf, gold, &[k], t);
         let best = grid
             .iter()
             .copied()
@@ -96,6 +71,22 @@ fn x(f: &Features) -> [f64; 3] {
         f64::from(f.relative),
         f64::from(u8::from(f.seed)),
     ]
+}
+
+/// Micro-F1 over the topics `ks` when every one of them uses threshold `t`.
+fn f1_at(conf: &[Vec<f32>], gold: &[Vec<bool>], ks: &[usize], t: f32) -> f64 {
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for (c, g) in conf.iter().zip(gold) {
+        for &k in ks {
+            match (c[k] >= t, g[k]) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                _ => {}
+            }
+        }
+    }
+    f1(tp, fp, fn_)
 }
 
 fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
