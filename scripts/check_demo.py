@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Check the demo corpus against the Verbatim analyzer (documentation / regeneration aid).
+
+    python3 scripts/check_demo.py clauses   # every phrase-bank clause on its own
+    python3 scripts/check_demo.py corpus    # precision/recall on corpora/demo/comments.jsonl
+
+The analyzer binary is taken from $VERBATIM_BIN (default /tmp/verbatim-demo-bin) and the models
+from $VERBATIM_MODELS (default <repo>/models).  `clauses` lists every clause the model reads
+wrongly (a clause for topic T must get T and no measured topic other than T; a context clause
+must get no measured topic), both bare and as a stand-alone sentence, and exits 1 if there is any.  `corpus` regenerates the labels with
+make_demo.generate(), checks that comments.jsonl matches them, and prints per-topic precision and
+recall of the model's topics against the generator's labels.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import make_demo  # noqa: E402
+from demo_phrases import BANK  # noqa: E402
+
+BIN = os.environ.get("VERBATIM_BIN", "/tmp/verbatim-demo-bin")
+MODELS = os.environ.get("VERBATIM_MODELS", os.path.join(ROOT, "models"))
+MEASURED = make_demo.MEASURED
+
+
+def analyze(texts):
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
+        f.write("".join(t + "\n" for t in texts))
+        path = f.name
+    try:
+        out = subprocess.run([BIN, "analyze", "--models", MODELS, "--input", path],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(path)
+    res = [json.loads(line) for line in out.splitlines() if line.strip()]
+    if len(res) != len(texts):
+        sys.exit(f"analyzer returned {len(res)} results for {len(texts)} texts")
+    return [{t["id"] for t in r["topics"]} for r in res]
+
+
+def rendered(key, clause):
+    """The clause as it can appear standing alone in a comment."""
+    if key[2] == "en":
+        return make_demo.capitalize(clause) + "."
+    return clause + "。"
+
+
+def check_clauses():
+    """Each clause is checked bare and as a stand-alone sentence (capitalised, full stop)."""
+    items = [(k, c) for k, v in BANK.items() for c in v]
+    items += [(k, rendered(k, c)) for k, c in items]
+    got = analyze([c for _, c in items])
+    bad = 0
+    for (key, clause), topics in zip(items, got):
+        topic = key[0]
+        wrong = set(topics) & set(MEASURED)
+        if topic == "context":
+            ok = not wrong
+        else:
+            ok = topic in topics and not (wrong - {topic})
+        if not ok:
+            bad += 1
+            print(f"BAD {key}: {clause} -> {sorted(topics)}")
+    print(f"{len(items)} clauses, {bad} read wrongly")
+    return 1 if bad else 0
+
+
+def check_corpus():
+    rows = make_demo.generate()
+    path = os.path.join(ROOT, "corpora", "demo", "comments.jsonl")
+    with open(path, encoding="utf-8") as f:
+        stored = [json.loads(line) for line in f]
+    if stored != [make_demo.public(r) for r in rows]:
+        sys.exit("comments.jsonl does not match make_demo.generate(); regenerate it first")
+    got = analyze([r["text"] for r in rows])
+    topics = MEASURED + sorted({t for r in rows for t in r["_topics"]} - set(MEASURED))
+    print(f"{len(rows)} comments; model topics vs generator labels")
+    print("| topic | labelled | predicted | TP | precision | recall |")
+    print("|---|---:|---:|---:|---:|---:|")
+    worst = 1.0
+    for t in topics:
+        lab = [t in r["_topics"] for r in rows]
+        pred = [t in g for g in got]
+        tp = sum(a and b for a, b in zip(lab, pred))
+        p = tp / sum(pred) if sum(pred) else float("nan")
+        rc = tp / sum(lab) if sum(lab) else float("nan")
+        if t in MEASURED:
+            worst = min(worst, p, rc)
+        print(f"| {t} | {sum(lab)} | {sum(pred)} | {tp} | {p:.3f} | {rc:.3f} |")
+    exact = sum(set(r["_topics"]) & set(MEASURED) == g & set(MEASURED) for r, g in zip(rows, got))
+    print(f"\nmeasured-topic sets exactly right: {exact}/{len(rows)}; "
+          f"lowest precision/recall over {', '.join(MEASURED)}: {worst:.3f}")
+    return 0 if worst >= 0.95 else 1
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "corpus"
+    sys.exit(check_clauses() if mode == "clauses" else check_corpus())

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Generate the Verbatim demo feedback corpus with planted effects.
+
+    python3 scripts/make_demo.py            # writes corpora/demo/comments.jsonl and truth.json
+
+Standard library only; everything is drawn from one random.Random(SEED), so the output is
+identical byte for byte on every run.  Each record mentions 0-3 topics; each mention is one
+clause from the pre-filtered phrase banks in scripts/demo_phrases.py.  NPS is planted as
+
+    nps = round(clip(BASE + sum(EFFECTS[t] for t in topics) + N(0, NOISE_SD), 0, 10))
+
+with topic inclusion drawn independently per record, so the effects do not confound each
+other.  product_quality is the most frequent topic but has no effect.  account_security is an
+emerging topic: ~1% of records before EMERGING_SINCE, ~12% from then on.
+"""
+
+import datetime as dt
+import json
+import math
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_phrases import BANK  # noqa: E402
+
+SEED = 20260501
+N = 4000
+START = dt.date(2026, 5, 1)
+END = dt.date(2026, 10, 31)
+BASE = 8.0
+NOISE_SD = 1.3
+
+# Planted NPS effects (points). Every topic not listed here has effect 0.0.
+EFFECTS = {"delivery": -3.0, "response_time": -2.0, "billing": -1.0, "product_quality": 0.0}
+NO_EFFECT = "product_quality"
+# Independent per-record inclusion probabilities of the measured topics.
+PREVALENCE = {"delivery": 0.18, "response_time": 0.15, "billing": 0.12, "product_quality": 0.30}
+EMERGING = "account_security"
+EMERGING_SINCE = dt.date(2026, 9, 21)  # a Monday
+EMERGING_BEFORE = 0.01
+EMERGING_AFTER = 0.12
+MEASURED = ["delivery", "response_time", "billing", "product_quality", "account_security"]
+# Filler topics (no effect) and their relative weights.
+OTHER = {
+    "price_value": 1.4, "service_attitude": 1.3, "usability": 1.0, "reliability": 1.0,
+    "after_sales": 1.0, "packaging": 0.7, "staff_expertise": 0.7, "features": 0.8,
+}
+# Inclusion probability of a filler topic = OTHER_SCALE × its weight.
+OTHER_SCALE = 0.08
+# Probability that a mention of the topic is a negative clause (else positive).
+NEG_SHARE = {"delivery": 0.85, "response_time": 0.9, "billing": 0.85,
+             "account_security": 0.85, "product_quality": 0.5}
+NEG_SHARE_OTHER = 0.55
+CONTEXT_P = 0.2
+
+LANGS = [("hans", 0.5), ("hant", 0.2), ("en", 0.3)]
+REGIONS = {
+    "hans": [("华东", 0.35), ("华北", 0.25), ("华南", 0.25), ("西部", 0.15)],
+    "hant": [("台北", 0.5), ("高雄", 0.2), ("香港", 0.3)],
+    "en": [("US", 0.5), ("UK", 0.3), ("SG", 0.2)],
+}
+CHANNELS = [("app", 0.35), ("web", 0.2), ("phone", 0.15), ("email", 0.1), ("store", 0.2)]
+
+ZH_SAME = ["，", "，", "。", "；"]
+ZH_TURN = {"hans": ["，但是", "，不过", "。不过", "，可是"], "hant": ["，但是", "，不過", "。不過", "，可是"]}
+EN_SAME = [", ", ", ", ". ", "; ", ", and "]
+EN_TURN = [", but ", ", but ", ". But ", ", although "]
+
+
+def pick(rng, weighted):
+    items = [x for x, _ in weighted]
+    return rng.choices(items, weights=[w for _, w in weighted])[0]
+
+
+def choose_topics(rng, day):
+    """Every topic drawn independently (so no topic's effect leaks into another's); draws
+    with more than 3 topics are redrawn (about 1%). A record may have no topic: its text is
+    then a context clause alone."""
+    prev = dict(PREVALENCE)
+    prev[EMERGING] = EMERGING_AFTER if day >= EMERGING_SINCE else EMERGING_BEFORE
+    prev.update({t: OTHER_SCALE * w for t, w in OTHER.items()})
+    while True:
+        topics = [t for t in MEASURED + sorted(OTHER) if rng.random() < prev[t]]
+        if len(topics) <= 3:
+            break
+    rng.shuffle(topics)
+    return topics
+
+
+def capitalize(s):
+    return s[:1].upper() + s[1:]
+
+
+def compose(rng, lang, mentions):
+    """mentions: list of (topic, sentiment). Returns the comment text."""
+    clauses = [(rng.choice(BANK[(t, s, lang)]), s) for t, s in mentions]
+    if not clauses or rng.random() < CONTEXT_P:
+        clauses.insert(0, (rng.choice(BANK[("context", None, lang)]), None))
+    last_sent = mentions[-1][1] if mentions else None
+    if lang == "en":
+        text = capitalize(clauses[0][0])
+        prev = clauses[0][1]
+        for clause, sent in clauses[1:]:
+            turn = prev is not None and sent != prev
+            sep = rng.choice(EN_TURN if turn else EN_SAME)
+            text += sep + (capitalize(clause) if sep.startswith(".") else clause)
+            prev = sent
+        return text + ("!" if last_sent == "neg" and rng.random() < 0.15 else ".")
+    text = clauses[0][0]
+    prev = clauses[0][1]
+    for clause, sent in clauses[1:]:
+        turn = prev is not None and sent != prev
+        text += rng.choice(ZH_TURN[lang] if turn else ZH_SAME) + clause
+        prev = sent
+    return text + ("！" if last_sent == "neg" and rng.random() < 0.2 else "。")
+
+
+def clip(x, lo, hi):
+    return max(lo, min(hi, x))
+
+
+def half_up(x):
+    return int(math.floor(x + 0.5))
+
+
+def generate():
+    """Return the records in output order; each has a private '_topics' list (labels)."""
+    rng = random.Random(SEED)
+    ndays = (END - START).days + 1
+    rows = []
+    for _ in range(N):
+        day = START + dt.timedelta(days=rng.randrange(ndays))
+        lang = pick(rng, LANGS)
+        topics = choose_topics(rng, day)
+        mentions = []
+        for t in topics:
+            neg = NEG_SHARE.get(t, NEG_SHARE_OTHER)
+            mentions.append((t, "neg" if rng.random() < neg else "pos"))
+        text = compose(rng, lang, mentions)
+        raw = BASE + sum(EFFECTS.get(t, 0.0) for t in topics) + rng.gauss(0.0, NOISE_SD)
+        nps = half_up(clip(raw, 0.0, 10.0))
+        csat = half_up(clip(1 + nps * 0.4 + rng.gauss(0.0, 0.5), 1.0, 5.0))
+        rows.append({
+            "text": text, "created_at": day.isoformat(), "nps": nps, "csat": csat,
+            "channel": pick(rng, CHANNELS), "region": pick(rng, REGIONS[lang]),
+            "_topics": topics, "_mentions": mentions, "_lang": lang, "_clipped": not 0 <= raw <= 10,
+        })
+    rows.sort(key=lambda r: r["created_at"])  # stable: ties keep generation order
+    for i, r in enumerate(rows, 1):
+        r["id"] = f"d-{i:05d}"
+    return rows
+
+
+def public(r):
+    return {k: r[k] for k in ("id", "text", "created_at", "nps", "csat", "channel", "region")}
+
+
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def ols(rows, topics):
+    """Least-squares NPS ~ 1 + topic indicators (normal equations, Gauss-Jordan)."""
+    X = [[1.0] + [1.0 if t in r["_topics"] else 0.0 for t in topics] for r in rows]
+    y = [float(r["nps"]) for r in rows]
+    p = len(topics) + 1
+    A = [[sum(x[i] * x[j] for x in X) for j in range(p)] + [sum(x[i] * v for x, v in zip(X, y))]
+         for i in range(p)]
+    for c in range(p):
+        piv = max(range(c, p), key=lambda i: abs(A[i][c]))
+        A[c], A[piv] = A[piv], A[c]
+        for i in range(p):
+            if i != c:
+                f = A[i][c] / A[c][c]
+                A[i] = [a - f * b for a, b in zip(A[i], A[c])]
+    coef = [A[i][p] / A[i][i] for i in range(p)]
+    return {"intercept": round(coef[0], 3), **{t: round(c, 3) for t, c in zip(topics, coef[1:])}}
+
+
+def truth(rows):
+    r4 = lambda x: round(x, 4)  # noqa: E731
+    realized = {}
+    for t in list(EFFECTS) + [EMERGING]:
+        w = [r["nps"] for r in rows if t in r["_topics"]]
+        wo = [r["nps"] for r in rows if t not in r["_topics"]]
+        realized[t] = {"n": len(w), "share": r4(len(w) / len(rows)), "mean_nps_with": r4(mean(w)),
+                       "mean_nps_without": r4(mean(wo)), "difference": r4(mean(w) - mean(wo))}
+    since = EMERGING_SINCE.isoformat()
+    before = [r for r in rows if r["created_at"] < since]
+    after = [r for r in rows if r["created_at"] >= since]
+    all_topics = sorted({t for r in rows for t in r["_topics"]})
+    counts = {t: sum(t in r["_topics"] for r in rows) for t in all_topics}
+    lang_names = {"hans": "zh-Hans", "hant": "zh-Hant", "en": "en"}
+    return {
+        "seed": SEED,
+        "n": len(rows),
+        "date_range": [START.isoformat(), END.isoformat()],
+        "nps_model": f"round(clip({BASE} + sum(effects of mentioned topics) + N(0, {NOISE_SD}), 0, 10))",
+        "csat_model": "round(clip(1 + 0.4*nps + N(0, 0.5), 1, 5))",
+        "base": BASE,
+        "noise_sd": NOISE_SD,
+        "effects": dict(EFFECTS),
+        "effects_note": "every topic not listed in effects has a planted effect of 0.0",
+        "no_effect": NO_EFFECT,
+        "emerging": {
+            "topic": EMERGING, "since": since, "share_before": EMERGING_BEFORE,
+            "share_after": EMERGING_AFTER,
+            "realized_share_before": r4(mean([EMERGING in r["_topics"] for r in before])),
+            "realized_share_after": r4(mean([EMERGING in r["_topics"] for r in after])),
+            "n_before": len(before), "n_after": len(after),
+        },
+        "realized": realized,
+        "realized_ols": ols(rows, all_topics),
+        "clipped_share": r4(mean([r["_clipped"] for r in rows])),
+        "topic_counts": counts,
+        "lang_counts": {lang_names[k]: sum(r["_lang"] == k for r in rows) for k, _ in LANGS},
+    }
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = os.path.join(root, "corpora", "demo")
+    os.makedirs(out, exist_ok=True)
+    rows = generate()
+    with open(os.path.join(out, "comments.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for r in rows:
+            f.write(json.dumps(public(r), ensure_ascii=False) + "\n")
+    with open(os.path.join(out, "truth.json"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(json.dumps(truth(rows), ensure_ascii=False, indent=2) + "\n")
+    print(f"wrote {len(rows)} records to {out}")
+
+
+if __name__ == "__main__":
+    main()
