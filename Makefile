@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup demo test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: setup demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -15,9 +15,20 @@ setup:
 build: setup
 	$(CARGO) build --release
 
+DEMO_INDEX ?= target/demo-index
+
+# Ingest the demo corpus once (4,000 comments through the model, ~40 s), then print the reports.
 demo: build
-	./target/release/verbatim analyze --format table --input corpora/sample/comments.txt
-	./target/release/verbatim analyze --explain "菜很好吃但是配送太慢"
+	@test -f $(DEMO_INDEX)/meta.json || ./target/release/verbatim ingest --index $(DEMO_INDEX) --input corpora/demo/comments.jsonl
+	./target/release/verbatim report summary --index $(DEMO_INDEX) --format table
+	./target/release/verbatim report drivers --index $(DEMO_INDEX) --format table --limit 10
+	./target/release/verbatim report pain-points --index $(DEMO_INDEX) --format table --limit 8
+	./target/release/verbatim report trends --index $(DEMO_INDEX) --format table
+	./target/release/verbatim search --index $(DEMO_INDEX) --format table --limit 5 配送
+
+# Regenerate the demo corpus (committed) from its seeded script.
+demo-corpus:
+	$(PYTHON) scripts/make_demo.py
 
 test: setup
 	$(CARGO) test

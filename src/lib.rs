@@ -38,6 +38,7 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod model;
+pub mod report;
 pub mod text;
 
 pub use error::Error;

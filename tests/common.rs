@@ -57,3 +57,40 @@ pub fn gold(split: &str) -> Vec<verbatim::eval::GoldRecord> {
     records.retain(|g| g.split.as_deref() == Some(split));
     records
 }
+
+/// The demo corpus (`corpora/demo/comments.jsonl`) analysed by the real model into a real
+/// index in a temp dir, built once for the whole test binary (about 30 s).
+pub fn demo_index() -> &'static verbatim::index::CommentIndex {
+    use verbatim::index::source::{self, SourceOptions};
+    static DEMO: std::sync::OnceLock<(tempfile::TempDir, verbatim::index::CommentIndex)> =
+        std::sync::OnceLock::new();
+    &DEMO
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let index = verbatim::index::CommentIndex::open_or_create(dir.path()).unwrap();
+            let comments: Vec<_> = source::open(
+                &root().join("corpora/demo/comments.jsonl"),
+                None,
+                SourceOptions::default(),
+            )
+            .expect("corpora/demo/comments.jsonl")
+            .map(|c| c.expect("a valid demo record").comment)
+            .collect();
+            let writer = index.writer().unwrap();
+            for chunk in comments.chunks(512) {
+                writer
+                    .write(analyzer(), chunk)
+                    .expect("ingest the demo corpus");
+            }
+            writer.finish().unwrap();
+            index.reload().unwrap();
+            (dir, index)
+        })
+        .1
+}
+
+/// The demo corpus's planted truth (`corpora/demo/truth.json`).
+pub fn demo_truth() -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join("corpora/demo/truth.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}

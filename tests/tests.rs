@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod index;
 mod model;
+mod report;
 mod sentiment;
 mod text;
 mod topics;

@@ -5,7 +5,9 @@ mod analyze;
 mod build_idf;
 mod calibrate;
 mod eval;
+mod filters;
 mod ingest;
+mod report;
 mod search;
 
 use std::path::PathBuf;
@@ -40,6 +42,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// Search the index: full text, filters, facet counts, highlighted snippets.
     Search(search::Args),
+    /// Reports over the index: key drivers, pain points, trends, summary.
+    Report(report::Args),
 }
 
 /// Output format of commands that print results.
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BuildIdf(args) => build_idf::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Search(args) => search::run(args),
+        Command::Report(args) => report::run(args),
         Command::Eval(args) => eval::run(args),
         Command::CalibrateTopics(args) => calibrate::run(args),
     }

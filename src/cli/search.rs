@@ -4,9 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use verbatim::index::search::Filters;
 use verbatim::index::{CommentIndex, SearchRequest, SearchResponse, Sort};
 
+use super::filters::FilterArgs;
 use super::Format;
 
 #[derive(Debug, clap::Args)]
@@ -17,33 +17,8 @@ pub struct Args {
     /// The query: words (all required), "phrases", AND/OR/NOT; Chinese needs no spaces.
     /// Without one, every comment matches (newest first).
     pub query: Vec<String>,
-    /// Sentiment labels, comma-separated: negative, neutral, positive.
-    #[arg(long)]
-    pub sentiment: Option<String>,
-    /// Topic ids (delivery) or topic:sentiment (delivery:negative), comma-separated.
-    #[arg(long)]
-    pub topic: Option<String>,
-    /// Languages, comma-separated: zh-Hans, zh-Hant, en, mixed, other.
-    #[arg(long)]
-    pub lang: Option<String>,
-    /// Channels, comma-separated.
-    #[arg(long)]
-    pub channel: Option<String>,
-    /// Created at or after (RFC 3339 or YYYY-MM-DD).
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Created at or before (RFC 3339, or YYYY-MM-DD for the whole day).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Lowest sentiment score, in [-1, 1].
-    #[arg(long, allow_hyphen_values = true)]
-    pub score_min: Option<f64>,
-    /// Highest sentiment score, in [-1, 1].
-    #[arg(long, allow_hyphen_values = true)]
-    pub score_max: Option<f64>,
-    /// An attribute that must match exactly, as key=value (repeatable).
-    #[arg(long = "attr", value_name = "KEY=VALUE")]
-    pub attrs: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Order of the hits.
     #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,
@@ -71,17 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let index = CommentIndex::open(&args.index)?;
     let request = SearchRequest {
         q: args.query.join(" "),
-        filters: Filters {
-            sentiment: args.sentiment,
-            topic: args.topic,
-            lang: args.lang,
-            channel: args.channel,
-            from: args.from,
-            to: args.to,
-            score_min: args.score_min,
-            score_max: args.score_max,
-            attrs: args.attrs,
-        },
+        filters: args.filters.into_filters(),
         sort: match args.sort {
             SortArg::Relevance => Sort::Relevance,
             SortArg::Date => Sort::Date,

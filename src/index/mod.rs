@@ -176,6 +176,27 @@ impl CommentIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The attribute keys present in the index (sorted), read from the term dictionary of
+    /// the `attrs` field: `key` in every `key=value` ever indexed.
+    pub fn attr_keys(&self) -> Result<Vec<String>> {
+        let mut keys = std::collections::BTreeSet::new();
+        for segment in self.reader.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.attrs)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(|e| Error::io(self.path.clone(), e))?;
+            while stream.advance() {
+                let term = stream.key();
+                // `[path][JSON_END_OF_PATH = 0][type][value]`; nested paths are not used.
+                if let Some(end) = term.iter().position(|&b| b == 0) {
+                    keys.insert(String::from_utf8_lossy(&term[..end]).into_owned());
+                }
+            }
+        }
+        Ok(keys.into_iter().collect())
+    }
+
     /// One comment with its analysis, by id.
     pub fn get(&self, id: &str) -> Result<Option<StoredComment>> {
         let searcher = self.reader.searcher();

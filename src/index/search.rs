@@ -284,7 +284,7 @@ fn facets_of(counts: &FacetCounts) -> Facets {
 
 /// Deserializers that take numbers as JSON numbers or strings (URL query strings carry only
 /// strings) and a list as one string or an array.
-mod lenient {
+pub(crate) mod lenient {
     use serde::{Deserialize, Deserializer};
 
     #[derive(Deserialize)]

@@ -1,0 +1,206 @@
+//! `verbatim report drivers|pain-points|trends|summary --index DIR [filters]`: the SPEC §5
+//! reports as JSON (the API's shape), an aligned table or CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use verbatim::index::CommentIndex;
+use verbatim::report::{self, DriverBy, Interval, ReportRequest, ScoreKind, Table};
+
+use super::filters::FilterArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Which report.
+    #[arg(value_enum)]
+    pub report: Kind,
+    /// The index directory.
+    #[arg(long, env = "VERBATIM_INDEX")]
+    pub index: PathBuf,
+    /// Only comments matching this full-text query (as in search).
+    #[arg(long, short = 'q', default_value = "")]
+    pub query: String,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// The score drivers and pain points are about.
+    #[arg(long, value_enum, default_value_t = ScoreArg::Nps)]
+    pub score: ScoreArg,
+    /// Drivers grouped by topic (with topic×sentiment pairs) or by keyword.
+    #[arg(long, value_enum, default_value_t = ByArg::Topic)]
+    pub by: ByArg,
+    /// Trend period.
+    #[arg(long, value_enum, default_value_t = IntervalArg::Week)]
+    pub interval: IntervalArg,
+    /// The fewest comments a driver, pain point or emerging keyword needs.
+    #[arg(long, default_value_t = 30, env = "VERBATIM_MIN_SUPPORT")]
+    pub min_support: usize,
+    /// The most drivers or pain points listed.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json, env = "VERBATIM_FORMAT")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Key drivers of NPS or CSAT, with impact and 95% intervals.
+    Drivers,
+    /// Topics and keywords carrying the most negative weight, with examples.
+    PainPoints,
+    /// Volume, sentiment and score per period; emerging topics and keywords.
+    Trends,
+    /// Counts, NPS, CSAT, sentiment and topics, by channel, language and attribute.
+    Summary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScoreArg {
+    /// Net Promoter score (0–10).
+    Nps,
+    /// Customer satisfaction (1–5).
+    Csat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByArg {
+    /// Topics and topic×sentiment pairs.
+    Topic,
+    /// Keywords.
+    Keyword,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntervalArg {
+    Day,
+    Week,
+    Month,
+}
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The API's JSON.
+    Json,
+    /// An aligned table for people.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let index = CommentIndex::open(&args.index)?;
+    let request = ReportRequest {
+        q: args.query,
+        filters: args.filters.into_filters(),
+        score: match args.score {
+            ScoreArg::Nps => ScoreKind::Nps,
+            ScoreArg::Csat => ScoreKind::Csat,
+        },
+        by: match args.by {
+            ByArg::Topic => DriverBy::Topic,
+            ByArg::Keyword => DriverBy::Keyword,
+        },
+        interval: match args.interval {
+            IntervalArg::Day => Interval::Day,
+            IntervalArg::Week => Interval::Week,
+            IntervalArg::Month => Interval::Month,
+        },
+        min_support: args.min_support,
+        limit: args.limit,
+    };
+    let (json, table) = match args.report {
+        Kind::Drivers => {
+            let r = report::drivers(&index, &request)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+        Kind::PainPoints => {
+            let r = report::pain_points(&index, &request)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+        Kind::Trends => {
+            let r = report::trends(&index, &request)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+        Kind::Summary => {
+            let r = report::summary(&index, &request)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        ReportFormat::Json => writeln!(w, "{json}")?,
+        ReportFormat::Table => write_table(&mut w, &table)?,
+        ReportFormat::Csv => {
+            let mut csv = csv::Writer::from_writer(&mut w);
+            csv.write_record(&table.header)?;
+            for row in &table.rows {
+                csv.write_record(row)?;
+            }
+            csv.flush()?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Columns padded to their widest cell (CJK characters count double); long cells cut.
+fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<()> {
+    const MAX_CELL: usize = 48;
+    let cut = |s: &str| -> String {
+        let mut out = String::new();
+        let mut width = 0;
+        for c in s.chars() {
+            let cw = char_width(c);
+            if width + cw > MAX_CELL {
+                out.push('…');
+                break;
+            }
+            width += cw;
+            out.push(if c == '\n' { ' ' } else { c });
+        }
+        out
+    };
+    let rows: Vec<Vec<String>> = std::iter::once(&table.header)
+        .chain(&table.rows)
+        .map(|r| r.iter().map(|c| cut(c)).collect())
+        .collect();
+    let mut widths = vec![0; table.header.len()];
+    for row in &rows {
+        for (k, c) in row.iter().enumerate() {
+            widths[k] = widths[k].max(str_width(c));
+        }
+    }
+    for row in &rows {
+        let mut line = String::new();
+        for (k, c) in row.iter().enumerate() {
+            line.push_str(c);
+            if k + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[k] - str_width(c) + 2));
+            }
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn str_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// Display width: East Asian wide characters take two columns.
+fn char_width(c: char) -> usize {
+    match c as u32 {
+        0x1100..=0x115F
+        | 0x2E80..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1FAFF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
+}

@@ -1,0 +1,217 @@
+//! Key drivers: which topics (and topic×sentiment pairs) or keywords move NPS or CSAT.
+//!
+//! Impact is "leave one theme out", as Thematic and Kapiche define it: mean(all) −
+//! mean(all without the driver's comments), and for NPS also NPS(all) − NPS(without).
+//! Because mean(all) is the with/without means weighted by their counts, impact =
+//! n/N × (mean_with − mean_without) exactly, so its 95% interval is Welch's interval for the
+//! difference of means scaled by n/N; NPS impact is the same with each comment scored
+//! +100 (promoter), 0 (passive) or −100 (detractor). A driver is significant when its
+//! interval leaves out 0 (Welch p < 0.05). `effect` = mean_with − mean_without is reported
+//! beside it: how much lower or higher the score is where the driver appears.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::rows::{Need, Rows, LABELS};
+use super::stats::{welch, Moments};
+use super::{cell, nps_points, round, DriverBy, ReportRequest, ScoreKind, Table};
+use crate::index::CommentIndex;
+use crate::Result;
+
+/// The drivers report (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriversReport {
+    pub score: ScoreKind,
+    /// Comments with a score (the others do not count).
+    pub n: u64,
+    /// Mean score of all of them.
+    pub mean: Option<f64>,
+    /// NPS of all of them (for `score=nps`).
+    pub nps: Option<f64>,
+    pub drivers: Vec<Driver>,
+}
+
+/// One driver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Driver {
+    /// `topic` or `keyword`.
+    pub kind: String,
+    /// The topic id or the keyword.
+    pub id: String,
+    /// For a topic×sentiment pair, the sentiment; null for a topic as a whole or a keyword.
+    pub sentiment: Option<String>,
+    /// Scored comments mentioning it.
+    pub n: u64,
+    pub mean_with: f64,
+    pub mean_without: f64,
+    /// mean(all) − mean(all without these comments).
+    pub impact: f64,
+    /// NPS(all) − NPS(all without these comments), in NPS points.
+    pub nps_impact: Option<f64>,
+    /// 95% interval of `impact`.
+    pub ci95: [f64; 2],
+    /// 95% interval of `nps_impact`.
+    pub nps_ci95: Option<[f64; 2]>,
+    /// mean_with − mean_without.
+    pub effect: f64,
+    /// 95% interval of `effect` (Welch).
+    pub effect_ci95: [f64; 2],
+    /// Welch's two-sided p-value.
+    pub p: f64,
+    pub significant: bool,
+}
+
+/// Per-group sums: the score and the NPS points (+100/0/−100).
+#[derive(Debug, Clone, Copy, Default)]
+struct Group {
+    score: Moments,
+    points: Moments,
+}
+
+impl Group {
+    fn add(&mut self, score: f64, points: Option<f64>) {
+        self.score.add(score);
+        if let Some(p) = points {
+            self.points.add(p);
+        }
+    }
+}
+
+/// The key drivers of the request's score among the matching comments.
+pub fn drivers(index: &CommentIndex, request: &ReportRequest) -> Result<DriversReport> {
+    let need = Need {
+        keywords: request.by == DriverBy::Keyword,
+        attrs: Vec::new(),
+    };
+    let rows = request.rows(index, &need)?;
+    Ok(from_rows(&rows, request))
+}
+
+/// The drivers report over rows already read.
+pub fn from_rows(rows: &Rows, request: &ReportRequest) -> DriversReport {
+    let nps = request.score == ScoreKind::Nps;
+    let mut all = Group::default();
+    // Keys: (topic or keyword id, sentiment index or 255 for the whole).
+    let mut groups: HashMap<(u32, u8), Group> = HashMap::new();
+    for i in 0..rows.len() {
+        let Some(score) = request.score_of(rows, i) else {
+            continue;
+        };
+        let points = nps.then(|| nps_points(score as u8));
+        all.add(score, points);
+        match request.by {
+            DriverBy::Topic => {
+                for &(topic, label) in rows.aspects_of(i) {
+                    groups
+                        .entry((topic, u8::MAX))
+                        .or_default()
+                        .add(score, points);
+                    groups.entry((topic, label)).or_default().add(score, points);
+                }
+            }
+            DriverBy::Keyword => {
+                for &k in rows.keywords_of(i) {
+                    groups.entry((k, u8::MAX)).or_default().add(score, points);
+                }
+            }
+        }
+    }
+    let total = all.score.n;
+    let mut drivers: Vec<Driver> = groups
+        .into_iter()
+        .filter(|(_, g)| g.score.n >= request.min_support as f64)
+        .filter_map(|((id, label), with)| {
+            let without = Group {
+                score: all.score.minus(&with.score),
+                points: all.points.minus(&with.points),
+            };
+            let w = welch(&with.score, &without.score)?;
+            let share = with.score.n / total;
+            let points = if nps {
+                welch(&with.points, &without.points)
+            } else {
+                None
+            };
+            let (kind, name) = match request.by {
+                DriverBy::Topic => ("topic", &rows.topics.names[id as usize]),
+                DriverBy::Keyword => ("keyword", &rows.keyword_names.names[id as usize]),
+            };
+            let r = |v: f64| round(v, 4);
+            Some(Driver {
+                kind: kind.into(),
+                id: name.clone(),
+                sentiment: LABELS.get(label as usize).map(|l| l.to_string()),
+                n: with.score.n as u64,
+                mean_with: r(with.score.mean()?),
+                mean_without: r(without.score.mean()?),
+                impact: r(share * w.diff),
+                nps_impact: points.map(|p| r(share * p.diff)),
+                ci95: [r(share * w.ci95[0]), r(share * w.ci95[1])],
+                nps_ci95: points.map(|p| [r(share * p.ci95[0]), r(share * p.ci95[1])]),
+                effect: r(w.diff),
+                effect_ci95: [r(w.ci95[0]), r(w.ci95[1])],
+                p: w.p,
+                significant: w.p < 0.05,
+            })
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.impact
+            .abs()
+            .total_cmp(&a.impact.abs())
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.sentiment.cmp(&b.sentiment))
+    });
+    drivers.truncate(request.limit);
+    DriversReport {
+        score: request.score,
+        n: total as u64,
+        mean: all.score.mean().map(|m| round(m, 4)),
+        nps: if nps {
+            all.points.mean().map(|m| round(m, 2))
+        } else {
+            None
+        },
+        drivers,
+    }
+}
+
+impl DriversReport {
+    /// One row per driver.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(&[
+            "kind",
+            "id",
+            "sentiment",
+            "n",
+            "mean_with",
+            "mean_without",
+            "impact",
+            "ci95_low",
+            "ci95_high",
+            "nps_impact",
+            "effect",
+            "p",
+            "significant",
+        ]);
+        for d in &self.drivers {
+            t.rows.push(vec![
+                d.kind.clone(),
+                d.id.clone(),
+                d.sentiment.clone().unwrap_or_default(),
+                d.n.to_string(),
+                cell(Some(d.mean_with), 2),
+                cell(Some(d.mean_without), 2),
+                cell(Some(d.impact), 3),
+                cell(Some(d.ci95[0]), 3),
+                cell(Some(d.ci95[1]), 3),
+                cell(d.nps_impact, 2),
+                cell(Some(d.effect), 2),
+                format!("{:.2e}", d.p),
+                d.significant.to_string(),
+            ]);
+        }
+        t
+    }
+}

@@ -1,0 +1,165 @@
+//! Reports over the index (SPEC §5): key drivers, pain points, trends and a summary.
+//!
+//! In: a [`ReportRequest`]: the search's query and filters plus the report's own
+//! parameters (score, grouping, interval, minimum support). Out: serde types whose JSON is
+//! SPEC §5's, and a [`Table`] view of each for `--format table|csv`. Every report reads
+//! the matching comments as columns ([`rows::Rows`], from fast fields), so a drivers report
+//! over a million comments never loads a stored document.
+
+pub mod drivers;
+pub mod pain_points;
+pub mod rows;
+pub mod stats;
+pub mod summary;
+pub mod trends;
+
+use serde::{Deserialize, Serialize};
+
+pub use drivers::{drivers, Driver, DriversReport};
+pub use pain_points::{pain_points, PainPoint, PainPointsReport};
+pub use summary::{summary, SummaryReport};
+pub use trends::{trends, TrendsReport};
+
+use crate::index::search::Filters;
+use crate::index::CommentIndex;
+use crate::{Error, Result};
+use rows::{Need, Rows};
+
+/// The most drivers or pain points one report lists.
+pub const MAX_LIMIT: usize = 1000;
+
+/// The score a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKind {
+    /// Net Promoter score, 0–10.
+    #[default]
+    Nps,
+    /// Customer satisfaction, 1–5.
+    Csat,
+}
+
+/// What drivers are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverBy {
+    /// Topics, and each topic×sentiment pair.
+    #[default]
+    Topic,
+    /// Keywords.
+    Keyword,
+}
+
+/// The length of a trend period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interval {
+    Day,
+    /// Weeks start on Monday.
+    #[default]
+    Week,
+    Month,
+}
+
+/// Which comments a report covers and how. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportRequest {
+    /// A full-text query, as in search (blank: every comment).
+    pub q: String,
+    #[serde(flatten)]
+    pub filters: Filters,
+    /// `nps` or `csat`.
+    pub score: ScoreKind,
+    /// Drivers by `topic` or `keyword`.
+    pub by: DriverBy,
+    /// Trend periods: `day`, `week` or `month`.
+    pub interval: Interval,
+    /// The fewest comments a driver, pain point or emerging keyword needs.
+    #[serde(deserialize_with = "crate::index::search::lenient::usize")]
+    pub min_support: usize,
+    /// The most drivers or pain points listed.
+    #[serde(deserialize_with = "crate::index::search::lenient::usize")]
+    pub limit: usize,
+}
+
+impl Default for ReportRequest {
+    fn default() -> Self {
+        ReportRequest {
+            q: String::new(),
+            filters: Filters::default(),
+            score: ScoreKind::Nps,
+            by: DriverBy::Topic,
+            interval: Interval::Week,
+            min_support: 30,
+            limit: 50,
+        }
+    }
+}
+
+impl ReportRequest {
+    fn check(&self) -> Result<()> {
+        if self.limit > MAX_LIMIT {
+            return Err(Error::User(format!(
+                "`limit`: {} is more than {MAX_LIMIT}",
+                self.limit
+            )));
+        }
+        if self.min_support == 0 {
+            return Err(Error::User("`min_support`: must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The matching comments as columns.
+    fn rows(&self, index: &CommentIndex, need: &Need) -> Result<Rows> {
+        self.check()?;
+        let query = index.query(&self.q, &self.filters)?;
+        Rows::load(index, &*query, need)
+    }
+
+    /// The score of comment `i` (NPS or CSAT), if it has one.
+    fn score_of(&self, rows: &Rows, i: usize) -> Option<f64> {
+        let v = match self.score {
+            ScoreKind::Nps => rows.nps[i],
+            ScoreKind::Csat => rows.csat[i],
+        };
+        (v != rows::NONE).then_some(f64::from(v))
+    }
+}
+
+/// A report as a table: for `--format table` and `--format csv`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// A number for a table cell, rounded for people; blank when absent.
+pub(crate) fn cell(v: Option<f64>, decimals: usize) -> String {
+    v.map(|v| format!("{v:.decimals$}")).unwrap_or_default()
+}
+
+/// Round for JSON output (keeps reports readable and stable).
+pub(crate) fn round(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// The NPS of a group: % promoters (9–10) − % detractors (0–6).
+pub(crate) fn nps_points(v: u8) -> f64 {
+    match v {
+        9..=10 => 100.0,
+        7..=8 => 0.0,
+        _ => -100.0,
+    }
+}

@@ -1,0 +1,367 @@
+//! Trends: per day, week (from Monday) or month, the volume, sentiment shares, mean
+//! sentiment score, NPS/CSAT and counts per topic; and the emerging topics and keywords.
+//!
+//! Emerging: for each topic (and keyword with enough support), every split of the series
+//! into "before" and "the latest periods" (at least two periods before, at most half of
+//! the series after) is tested with the two-proportion z-test on the share of comments
+//! that mention it; the best split is reported when z ≥ 3 (a strict bar, since the splits
+//! are scanned), the share at least doubled, and at least `min_support` / 3 comments fall
+//! after. `since` is the first period after the split: where the rise started. Undated
+//! comments are left out of trends.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use tantivy::time::Date;
+
+use super::rows::{Need, Rows, LABELS, NONE};
+use super::stats::two_proportion_z;
+use super::{cell, round, Interval, ReportRequest, Table};
+use crate::index::CommentIndex;
+use crate::Result;
+
+/// The z an emerging topic or keyword needs.
+const Z_MIN: f64 = 3.0;
+/// The most emerging keywords listed.
+const MAX_EMERGING_KEYWORDS: usize = 20;
+/// The longest series (periods); beyond it, a coarser interval is needed.
+const MAX_PERIODS: usize = 5000;
+
+/// The trends report (SPEC §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendsReport {
+    pub interval: Interval,
+    pub periods: Vec<Period>,
+    pub emerging: Vec<Emerging>,
+}
+
+/// One period of the series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Period {
+    /// The first day of the period (`2025-05-19`).
+    pub start: String,
+    pub n: u64,
+    /// Shares of each sentiment label.
+    pub sentiment: BTreeMap<String, f64>,
+    /// Mean sentiment score in [-1, 1].
+    pub mean_score: Option<f64>,
+    pub nps: Option<f64>,
+    pub mean_nps: Option<f64>,
+    /// Share of CSAT 4–5.
+    pub csat: Option<f64>,
+    pub topics: BTreeMap<String, u64>,
+}
+
+/// A topic or keyword whose share rose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Emerging {
+    pub kind: String,
+    pub id: String,
+    /// The first period of the rise.
+    pub since: String,
+    pub share_before: f64,
+    pub share_after: f64,
+    pub z: f64,
+}
+
+/// The trends of the matching comments.
+pub fn trends(index: &CommentIndex, request: &ReportRequest) -> Result<TrendsReport> {
+    let need = Need {
+        keywords: true,
+        attrs: Vec::new(),
+    };
+    let rows = request.rows(index, &need)?;
+    from_rows(&rows, request)
+}
+
+/// The trends report over rows already read.
+pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
+    let dated: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows.day[i] != i32::MIN)
+        .collect();
+    let Some(first) = dated
+        .iter()
+        .map(|&i| period_of(rows.day[i], request.interval))
+        .min()
+    else {
+        return Ok(TrendsReport {
+            interval: request.interval,
+            periods: Vec::new(),
+            emerging: Vec::new(),
+        });
+    };
+    let last = dated
+        .iter()
+        .map(|&i| period_of(rows.day[i], request.interval))
+        .max()
+        .unwrap_or(first);
+    let mut starts = vec![first];
+    while let Some(&p) = starts.last() {
+        if p >= last {
+            break;
+        }
+        if starts.len() >= MAX_PERIODS {
+            return Err(crate::Error::User(format!(
+                "`interval`: more than {MAX_PERIODS} periods; choose a longer interval or a date range"
+            )));
+        }
+        starts.push(next_period(p, request.interval));
+    }
+    let slot: HashMap<i32, usize> = starts.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+    let periods_n = starts.len();
+
+    #[derive(Default, Clone)]
+    struct Acc {
+        n: u64,
+        labels: [u64; 3],
+        score: (f64, u64),
+        nps: [u64; 3],
+        nps_sum: f64,
+        csat: (u64, u64),
+    }
+    let mut acc = vec![Acc::default(); periods_n];
+    let mut topic_counts: HashMap<u32, Vec<u64>> = HashMap::new();
+    let mut keyword_counts: HashMap<u32, Vec<u64>> = HashMap::new();
+    for &i in &dated {
+        let k = slot[&period_of(rows.day[i], request.interval)];
+        let a = &mut acc[k];
+        a.n += 1;
+        if rows.sentiment[i] != NONE {
+            a.labels[rows.sentiment[i] as usize] += 1;
+        }
+        if !rows.score[i].is_nan() {
+            a.score.0 += f64::from(rows.score[i]);
+            a.score.1 += 1;
+        }
+        if rows.nps[i] != NONE {
+            let v = rows.nps[i];
+            a.nps[match v {
+                9..=10 => 0,
+                7..=8 => 1,
+                _ => 2,
+            }] += 1;
+            a.nps_sum += f64::from(v);
+        }
+        if rows.csat[i] != NONE {
+            a.csat.1 += 1;
+            a.csat.0 += u64::from(rows.csat[i] >= 4);
+        }
+        for &(t, _) in rows.aspects_of(i) {
+            topic_counts.entry(t).or_insert_with(|| vec![0; periods_n])[k] += 1;
+        }
+        for &kw in rows.keywords_of(i) {
+            keyword_counts
+                .entry(kw)
+                .or_insert_with(|| vec![0; periods_n])[k] += 1;
+        }
+    }
+    let totals: Vec<u64> = acc.iter().map(|a| a.n).collect();
+    let periods = starts
+        .iter()
+        .zip(&acc)
+        .enumerate()
+        .map(|(k, (&start, a))| {
+            let share = |x: u64, n: u64| (n > 0).then(|| round(x as f64 / n as f64, 4));
+            let labelled: u64 = a.labels.iter().sum();
+            let nps_n: u64 = a.nps.iter().sum();
+            Period {
+                start: date_string(start),
+                n: a.n,
+                sentiment: LABELS
+                    .iter()
+                    .zip(a.labels)
+                    .map(|(l, x)| (l.to_string(), share(x, labelled).unwrap_or(0.0)))
+                    .collect(),
+                mean_score: share_f(a.score.0, a.score.1),
+                nps: (nps_n > 0).then(|| {
+                    round(
+                        100.0 * (a.nps[0] as f64 - a.nps[2] as f64) / nps_n as f64,
+                        2,
+                    )
+                }),
+                mean_nps: share_f(a.nps_sum, nps_n),
+                csat: share(a.csat.0, a.csat.1),
+                topics: topic_counts
+                    .iter()
+                    .filter(|(_, c)| c[k] > 0)
+                    .map(|(&t, c)| (rows.topics.names[t as usize].clone(), c[k]))
+                    .collect(),
+            }
+        })
+        .collect();
+
+    let mut emerging = Vec::new();
+    for (t, counts) in &topic_counts {
+        if let Some(e) = emerging_of(
+            "topic",
+            &rows.topics.names[*t as usize],
+            counts,
+            &totals,
+            &starts,
+            request,
+        ) {
+            emerging.push(e);
+        }
+    }
+    let mut keywords = Vec::new();
+    for (k, counts) in &keyword_counts {
+        if counts.iter().sum::<u64>() < request.min_support as u64 {
+            continue;
+        }
+        if let Some(e) = emerging_of(
+            "keyword",
+            &rows.keyword_names.names[*k as usize],
+            counts,
+            &totals,
+            &starts,
+            request,
+        ) {
+            keywords.push(e);
+        }
+    }
+    keywords.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.id.cmp(&b.id)));
+    keywords.truncate(MAX_EMERGING_KEYWORDS);
+    emerging.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.id.cmp(&b.id)));
+    emerging.extend(keywords);
+    Ok(TrendsReport {
+        interval: request.interval,
+        periods,
+        emerging,
+    })
+}
+
+fn share_f(sum: f64, n: u64) -> Option<f64> {
+    (n > 0).then(|| round(sum / n as f64, 4))
+}
+
+/// The best split of one series, if its rise is significant.
+fn emerging_of(
+    kind: &str,
+    id: &str,
+    counts: &[u64],
+    totals: &[u64],
+    starts: &[i32],
+    request: &ReportRequest,
+) -> Option<Emerging> {
+    let p = counts.len();
+    let min_after = (request.min_support as f64 / 3.0).ceil();
+    let mut best: Option<(f64, usize, f64, f64)> = None;
+    for split in (p / 2).max(2)..p {
+        let (x0, n0): (u64, u64) = (counts[..split].iter().sum(), totals[..split].iter().sum());
+        let (x1, n1): (u64, u64) = (counts[split..].iter().sum(), totals[split..].iter().sum());
+        if n0 == 0 || n1 == 0 || (x1 as f64) < min_after {
+            continue;
+        }
+        let (before, after) = (x0 as f64 / n0 as f64, x1 as f64 / n1 as f64);
+        if after < 2.0 * before {
+            continue;
+        }
+        let z = two_proportion_z(x1 as f64, n1 as f64, x0 as f64, n0 as f64);
+        if z >= Z_MIN && best.is_none_or(|b| z > b.0) {
+            best = Some((z, split, before, after));
+        }
+    }
+    let (z, split, before, after) = best?;
+    Some(Emerging {
+        kind: kind.into(),
+        id: id.into(),
+        since: date_string(starts[split]),
+        share_before: round(before, 4),
+        share_after: round(after, 4),
+        z: round(z, 3),
+    })
+}
+
+/// The first day (days since 1970-01-01) of the period holding `day`.
+fn period_of(day: i32, interval: Interval) -> i32 {
+    match interval {
+        Interval::Day => day,
+        // 1970-01-01 was a Thursday: Monday is day 4 of that week.
+        Interval::Week => day - (day + 3).rem_euclid(7),
+        Interval::Month => {
+            let date = to_date(day);
+            day - (i32::from(date.day()) - 1)
+        }
+    }
+}
+
+fn next_period(start: i32, interval: Interval) -> i32 {
+    match interval {
+        Interval::Day => start + 1,
+        Interval::Week => start + 7,
+        Interval::Month => {
+            let date = to_date(start);
+            let days = date.month().length(date.year());
+            start + i32::from(days)
+        }
+    }
+}
+
+fn to_date(day: i32) -> Date {
+    Date::from_julian_day(2_440_588 + day).unwrap_or(Date::MIN)
+}
+
+/// `YYYY-MM-DD` of a day number.
+fn date_string(day: i32) -> String {
+    let d = to_date(day);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+impl TrendsReport {
+    /// One row per period, then one per emerging topic or keyword.
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(&[
+            "start",
+            "n",
+            "negative",
+            "neutral",
+            "positive",
+            "mean_score",
+            "nps",
+            "csat",
+            "emerging",
+        ]);
+        for p in &self.periods {
+            let emerging: Vec<String> = self
+                .emerging
+                .iter()
+                .filter(|e| e.since == p.start)
+                .map(|e| e.id.clone())
+                .collect();
+            t.rows.push(vec![
+                p.start.clone(),
+                p.n.to_string(),
+                cell(p.sentiment.get("negative").copied(), 3),
+                cell(p.sentiment.get("neutral").copied(), 3),
+                cell(p.sentiment.get("positive").copied(), 3),
+                cell(p.mean_score, 3),
+                cell(p.nps, 1),
+                cell(p.csat, 3),
+                emerging.join(" "),
+            ]);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_start_on_mondays_and_first_days() {
+        // 2026-09-23 is a Wednesday: day 20719.
+        let day = 20_719;
+        assert_eq!(date_string(day), "2026-09-23");
+        assert_eq!(date_string(period_of(day, Interval::Week)), "2026-09-21");
+        assert_eq!(date_string(period_of(day, Interval::Month)), "2026-09-01");
+        assert_eq!(
+            date_string(next_period(
+                period_of(day, Interval::Month),
+                Interval::Month
+            )),
+            "2026-10-01"
+        );
+        assert_eq!(date_string(period_of(day, Interval::Day)), "2026-09-23");
+    }
+}
