@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::{Keyword, Lang};
 
 /// A text to analyse, with the caller's id if it has one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Input {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -26,7 +26,7 @@ impl Input {
 
 /// A token as shown to users: its text (lowercased, Simplified), the byte span in the
 /// original text, its kind and whether it is a stop word.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub text: String,
     pub start: usize,
@@ -36,7 +36,19 @@ pub struct TokenView {
 }
 
 /// A sentiment class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     Negative,
@@ -63,7 +75,7 @@ impl Label {
 }
 
 /// The three class probabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Probs {
     pub negative: f32,
     pub neutral: f32,
@@ -71,7 +83,7 @@ pub struct Probs {
 }
 
 /// A comment's (or a clause's) sentiment: label, `score` = p_pos − p_neg in [−1, 1], probs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sentiment {
     pub label: Label,
     pub score: f32,
@@ -79,14 +91,14 @@ pub struct Sentiment {
 }
 
 /// A byte span into the original text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
 }
 
 /// A topic found in a comment, with its own (aspect-level) sentiment and evidence spans.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopicHit {
     pub id: String,
     pub name: String,
@@ -96,7 +108,7 @@ pub struct TopicHit {
 }
 
 /// The analysis of one comment (SPEC §1). Fields are added as the pipeline grows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -118,7 +130,7 @@ pub struct Analysis {
 }
 
 /// Why a topic was assigned: one clause that carried it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopicEvidence {
     pub topic: String,
     /// The clause, as in the original text.

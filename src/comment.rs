@@ -20,7 +20,8 @@ pub const MAX_FIELD_BYTES: usize = 512;
 
 /// A comment with its metadata. `created_at` is kept as given (an RFC 3339 timestamp or a
 /// plain date) and parsed by [`Comment::validate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Comment {
     pub id: String,
     pub text: String,

@@ -33,6 +33,7 @@ macro_rules! golden {
 
 pub mod analysis;
 pub mod analyze;
+pub mod api;
 pub mod comment;
 pub mod error;
 pub mod eval;

@@ -43,10 +43,18 @@ pub fn stdout_json_lines(out: &Output) -> Vec<serde_json::Value> {
 
 /// The full analyzer (model, sentiment, topics), loaded once for the whole test binary.
 pub fn analyzer() -> &'static verbatim::analyze::Analyzer {
-    static ANALYZER: std::sync::OnceLock<verbatim::analyze::Analyzer> = std::sync::OnceLock::new();
+    shared_analyzer()
+}
+
+/// The same analyzer, shared (for a server's state).
+pub fn shared_analyzer() -> &'static std::sync::Arc<verbatim::analyze::Analyzer> {
+    static ANALYZER: std::sync::OnceLock<std::sync::Arc<verbatim::analyze::Analyzer>> =
+        std::sync::OnceLock::new();
     ANALYZER.get_or_init(|| {
-        verbatim::analyze::Analyzer::load(verbatim::analyze::Options::default())
-            .expect("load the model (run `make setup`)")
+        std::sync::Arc::new(
+            verbatim::analyze::Analyzer::load(verbatim::analyze::Options::default())
+                .expect("load the model (run `make setup`)"),
+        )
     })
 }
 

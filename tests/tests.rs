@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules per area, fixtures in `common`.
 
+mod api;
 mod cli;
 mod common;
 mod index;

@@ -9,6 +9,7 @@ mod filters;
 mod ingest;
 mod report;
 mod search;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Search(search::Args),
     /// Reports over the index: key drivers, pain points, trends, summary.
     Report(report::Args),
+    /// Serve the HTTP API and the analysts' web page.
+    Serve(serve::Args),
 }
 
 /// Output format of commands that print results.
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(args),
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Eval(args) => eval::run(args),
         Command::CalibrateTopics(args) => calibrate::run(args),
     }

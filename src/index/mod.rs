@@ -66,7 +66,7 @@ pub struct CommentIndex {
 }
 
 /// A stored comment with its analysis.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct StoredComment {
     pub comment: Comment,
     pub analysis: Analysis,

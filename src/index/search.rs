@@ -27,12 +27,15 @@ pub const MAX_OFFSET: usize = 100_000;
 const MAX_CHANNELS: usize = 100;
 
 /// What to search for. Every field is optional; a blank `q` matches every comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchRequest {
     /// The query: words, `"phrases"`, `AND`/`OR`/`NOT`; Chinese needs no spaces.
     pub q: String,
     #[serde(flatten)]
+    #[param(ignore)]
     pub filters: Filters,
     /// `relevance` (newest first when `q` is blank) or `date` (newest first).
     pub sort: Sort,
@@ -66,8 +69,10 @@ impl SearchRequest {
 
 /// The filters shared by search and reports. List-valued filters take comma-separated
 /// values, any of which may match; different filters must all match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
     /// Sentiment labels: `negative`, `neutral`, `positive`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,7 +113,7 @@ pub struct Filters {
 }
 
 /// The order of hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
     /// Best match first (newest first when there is no query).
@@ -119,7 +124,7 @@ pub enum Sort {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     /// How many comments match (all pages).
     pub total: u64,
@@ -128,7 +133,7 @@ pub struct SearchResponse {
 }
 
 /// One matching comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub text: String,
@@ -146,7 +151,7 @@ pub struct Hit {
 }
 
 /// Counts of matching comments by sentiment, topic, language and channel.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Facets {
     pub sentiment: BTreeMap<String, u64>,
     pub topic: BTreeMap<String, u64>,

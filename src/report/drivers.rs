@@ -20,7 +20,7 @@ use crate::index::CommentIndex;
 use crate::Result;
 
 /// The drivers report (SPEC §5).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DriversReport {
     pub score: ScoreKind,
     /// Comments with a score (the others do not count).
@@ -33,7 +33,7 @@ pub struct DriversReport {
 }
 
 /// One driver.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Driver {
     /// `topic` or `keyword`.
     pub kind: String,

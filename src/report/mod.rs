@@ -29,7 +29,7 @@ use rows::{Need, Rows};
 pub const MAX_LIMIT: usize = 1000;
 
 /// The score a report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ScoreKind {
     /// Net Promoter score, 0–10.
@@ -40,7 +40,7 @@ pub enum ScoreKind {
 }
 
 /// What drivers are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DriverBy {
     /// Topics, and each topic×sentiment pair.
@@ -51,7 +51,7 @@ pub enum DriverBy {
 }
 
 /// The length of a trend period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Interval {
     Day,
@@ -62,12 +62,15 @@ pub enum Interval {
 }
 
 /// Which comments a report covers and how. Every field is optional.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportRequest {
     /// A full-text query, as in search (blank: every comment).
     pub q: String,
     #[serde(flatten)]
+    #[param(ignore)]
     pub filters: Filters,
     /// `nps` or `csat`.
     pub score: ScoreKind,

@@ -30,7 +30,7 @@ const PRIOR_TOTAL: f64 = 500.0;
 const Z_MIN: f64 = 1.96;
 
 /// The pain-points report (SPEC §5).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PainPointsReport {
     /// Comments covered.
     pub n: u64,
@@ -40,7 +40,7 @@ pub struct PainPointsReport {
 }
 
 /// One pain point.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PainPoint {
     /// `topic` or `keyword`.
     pub kind: String,
@@ -59,7 +59,7 @@ pub struct PainPoint {
 }
 
 /// A representative comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Example {
     pub id: String,
     pub text: String,

@@ -17,7 +17,7 @@ const MAX_VALUES: usize = 50;
 const MAX_ATTR_KEYS: usize = 20;
 
 /// The summary report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SummaryReport {
     #[serde(flatten)]
     pub all: Group,
@@ -28,7 +28,7 @@ pub struct SummaryReport {
 }
 
 /// The figures of a group of comments.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Group {
     pub n: u64,
     /// Counts per sentiment label.
@@ -38,7 +38,7 @@ pub struct Group {
     pub csat: Option<Csat>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Nps {
     pub n: u64,
     pub promoters: u64,
@@ -49,7 +49,7 @@ pub struct Nps {
     pub mean: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Csat {
     pub n: u64,
     pub mean: f64,
@@ -57,7 +57,7 @@ pub struct Csat {
     pub csat: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TopicCount {
     pub n: u64,
     /// Share of the comments that mention it.

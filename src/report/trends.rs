@@ -28,7 +28,7 @@ const MAX_EMERGING_KEYWORDS: usize = 20;
 const MAX_PERIODS: usize = 5000;
 
 /// The trends report (SPEC §5).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendsReport {
     pub interval: Interval,
     pub periods: Vec<Period>,
@@ -36,7 +36,7 @@ pub struct TrendsReport {
 }
 
 /// One period of the series.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Period {
     /// The first day of the period (`2025-05-19`).
     pub start: String,
@@ -53,7 +53,7 @@ pub struct Period {
 }
 
 /// A topic or keyword whose share rose.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Emerging {
     pub kind: String,
     pub id: String,

@@ -15,7 +15,7 @@ use super::stopwords::is_stop_word;
 use crate::{Error, Result};
 
 /// A salient term and its weight in the comment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Keyword {
     pub term: String,
     pub weight: f32,

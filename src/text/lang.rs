@@ -12,7 +12,19 @@ use serde::{Deserialize, Serialize};
 use super::variants::script_evidence;
 
 /// The language of a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 pub enum Lang {
     #[serde(rename = "zh-Hans")]
     ZhHans,

@@ -1,0 +1,131 @@
+//! `POST /v1/comments` (analyse and store, answered once durable), `GET` and `DELETE
+//! /v1/comments/{id}`.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use super::analyze::check_inputs;
+use super::error::{ApiError, ApiJson, ErrorBody};
+use super::AppState;
+use crate::analyze::{Analysis, Input};
+use crate::comment::Comment;
+use crate::index::StoredComment;
+
+/// The most comments one call may store.
+pub const MAX_ITEMS: usize = 1000;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngestRequest {
+    pub items: Vec<Comment>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IngestResponse {
+    /// Comments stored (durable when this answer is sent).
+    pub stored: usize,
+    pub analyses: Vec<Analysis>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeleteResponse {
+    pub deleted: String,
+}
+
+/// Analyse and store comments; an id already stored is replaced. Nothing is written when
+/// any item is invalid.
+#[utoipa::path(post, path = "/v1/comments", request_body = IngestRequest,
+    responses((status = 200, body = IngestResponse), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+pub async fn ingest(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<IngestRequest>,
+) -> Result<Json<IngestResponse>, ApiError> {
+    let comments = request.items;
+    let inputs: Vec<Input> = comments
+        .iter()
+        .map(|c| Input {
+            id: Some(c.id.clone()),
+            text: c.text.clone(),
+        })
+        .collect();
+    check_inputs("items", &inputs, MAX_ITEMS)?;
+    for (i, c) in comments.iter().enumerate() {
+        c.validate().map_err(|e| {
+            let message = e.to_string();
+            match message.strip_prefix("field `") {
+                Some(rest) => ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    format!("field `items[{i}].{rest}"),
+                ),
+                None => ApiError::field(&format!("items[{i}]"), message),
+            }
+        })?;
+    }
+    let analyses = state.pool.analyze(inputs).await?;
+    let writer = state.writer.clone();
+    let stored = comments.len();
+    let analyses = blocking(move || {
+        let mut last = None;
+        for (c, a) in comments.iter().zip(&analyses) {
+            last = Some(writer.add(c, a)?);
+        }
+        if let Some(stamp) = last {
+            writer.commit_through(stamp)?;
+        }
+        Ok(analyses)
+    })
+    .await?;
+    metrics::counter!("verbatim_comments_stored_total").increment(stored as u64);
+    Ok(Json(IngestResponse { stored, analyses }))
+}
+
+/// One stored comment with its analysis.
+#[utoipa::path(get, path = "/v1/comments/{id}", params(("id" = String, Path, description = "comment id")),
+    responses((status = 200, body = StoredComment), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<StoredComment>, ApiError> {
+    let index = state.index.clone();
+    let found = blocking(move || index.get(&id).map(|c| (id, c))).await?;
+    match found {
+        (_, Some(c)) => Ok(Json(c)),
+        (id, None) => Err(ApiError::not_found(format!("no comment with id `{id}`"))),
+    }
+}
+
+/// Delete a comment; answered once the deletion is durable.
+#[utoipa::path(delete, path = "/v1/comments/{id}", params(("id" = String, Path, description = "comment id")),
+    responses((status = 200, body = DeleteResponse), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DeleteResponse>, ApiError> {
+    let (index, writer) = (state.index.clone(), state.writer.clone());
+    let deleted = blocking(move || {
+        if index.get(&id)?.is_none() {
+            return Ok(Err(id));
+        }
+        writer.delete(&id)?;
+        Ok(Ok(id))
+    })
+    .await?;
+    match deleted {
+        Ok(id) => Ok(Json(DeleteResponse { deleted: id })),
+        Err(id) => Err(ApiError::not_found(format!("no comment with id `{id}`"))),
+    }
+}
+
+/// Run index work on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
+    }
+}

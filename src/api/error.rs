@@ -1,0 +1,207 @@
+//! The API's one error type and the extractors whose rejections become it.
+//!
+//! Every error is JSON `{"error": {"code", "message"}}` with a fitting status; the message
+//! names the field at fault (`items[2].nps`); internal details are logged, never sent.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::Error;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds for a `Retry-After` header (503 under load).
+    pub retry_after: Option<u32>,
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code: `invalid_json`, `invalid_field`, `not_found`, ...
+    pub code: String,
+    /// What was wrong, naming the field.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A bad value in a field (422).
+    pub fn field(field: &str, message: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("field `{field}`: {message}"),
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// Too much at once (413).
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+
+    /// The server is saturated: try again shortly (503 with Retry-After).
+    pub fn busy(message: impl Into<String>) -> ApiError {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message)
+        }
+    }
+
+    /// A failure of ours: logged in full, answered without details.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        eprintln!("verbatim serve: internal error: {detail}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error (details are in the server log)",
+        )
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> ApiError {
+        match err {
+            Error::User(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m),
+            e @ Error::EmptyText(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "empty_text",
+                e.to_string(),
+            ),
+            e @ Error::Locked { .. } => {
+                eprintln!("verbatim serve: {e}");
+                ApiError::busy("the index is busy")
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// A JSON body whose errors are ours: malformed JSON is 400 `invalid_json`; a wrong type,
+/// a missing or unknown field is 422 `invalid_field` with the field's path; an over-large
+/// body is 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(format!("request body: {}", e.body_text()))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(err) => {
+                let path = err.path().to_string();
+                let inner = err.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_json",
+                        format!("malformed JSON: {inner}"),
+                    ))
+                } else if path == "." {
+                    Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_field",
+                        format!("request body: {inner}"),
+                    ))
+                } else {
+                    Err(ApiError::field(&path, inner))
+                }
+            }
+        }
+    }
+}
+
+/// Query parameters that a type declares; any other parameter is refused (422), so a typo
+/// (`sentimnet=`) is not silently ignored.
+pub trait KnownParams {
+    const PARAMS: &'static [&'static str];
+}
+
+/// A query string parsed into `T`, with our errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + KnownParams, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let pairs: Query<Vec<(String, String)>> = Query::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+        if let Some((key, _)) = pairs
+            .0
+            .iter()
+            .find(|(k, _)| !T::PARAMS.contains(&k.as_str()))
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                format!(
+                    "unknown parameter `{key}` (expected one of: {})",
+                    T::PARAMS.join(", ")
+                ),
+            ));
+        }
+        let value: Query<T> = Query::try_from_uri(&parts.uri).map_err(|e| {
+            let text = e.body_text();
+            let text = text
+                .strip_prefix("Failed to deserialize query string: ")
+                .unwrap_or(&text);
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                text.to_string(),
+            )
+        })?;
+        Ok(ApiQuery(value.0))
+    }
+}

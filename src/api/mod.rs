@@ -1,0 +1,174 @@
+//! The HTTP API (SPEC §4) and the analysts' web page, served by `verbatim serve`.
+//!
+//! In: HTTP requests. Out: the library's types as JSON, errors as `{"error": {code,
+//! message}}`. Handlers extract, call one library function and map the error; inference
+//! runs on the worker pool of [`batch`] (bounded queue, cross-request batching, 503 with
+//! Retry-After when full), index work on tokio's blocking pool. Writes are answered only
+//! once committed. One file per resource; [`app`] builds the router.
+
+pub mod analyze;
+pub mod auth;
+pub mod batch;
+pub mod comments;
+pub mod error;
+pub mod ops;
+pub mod search;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::analyze::Analyzer;
+use crate::index::{CommentIndex, CommentWriter};
+pub use auth::Keys;
+pub use batch::{Pool, PoolOptions};
+use error::ApiError;
+
+/// The largest request body accepted (bytes); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 8 << 20;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub analyzer: Arc<Analyzer>,
+    pub pool: Pool,
+    pub index: CommentIndex,
+    pub writer: Arc<CommentWriter>,
+    pub keys: Arc<Keys>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// The state over an analyzer and an open index (taking its write lock).
+    pub fn new(
+        analyzer: Arc<Analyzer>,
+        index: CommentIndex,
+        keys: Keys,
+        pool: PoolOptions,
+    ) -> crate::Result<AppState> {
+        // One indexing thread: API commits are small and frequent.
+        let writer = Arc::new(index.writer_with_threads(1)?);
+        Ok(AppState {
+            pool: Pool::start(analyzer.clone(), pool),
+            analyzer,
+            index,
+            writer,
+            keys: Arc::new(keys),
+            metrics: prometheus(),
+        })
+    }
+}
+
+/// The process-wide metrics recorder (installed once; every server in the process shares it).
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (an embedding program's): then ours
+            // only renders what it records itself.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The router: every route of SPEC §4 and the web page.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/analyze", post(analyze::analyze))
+        .route("/v1/comments", post(comments::ingest))
+        .route(
+            "/v1/comments/{id}",
+            get(comments::get).delete(comments::delete),
+        )
+        .route("/v1/search", get(search::search))
+        .route("/v1/reports/drivers", get(search::drivers))
+        .route("/v1/reports/pain-points", get(search::pain_points))
+        .route("/v1/reports/trends", get(search::trends))
+        .route("/v1/reports/summary", get(search::summary))
+        .route("/v1/taxonomy", get(ops::taxonomy))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .route("/", get(web::index))
+        .route("/app.js", get(web::app_js))
+        .route("/app.css", get(web::app_css))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), auth::check))
+        .layer(middleware::from_fn(track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Count requests and time them, by route and status.
+async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().to_string();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// Serve until Ctrl-C or SIGTERM; in-flight requests (and their acknowledged writes) finish
+/// first. `on_listen` gets the bound address (port 0 picks a free one).
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    on_listen: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    on_listen(listener.local_addr()?);
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("verbatim serve: shutting down; finishing requests in flight");
+}

@@ -1,0 +1,98 @@
+//! `verbatim serve --index DIR [--addr 127.0.0.1:8080]`: the HTTP API and the web page.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use verbatim::api::{self, AppState, Keys, PoolOptions};
+use verbatim::index::CommentIndex;
+
+use super::ModelArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The index directory (created when missing).
+    #[arg(long, env = "VERBATIM_INDEX")]
+    pub index: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "VERBATIM_ADDR")]
+    pub addr: SocketAddr,
+    /// API keys allowed to write (and read), comma-separated.
+    #[arg(
+        long = "write-keys",
+        env = "VERBATIM_WRITE_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub write_keys: Vec<String>,
+    /// Read-only API keys (search, reports, comments), comma-separated.
+    #[arg(
+        long = "read-keys",
+        env = "VERBATIM_READ_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub read_keys: Vec<String>,
+    /// Inference worker threads (each runs the encoder on every core).
+    #[arg(long, default_value_t = 1, env = "VERBATIM_WORKERS")]
+    pub workers: usize,
+    /// Requests that may wait for analysis; beyond it the API answers 503 with Retry-After.
+    #[arg(long, default_value_t = 64, env = "VERBATIM_QUEUE")]
+    pub queue: usize,
+    /// The most texts merged from waiting requests into one encoder call.
+    #[arg(long, default_value_t = 64, env = "VERBATIM_MAX_BATCH")]
+    pub max_batch: usize,
+    /// Seconds a request may wait for its analyses before a 503.
+    #[arg(long, default_value_t = 30, env = "VERBATIM_TIMEOUT")]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let keys = Keys {
+        write: args
+            .write_keys
+            .into_iter()
+            .filter(|k| !k.trim().is_empty())
+            .collect(),
+        read: args
+            .read_keys
+            .into_iter()
+            .filter(|k| !k.trim().is_empty())
+            .collect(),
+    };
+    if !keys.any() && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "verbatim serve: warning: bound to {} with no API keys: only loopback clients will \
+             be answered (set VERBATIM_WRITE_KEYS / VERBATIM_READ_KEYS to serve others)",
+            args.addr
+        );
+    }
+    let analyzer = Arc::new(args.model.analyzer(8, false, false)?);
+    let index = CommentIndex::open_or_create(&args.index)?;
+    let pool = PoolOptions {
+        workers: args.workers,
+        queue: args.queue,
+        max_batch: args.max_batch,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    };
+    let state = AppState::new(analyzer, index, keys, pool)?;
+    let writer = state.writer.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    runtime
+        .block_on(api::serve(state, args.addr, |addr| {
+            eprintln!("verbatim serve: listening on http://{addr}");
+        }))
+        .with_context(|| format!("serve on {}", args.addr))?;
+    // Every acknowledged write was committed before its answer; release the lock cleanly.
+    if let Ok(writer) = Arc::try_unwrap(writer) {
+        writer.finish()?;
+    }
+    Ok(())
+}
