@@ -7,10 +7,14 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: setup setup-web demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 setup:
 	@$(PYTHON) scripts/setup.py
+
+# Chromium and playwright-core for the web page's end-to-end test.
+setup-web:
+	@bash scripts/setup_web.sh
 
 build: setup
 	$(CARGO) build --release
@@ -30,7 +34,7 @@ demo: build
 demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
-test: setup
+test: setup setup-web
 	$(CARGO) test
 
 lint:

@@ -9,3 +9,4 @@ mod report;
 mod sentiment;
 mod text;
 mod topics;
+mod web;

@@ -1,0 +1,72 @@
+//! The analysts' web page end to end: a real `verbatim serve` over the demo corpus (plus one
+//! comment carrying `<script>`), driven in headless Chromium by `tests/web/e2e.mjs`
+//! (playwright-core with the system chromium, both installed by `make setup-web`): search in
+//! Chinese and English, a filter, URL state, a comment's detail, the reports and their
+//! charts, the language switch, and the XSS case. Screenshots of each view land in
+//! `target/web-e2e/`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::common::{demo_index, root, ServeProcess};
+
+#[test]
+fn web_page_in_headless_chromium() {
+    // A copy of the demo index, so that the comment added here stays out of other tests.
+    let source = demo_index().path().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    std::fs::create_dir_all(&index).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file()
+            && !entry.file_name().to_string_lossy().ends_with(".lock")
+        {
+            std::fs::copy(entry.path(), index.join(entry.file_name())).unwrap();
+        }
+    }
+    let server = ServeProcess::start(&index, &[]);
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let xss = json!({"items": [{"id": "xss-1", "channel": "web", "created_at": "2026-10-30", "nps": 3,
+        "text": "<script>window.__xss=1</script> 配送很慢 <img src=x onerror=\"window.__xss=2\">"}]});
+    let r = client
+        .post(format!("{}/v1/comments", server.base))
+        .json(&xss)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let out = root().join("target/web-e2e");
+    std::fs::create_dir_all(&out).unwrap();
+    let script = root().join("tests/web/e2e.mjs");
+    let run = Command::new("node")
+        .arg(&script)
+        .args([
+            "--base",
+            &server.base,
+            "--out",
+            out.to_str().unwrap(),
+            "--xss-id",
+            "xss-1",
+        ])
+        .output()
+        .expect("run node (installed with the machine; `make setup-web` adds playwright-core)");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "e2e failed:\n{stdout}\n{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap();
+    assert_eq!(summary["ok"], true, "{stdout}");
+    for view in ["search", "detail", "reports", "reports-zh", "xss"] {
+        assert!(
+            out.join(format!("{view}.png")).is_file(),
+            "no screenshot of {view}"
+        );
+    }
+    assert!(server.terminate().success());
+}
