@@ -40,6 +40,7 @@ pub mod eval;
 pub mod index;
 pub mod model;
 pub mod report;
+pub mod score;
 pub mod text;
 
 pub use error::Error;

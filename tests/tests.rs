@@ -6,6 +6,7 @@ mod common;
 mod index;
 mod model;
 mod report;
+mod score;
 mod sentiment;
 mod text;
 mod topics;

@@ -8,6 +8,7 @@ mod eval;
 mod filters;
 mod ingest;
 mod report;
+mod score;
 mod search;
 mod serve;
 
@@ -45,6 +46,8 @@ pub enum Command {
     Search(search::Args),
     /// Reports over the index: key drivers, pain points, trends, summary.
     Report(report::Args),
+    /// Score a CSV or JSONL file: every column kept, the analysis added; resumable.
+    Score(score::Args),
     /// Serve the HTTP API and the analysts' web page.
     Serve(serve::Args),
 }
@@ -115,6 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),
         Command::CalibrateTopics(args) => calibrate::run(args),
     }

@@ -1,0 +1,108 @@
+//! `verbatim score --input F --output F`: batch scoring of CSV or JSONL files, every column
+//! kept and the analysis added; parallel, with a progress bar on a terminal, resumable.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use verbatim::index::CommentIndex;
+use verbatim::score::input::Columns;
+use verbatim::score::{self, ScoreOptions};
+
+use super::ModelArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to score: CSV (with a header) or JSONL, detected from the name or content.
+    #[arg(long, short = 'i')]
+    pub input: PathBuf,
+    /// Where to write the scored rows (same format). If it exists, rows whose ids it already
+    /// holds are skipped and the rest appended: an interrupted run resumes.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// The column (CSV) or field (JSONL) holding the text.
+    #[arg(long, default_value = "text", env = "VERBATIM_TEXT_COLUMN")]
+    pub text_column: String,
+    /// The column or field holding the row id (without one, the line number is the id).
+    #[arg(long, default_value = "id", env = "VERBATIM_ID_COLUMN")]
+    pub id_column: String,
+    /// Also store the rows (with their metadata) in this index.
+    #[arg(long)]
+    pub index: Option<PathBuf>,
+    /// Rows analysed together.
+    #[arg(long, default_value_t = 256)]
+    pub batch_size: usize,
+    /// What to do with a malformed row: stop (fail) or report it and go on (skip).
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    /// Stop at the first malformed row (rows before it are written).
+    Fail,
+    /// Report each malformed row with its line and skip it.
+    Skip,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.input == args.output {
+        anyhow::bail!("--output must not be the --input file");
+    }
+    let analyzer = args.model.analyzer(5, false, false)?;
+    let writer = match &args.index {
+        Some(dir) => Some(CommentIndex::open_or_create(dir)?.writer()?),
+        None => None,
+    };
+    let options = ScoreOptions {
+        columns: Columns {
+            id: args.id_column,
+            text: args.text_column,
+        },
+        batch: args.batch_size,
+        skip_malformed: args.on_error == OnError::Skip,
+        csv: None,
+    };
+    let size = std::fs::metadata(&args.input)
+        .with_context(|| format!("cannot open {}", args.input.display()))?
+        .len();
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(size);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {percent:>3}% {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let name = args.input.display().to_string();
+    let progress = bar.clone();
+    let report = score::score_file(
+        &analyzer,
+        &args.input,
+        &args.output,
+        writer.as_ref(),
+        &options,
+        move |reader| Box::new(progress.wrap_read(reader)),
+        |e| {
+            bar.suspend(|| {
+                eprintln!(
+                    "verbatim score: {name} line {}: {} (skipped)",
+                    e.line, e.message
+                )
+            })
+        },
+    )?;
+    bar.finish_and_clear();
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Reading the rows of a file to score: JSONL objects or CSV records, kept whole (every
+//! field or column goes back out), each with its line, id and text.
+//!
+//! In: a reader and the id/text field names. Out: one [`Row`] or one [`RowError`] (line and
+//! what was wrong) per record; a bad record does not end the stream, so the caller decides
+//! whether to skip it or stop.
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde_json::{Map, Value};
+
+use crate::comment::{Comment, MAX_TEXT_BYTES};
+use crate::{Error, Result};
+
+/// A record of the input.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The line it starts on (1-based; CSV counts the header as line 1).
+    pub line: u64,
+    /// Its id, or its line number when the file has no id field.
+    pub id: String,
+    pub text: String,
+    pub raw: Raw,
+}
+
+/// The record as read, for the output.
+#[derive(Debug, Clone)]
+pub enum Raw {
+    Json(Map<String, Value>),
+    Csv(Vec<String>),
+}
+
+/// A record that cannot be scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// The field names to use.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub id: String,
+    pub text: String,
+}
+
+/// Rows of a JSONL stream.
+pub fn jsonl(
+    reader: impl Read + Send + 'static,
+    columns: Columns,
+) -> impl Iterator<Item = std::result::Result<Row, RowError>> + Send {
+    let mut lines = BufReader::with_capacity(1 << 16, reader).lines();
+    let mut line = 0u64;
+    std::iter::from_fn(move || loop {
+        line += 1;
+        let text = match lines.next()? {
+            Ok(t) => t,
+            Err(e) => {
+                return Some(Err(RowError {
+                    line,
+                    message: format!("cannot read: {e}"),
+                }))
+            }
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let err = |message: String| Some(Err(RowError { line, message }));
+        let object = match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => return err("not a JSON object".into()),
+            Err(e) => return err(format!("not valid JSON: {e}")),
+        };
+        let id = match object.get(&columns.id) {
+            None | Some(Value::Null) => line.to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => return err(format!("field `{}`: not a string or number", columns.id)),
+        };
+        let text = match object.get(&columns.text) {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => return err(format!("field `{}`: missing", columns.text)),
+            Some(_) => return err(format!("field `{}`: not a string", columns.text)),
+        };
+        return Some(checked(
+            Row {
+                line,
+                id,
+                text,
+                raw: Raw::Json(object),
+            },
+            &columns,
+        ));
+    })
+}
+
+/// The header and the rows of a CSV stream (a UTF-8 byte-order mark is dropped).
+pub fn csv(
+    reader: impl Read + Send + 'static,
+    columns: Columns,
+) -> Result<(
+    Vec<String>,
+    impl Iterator<Item = std::result::Result<Row, RowError>> + Send,
+)> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::User(format!("line 1: cannot read the CSV header: {e}")))?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if i == 0 {
+                h.trim_start_matches('\u{feff}').to_string()
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let text_at = find(&columns.text).ok_or_else(|| {
+        Error::User(format!(
+            "line 1: no column `{}` in the header ({})",
+            columns.text,
+            headers.join(",")
+        ))
+    })?;
+    let id_at = find(&columns.id);
+    let width = headers.len();
+    let mut records = reader.into_records();
+    let rows = std::iter::from_fn(move || {
+        let record = records.next()?;
+        Some(match record {
+            Err(e) => Err(RowError {
+                line: e.position().map_or(0, |p| p.line()),
+                message: format!("bad CSV: {e}"),
+            }),
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if r.len() != width {
+                    Err(RowError {
+                        line,
+                        message: format!("{} fields where the header has {width}", r.len()),
+                    })
+                } else {
+                    let fields: Vec<String> = r.iter().map(str::to_string).collect();
+                    let id = id_at.map_or_else(|| line.to_string(), |k| fields[k].clone());
+                    let text = fields[text_at].clone();
+                    checked(
+                        Row {
+                            line,
+                            id,
+                            text,
+                            raw: Raw::Csv(fields),
+                        },
+                        &columns,
+                    )
+                }
+            }
+        })
+    });
+    Ok((headers, rows))
+}
+
+fn checked(row: Row, columns: &Columns) -> std::result::Result<Row, RowError> {
+    let fail = |message: String| {
+        Err(RowError {
+            line: row.line,
+            message,
+        })
+    };
+    if row.text.trim().is_empty() {
+        return fail(format!("field `{}`: empty", columns.text));
+    }
+    if row.text.len() > MAX_TEXT_BYTES {
+        return fail(format!(
+            "field `{}`: {} bytes, more than the {MAX_TEXT_BYTES} allowed",
+            columns.text,
+            row.text.len()
+        ));
+    }
+    if row.id.trim().is_empty() {
+        return fail(format!("field `{}`: empty", columns.id));
+    }
+    Ok(row)
+}
+
+impl Row {
+    /// The row as a comment to index (other fields under attrs), validated.
+    pub fn comment(&self, headers: &[String], columns: &Columns) -> Result<Comment> {
+        let comment = match &self.raw {
+            Raw::Json(object) => {
+                let mut object = object.clone();
+                object.insert(columns.id.clone(), Value::String(self.id.clone()));
+                object.remove("analysis");
+                Comment::from_json_object(object, &columns.id, &columns.text)?
+            }
+            Raw::Csv(fields) => {
+                let mut headers = headers.to_vec();
+                let mut record = csv::StringRecord::from(fields.clone());
+                if !headers.iter().any(|h| h == &columns.id) {
+                    headers.push(columns.id.clone());
+                    record.push_field(&self.id);
+                }
+                Comment::from_csv_row(&headers, &record, &columns.id, &columns.text)?
+            }
+        };
+        comment.validate()?;
+        Ok(comment)
+    }
+}

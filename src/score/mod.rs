@@ -1,0 +1,221 @@
+//! Batch scoring (SPEC §3 `verbatim score`): a CSV or JSONL file in, the same rows out
+//! with their analysis added, and optionally into the index.
+//!
+//! One loop: read a chunk of rows, analyse it in one call (the text stage in parallel on
+//! rayon, the encoder batched across all cores), write it through the sink(s) in input
+//! order, flush, go on. Memory holds one chunk whatever the file size. A rerun after an
+//! interruption skips the ids the output already holds. Malformed rows are reported with
+//! their line and either stop the run or are skipped.
+
+pub mod input;
+pub mod output;
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::analyze::{Analyzer, Input};
+use crate::index::CommentWriter;
+use crate::{Error, Result};
+use input::{Columns, Row, RowError};
+use output::Sink;
+
+/// How to score.
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    pub columns: Columns,
+    /// Rows analysed together.
+    pub batch: usize,
+    /// Skip malformed rows (reporting each) instead of stopping at the first.
+    pub skip_malformed: bool,
+    /// CSV (true) or JSONL; `None` detects it from the file name, then the first byte.
+    pub csv: Option<bool>,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            columns: Columns {
+                id: "id".into(),
+                text: "text".into(),
+            },
+            batch: 256,
+            skip_malformed: false,
+            csv: None,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScoreReport {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    /// Rows scored by this run.
+    pub scored: u64,
+    /// Rows skipped because an earlier run had scored them.
+    pub already_scored: u64,
+    /// Malformed rows skipped (with `skip_malformed`).
+    pub malformed: u64,
+    /// Rows stored in the index (with an index).
+    pub indexed: u64,
+    pub seconds: f64,
+}
+
+/// Whether `path` holds CSV: by its extension, else by its first non-blank byte (`{` is JSONL).
+pub fn detect_csv(path: &Path) -> Result<bool> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv" | "tsv") => return Ok(true),
+        Some("jsonl" | "ndjson" | "json") => return Ok(false),
+        _ => {}
+    }
+    let mut head = [0u8; 4096];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| Error::User(format!("cannot open {}: {e}", path.display())))?;
+    let first = head[..n]
+        .iter()
+        .copied()
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
+    Ok(first != Some(b'{'))
+}
+
+/// Score `input` into `output` (appending after what an earlier run wrote), also storing
+/// the rows in `index` when given. `progress` is told the input bytes read so far.
+pub fn score_file(
+    analyzer: &Analyzer,
+    input: &Path,
+    output: &Path,
+    index: Option<&CommentWriter>,
+    options: &ScoreOptions,
+    wrap: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>,
+    mut on_malformed: impl FnMut(&RowError),
+) -> Result<ScoreReport> {
+    let start = Instant::now();
+    let csv = match options.csv {
+        Some(c) => c,
+        None => detect_csv(input)?,
+    };
+    let file = File::open(input)
+        .map_err(|e| Error::User(format!("cannot open {}: {e}", input.display())))?;
+    let reader = wrap(Box::new(file));
+    let name = input.display().to_string();
+    let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
+    let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
+    let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);
+    let (headers, rows): (
+        Vec<String>,
+        Box<dyn Iterator<Item = std::result::Result<Row, RowError>> + Send>,
+    ) = if csv {
+        let (h, rows) = input::csv(reader, options.columns.clone())
+            .map_err(|e| Error::User(format!("{name} {e}")))?;
+        (h, Box::new(rows))
+    } else {
+        (
+            Vec::new(),
+            Box::new(input::jsonl(reader, options.columns.clone())),
+        )
+    };
+    let mut sink = Sink::open(output, csv.then_some(headers.as_slice()), fresh)?;
+    let mut report = ScoreReport {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        ..ScoreReport::default()
+    };
+    let batch_size = options.batch.max(1);
+    let mut batch: Vec<Row> = Vec::with_capacity(batch_size);
+    let mut rows = rows.peekable();
+    while rows.peek().is_some() {
+        batch.clear();
+        for row in rows.by_ref() {
+            match row {
+                Ok(row) if done.contains(&row.id) => report.already_scored += 1,
+                Ok(row) => batch.push(row),
+                Err(e) if options.skip_malformed => {
+                    on_malformed(&e);
+                    report.malformed += 1;
+                }
+                Err(e) => {
+                    // What came before the bad row is written first, so a fixed file resumes.
+                    write_batch(
+                        analyzer,
+                        &batch,
+                        &mut sink,
+                        output,
+                        index,
+                        &headers,
+                        options,
+                        &mut report,
+                    )?;
+                    sink.flush(output)?;
+                    return Err(at(&e));
+                }
+            }
+            if batch.len() == batch_size {
+                break;
+            }
+        }
+        write_batch(
+            analyzer,
+            &batch,
+            &mut sink,
+            output,
+            index,
+            &headers,
+            options,
+            &mut report,
+        )?;
+        sink.flush(output)?;
+    }
+    report.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_batch(
+    analyzer: &Analyzer,
+    batch: &[Row],
+    sink: &mut Sink,
+    output: &Path,
+    index: Option<&CommentWriter>,
+    headers: &[String],
+    options: &ScoreOptions,
+    report: &mut ScoreReport,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let inputs: Vec<Input> = batch
+        .iter()
+        .map(|r| Input {
+            id: Some(r.id.clone()),
+            text: r.text.clone(),
+        })
+        .collect();
+    let analyses = analyzer.analyze(&inputs)?;
+    // Index first and commit: whatever the output holds is then also durable in the index,
+    // so a resumed run that skips it loses nothing.
+    if let Some(writer) = index {
+        for (row, analysis) in batch.iter().zip(&analyses) {
+            let comment = row
+                .comment(headers, &options.columns)
+                .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
+            writer.add(&comment, analysis)?;
+        }
+        writer.commit()?;
+        report.indexed += batch.len() as u64;
+    }
+    for (row, analysis) in batch.iter().zip(&analyses) {
+        sink.write(row, analysis, output)?;
+    }
+    report.scored += batch.len() as u64;
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! Writing scored rows (every input field kept, the analysis added) and finding where an
+//! interrupted run stopped.
+//!
+//! JSONL rows get an `analysis` field holding the Analysis; CSV rows get the columns
+//! [`CSV_COLUMNS`]. [`resume`] reads an existing output, drops a last record cut short by an
+//! interruption and returns the ids already scored, so a rerun appends only the rest.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::input::{Raw, Row};
+use crate::analyze::Analysis;
+use crate::{Error, Result};
+
+/// The columns a CSV output adds after the input's own.
+pub const CSV_COLUMNS: [&str; 8] = [
+    "lang",
+    "sentiment",
+    "sentiment_score",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
+    "topics",
+    "keywords",
+];
+
+/// Where scored rows go.
+pub enum Sink {
+    Jsonl(BufWriter<File>),
+    Csv(Box<csv::Writer<File>>),
+}
+
+impl Sink {
+    /// Open `path` for appending, writing the CSV header when the file is new.
+    pub fn open(path: &Path, csv_headers: Option<&[String]>, fresh: bool) -> Result<Sink> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(match csv_headers {
+            None => Sink::Jsonl(BufWriter::with_capacity(1 << 16, file)),
+            Some(headers) => {
+                let mut w = csv::WriterBuilder::new().flexible(true).from_writer(file);
+                if fresh {
+                    let all: Vec<&str> = headers
+                        .iter()
+                        .map(String::as_str)
+                        .chain(CSV_COLUMNS)
+                        .collect();
+                    w.write_record(&all)
+                        .map_err(|e| Error::io(path, e.into()))?;
+                }
+                Sink::Csv(Box::new(w))
+            }
+        })
+    }
+
+    /// Write one scored row.
+    pub fn write(&mut self, row: &Row, analysis: &Analysis, path: &Path) -> Result<()> {
+        let io = |e: std::io::Error| Error::io(path, e);
+        match (self, &row.raw) {
+            (Sink::Jsonl(w), Raw::Json(object)) => {
+                let mut object = object.clone();
+                let value =
+                    serde_json::to_value(analysis).map_err(|e| Error::Internal(e.to_string()))?;
+                object.insert("analysis".into(), value);
+                serde_json::to_writer(&mut *w, &object).map_err(|e| io(e.into()))?;
+                w.write_all(b"\n").map_err(io)
+            }
+            (Sink::Csv(w), Raw::Csv(fields)) => {
+                let mut record = fields.clone();
+                record.extend(csv_cells(analysis));
+                w.write_record(&record).map_err(|e| io(e.into()))
+            }
+            _ => Err(Error::User(
+                "the output format must match the input's (JSONL or CSV)".into(),
+            )),
+        }
+    }
+
+    /// Push everything written so far to the file.
+    pub fn flush(&mut self, path: &Path) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => w.flush(),
+            Sink::Csv(w) => w.flush(),
+        }
+        .map_err(|e| Error::io(path, e))
+    }
+}
+
+fn csv_cells(a: &Analysis) -> Vec<String> {
+    let (label, score, probs) = match &a.sentiment {
+        Some(s) => (
+            s.label.as_str().to_string(),
+            format!("{:.4}", s.score),
+            [s.probs.negative, s.probs.neutral, s.probs.positive].map(|p| format!("{p:.4}")),
+        ),
+        None => (
+            String::new(),
+            String::new(),
+            [String::new(), String::new(), String::new()],
+        ),
+    };
+    let topics: Vec<String> = a
+        .topics
+        .iter()
+        .map(|t| format!("{}:{}", t.id, t.sentiment.as_str()))
+        .collect();
+    let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
+    let [neg, neu, pos] = probs;
+    vec![
+        a.lang.code().to_string(),
+        label,
+        score,
+        neg,
+        neu,
+        pos,
+        topics.join(";"),
+        keywords.join(";"),
+    ]
+}
+
+/// The ids an earlier run already wrote to `path` (empty when there is no such file), after
+/// cutting off a last record that an interruption left incomplete.
+pub fn resume(path: &Path, csv: bool, id_field: &str) -> Result<HashSet<String>> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    let (ids, keep) = if csv {
+        csv_ids(&bytes, id_field)
+    } else {
+        jsonl_ids(&bytes, id_field)
+    };
+    if keep < bytes.len() as u64 {
+        file.set_len(keep).map_err(|e| Error::io(path, e))?;
+        file.seek(SeekFrom::End(0))
+            .map_err(|e| Error::io(path, e))?;
+    }
+    Ok(ids)
+}
+
+/// Ids of whole lines, and the length of the file up to the last whole line.
+fn jsonl_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
+    let mut ids = HashSet::new();
+    let mut keep = 0;
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'\n' {
+            continue;
+        }
+        let line = &bytes[start..i];
+        let line_no = ids.len() as u64 + 1;
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(o)) if o.contains_key("analysis") => {
+                ids.insert(match o.get(id_field) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => line_no.to_string(),
+                });
+                keep = i + 1;
+            }
+            _ if line.iter().all(u8::is_ascii_whitespace) => keep = i + 1,
+            _ => break,
+        }
+        start = i + 1;
+    }
+    (ids, keep as u64)
+}
+
+/// Ids of whole CSV records (the header first), and the length up to the last whole one.
+fn csv_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
+    let mut ids = HashSet::new();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let Ok(headers) = reader.headers().cloned() else {
+        return (ids, 0);
+    };
+    let id_at = headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == id_field);
+    let mut keep = reader.position().byte();
+    let mut record = csv::StringRecord::new();
+    while let Ok(true) = reader.read_record(&mut record) {
+        let end = reader.position().byte();
+        // A record is whole when it has every column and its line ended.
+        let whole = record.len() == headers.len() && end > 0 && bytes[end as usize - 1] == b'\n';
+        if !whole {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        ids.insert(id_at.map_or_else(|| line.to_string(), |k| record[k].to_string()));
+        keep = end;
+    }
+    (ids, keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_last_line_is_dropped() {
+        let jsonl =
+            b"{\"id\":\"a\",\"analysis\":{}}\n{\"id\":7,\"analysis\":{}}\n{\"id\":\"c\",\"ana";
+        let (ids, keep) = jsonl_ids(jsonl, "id");
+        assert_eq!(ids, HashSet::from(["a".to_string(), "7".to_string()]));
+        assert_eq!(keep, 50);
+        let csv = "id,text,lang\n1,\"two\nlines\",en\n2,\"cut";
+        let (ids, keep) = csv_ids(csv.as_bytes(), "id");
+        assert_eq!(ids, HashSet::from(["1".to_string()]));
+        assert_eq!(&csv[..keep as usize], "id,text,lang\n1,\"two\nlines\",en\n");
+    }
+}

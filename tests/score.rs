@@ -1,0 +1,240 @@
+//! `verbatim score`: CSV with quoting, multi-line fields and a byte-order mark; JSONL with
+//! extra fields; malformed rows (fatal or skipped, named by line); `--index`; and resuming
+//! after `kill -9` with every row scored exactly once.
+
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{corpus_lines, root, verbatim};
+
+fn models() -> String {
+    root().join("models").to_string_lossy().into_owned()
+}
+
+#[test]
+fn csv_with_quotes_newlines_and_bom_keeps_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let output = dir.path().join("out.csv");
+    std::fs::write(
+        &input,
+        "\u{feff}id,text,region,plan\n\
+         a1,\"配送太慢了,等了五天\",华东,pro\n\
+         a2,\"Support was great.\nThey fixed it in minutes, thanks!\",US,free\n\
+         a3,\"客服说\"\"马上处理\"\"，结果一周都没人回复\",华北,\n",
+    )
+    .unwrap();
+    let out = verbatim(
+        &[
+            "score",
+            "--models",
+            &models(),
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["scored"], 3);
+    let mut reader = csv::Reader::from_path(&output).unwrap();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(&headers[..4], ["id", "text", "region", "plan"]);
+    assert!(headers.contains(&"sentiment".to_string()) && headers.contains(&"topics".to_string()));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3);
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert_eq!(
+        &rows[1][col("text")],
+        "Support was great.\nThey fixed it in minutes, thanks!"
+    );
+    assert_eq!(
+        &rows[2][col("text")],
+        "客服说\"马上处理\"，结果一周都没人回复"
+    );
+    assert_eq!(&rows[0][col("region")], "华东");
+    assert_eq!(&rows[0][col("sentiment")], "negative");
+    assert!(
+        rows[0][col("topics")].contains("delivery:negative"),
+        "{:?}",
+        rows[0]
+    );
+    assert_eq!(&rows[1][col("sentiment")], "positive");
+    assert_eq!(&rows[1][col("lang")], "en");
+}
+
+#[test]
+fn jsonl_malformed_rows_fail_or_are_skipped_and_index_is_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let output = dir.path().join("out.jsonl");
+    let index = dir.path().join("idx");
+    std::fs::write(
+        &input,
+        "{\"id\": \"j1\", \"text\": \"發票開錯了兩次\", \"nps\": 2, \"store\": \"S9\"}\n\
+         {\"id\": \"j2\", \"text\": \"\"}\n\
+         not json\n\
+         {\"id\": 4, \"text\": \"The app keeps crashing on login\", \"channel\": \"app\"}\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "score",
+            "--models",
+            &models(),
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        verbatim(&a.iter().map(String::as_str).collect::<Vec<_>>(), "")
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in.jsonl line 2: field `text`: empty"),
+        "{err}"
+    );
+    // Rows before the bad one were written.
+    assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 1);
+
+    let out = run(&["--on-error", "skip", "--index", index.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("line 3: not valid JSON"),
+        "{err}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            summary["scored"].as_u64(),
+            summary["already_scored"].as_u64(),
+            summary["malformed"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["store"], "S9");
+    assert_eq!(lines[0]["analysis"]["lang"], "zh-Hant");
+    assert_eq!(lines[1]["id"], 4);
+    assert!(
+        lines[1]["analysis"]["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "reliability"),
+        "{}",
+        lines[1]
+    );
+    let stored = verbatim::index::CommentIndex::open(&index).unwrap();
+    let c = stored
+        .get("4")
+        .unwrap()
+        .expect("scored rows are indexed too");
+    assert_eq!(c.comment.channel.as_deref(), Some("app"));
+}
+
+#[test]
+fn resumes_after_kill_scoring_every_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let output = dir.path().join("out.jsonl");
+    let lines: Vec<String> = corpus_lines("corpora/demo/comments.jsonl")
+        .into_iter()
+        .take(1200)
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let args = [
+        "score",
+        "--models",
+        &models(),
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        "--batch-size",
+        "32",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let written = std::fs::read_to_string(&output)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if written >= 200 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = std::fs::read_to_string(&output).unwrap().lines().count();
+    assert!(
+        partial < 1200,
+        "killed too late to test resuming ({partial})"
+    );
+
+    let out = verbatim(&args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (scored, skipped) = (
+        summary["scored"].as_u64().unwrap(),
+        summary["already_scored"].as_u64().unwrap(),
+    );
+    assert_eq!(scored + skipped, 1200, "{summary}");
+    assert!(skipped >= 200, "{summary}");
+    let text = std::fs::read_to_string(&output).unwrap();
+    let mut ids = HashSet::new();
+    for line in text.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["analysis"]["sentiment"].is_object());
+        assert!(
+            ids.insert(v["id"].as_str().unwrap().to_string()),
+            "scored twice: {}",
+            v["id"]
+        );
+    }
+    assert_eq!(ids.len(), 1200);
+}
