@@ -112,7 +112,13 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
     // Topics: (mentions, negative mentions, example candidates).
     let mut by_topic: HashMap<u32, (u64, u64, Vec<usize>)> = HashMap::new();
     for i in 0..rows.len() {
+        // Aspects are sorted by topic, negative first: each topic counts once per comment.
+        let mut previous = None;
         for &(topic, label) in rows.aspects_of(i) {
+            if previous == Some(topic) {
+                continue;
+            }
+            previous = Some(topic);
             let e = by_topic.entry(topic).or_default();
             e.0 += 1;
             if label == 0 {

@@ -372,14 +372,26 @@ impl SegmentCollector for RowSegment {
                 FacetKind::Other => {}
             }
         }
+        // A comment counts once per topic (and topic×sentiment) and keyword, however often
+        // its analysis repeats one.
+        let start = *rows.aspect_start.last().unwrap_or(&0) as usize;
+        let mine = &mut rows.aspects[start..];
+        mine.sort_unstable();
+        let unique = dedup_len(mine);
+        rows.aspects.truncate(start + unique);
         rows.sentiment.push(sentiment);
         rows.lang.push(lang);
         rows.channel.push(channel);
         if self.want_keywords {
             rows.keyword_start.push(rows.keywords.len() as u32);
             if let Some(keywords) = &self.keywords {
+                let start = rows.keywords.len();
                 rows.keywords
                     .extend(keywords.term_ords(doc).map(|ord| ord as u32));
+                let mine = &mut rows.keywords[start..];
+                mine.sort_unstable();
+                let unique = dedup_len(mine);
+                rows.keywords.truncate(start + unique);
             }
         }
         for (k, column) in self.attrs.iter().enumerate() {
@@ -394,6 +406,18 @@ impl SegmentCollector for RowSegment {
     fn harvest(self) -> SegmentRows {
         self.out
     }
+}
+
+/// Move the distinct values of a sorted slice to its front; their count.
+fn dedup_len<T: PartialEq + Copy>(sorted: &mut [T]) -> usize {
+    let mut n = 0;
+    for i in 0..sorted.len() {
+        if n == 0 || sorted[i] != sorted[n - 1] {
+            sorted[n] = sorted[i];
+            n += 1;
+        }
+    }
+    n
 }
 
 fn label_index(label: &str) -> Option<u8> {

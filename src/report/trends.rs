@@ -146,7 +146,12 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
             a.csat.1 += 1;
             a.csat.0 += u64::from(rows.csat[i] >= 4);
         }
+        let mut previous = None;
         for &(t, _) in rows.aspects_of(i) {
+            if previous == Some(t) {
+                continue;
+            }
+            previous = Some(t);
             topic_counts.entry(t).or_insert_with(|| vec![0; periods_n])[k] += 1;
         }
         for &kw in rows.keywords_of(i) {
