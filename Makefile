@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup setup-web demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: setup setup-web load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -21,14 +21,18 @@ build: setup
 
 DEMO_INDEX ?= target/demo-index
 
-# Ingest the demo corpus once (4,000 comments through the model, ~40 s), then print the reports.
+# Ingest the demo corpus once (4,000 comments through the model, ~40 s), print the reports,
+# then serve the API and the web page on http://127.0.0.1:8080 (Ctrl-C stops it).
 demo: build
 	@test -f $(DEMO_INDEX)/meta.json || ./target/release/verbatim ingest --index $(DEMO_INDEX) --input corpora/demo/comments.jsonl
 	./target/release/verbatim report summary --index $(DEMO_INDEX) --format table
 	./target/release/verbatim report drivers --index $(DEMO_INDEX) --format table --limit 10
-	./target/release/verbatim report pain-points --index $(DEMO_INDEX) --format table --limit 8
 	./target/release/verbatim report trends --index $(DEMO_INDEX) --format table
-	./target/release/verbatim search --index $(DEMO_INDEX) --format table --limit 5 配送
+	./target/release/verbatim serve --index $(DEMO_INDEX) --addr 127.0.0.1:8080
+
+# wrk against a release server on loopback, and batch scoring against the analyzer alone.
+load-test: build
+	bash scripts/load_test.sh
 
 # Regenerate the demo corpus (committed) from its seeded script.
 demo-corpus:
