@@ -62,6 +62,14 @@ impl Comment {
         }
     }
 
+    /// The comment as an input to the analyzer (its id echoed in the analysis).
+    pub fn input(&self) -> crate::analyze::Input {
+        crate::analyze::Input {
+            id: Some(self.id.clone()),
+            text: self.text.clone(),
+        }
+    }
+
     /// Check every field and return the parsed `created_at`. The error names the field.
     pub fn validate(&self) -> Result<Option<OffsetDateTime>> {
         check_short("id", &self.id)?;

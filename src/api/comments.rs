@@ -44,13 +44,7 @@ pub async fn ingest(
     ApiJson(request): ApiJson<IngestRequest>,
 ) -> Result<Json<IngestResponse>, ApiError> {
     let comments = request.items;
-    let inputs: Vec<Input> = comments
-        .iter()
-        .map(|c| Input {
-            id: Some(c.id.clone()),
-            text: c.text.clone(),
-        })
-        .collect();
+    let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
     check_inputs("items", &inputs, MAX_ITEMS)?;
     for (i, c) in comments.iter().enumerate() {
         c.validate().map_err(|e| {

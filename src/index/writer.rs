@@ -243,13 +243,7 @@ impl CommentWriter {
 
 /// The one place that runs the analyzer on comments to store.
 fn analyze(analyzer: &Analyzer, comments: &[Comment]) -> Result<Vec<Analysis>> {
-    let inputs: Vec<Input> = comments
-        .iter()
-        .map(|c| Input {
-            id: Some(c.id.clone()),
-            text: c.text.clone(),
-        })
-        .collect();
+    let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
     analyzer.analyze(&inputs)
 }
 

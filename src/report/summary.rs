@@ -67,9 +67,10 @@ pub struct TopicCount {
     pub positive: u64,
 }
 
+/// Running counts of a group of comments, turned into a [`Group`] (shared with trends).
 #[derive(Default, Clone)]
-struct Acc {
-    n: u64,
+pub(super) struct Tally {
+    pub(super) n: u64,
     labels: [u64; 3],
     score: (f64, u64),
     nps: [u64; 3],
@@ -78,8 +79,8 @@ struct Acc {
     csat_sum: f64,
 }
 
-impl Acc {
-    fn add(&mut self, rows: &Rows, i: usize) {
+impl Tally {
+    pub(super) fn add(&mut self, rows: &Rows, i: usize) {
         self.n += 1;
         if rows.sentiment[i] != NONE {
             self.labels[rows.sentiment[i] as usize] += 1;
@@ -104,7 +105,7 @@ impl Acc {
         }
     }
 
-    fn group(&self) -> Group {
+    pub(super) fn group(&self) -> Group {
         let nps_n: u64 = self.nps.iter().sum();
         Group {
             n: self.n,
@@ -143,14 +144,14 @@ pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryR
         attrs: keys.clone(),
     };
     let rows = request.rows(index, &need)?;
-    let mut all = Acc::default();
+    let mut all = Tally::default();
     let mut topics: BTreeMap<String, TopicCount> = BTreeMap::new();
-    let mut by_lang = vec![Acc::default(); rows.langs.len()];
-    let mut by_channel = vec![Acc::default(); rows.channels.len()];
-    let mut by_attr: Vec<Vec<Acc>> = rows
+    let mut by_lang = vec![Tally::default(); rows.langs.len()];
+    let mut by_channel = vec![Tally::default(); rows.channels.len()];
+    let mut by_attr: Vec<Vec<Tally>> = rows
         .attr_values
         .iter()
-        .map(|v| vec![Acc::default(); v.len()])
+        .map(|v| vec![Tally::default(); v.len()])
         .collect();
     let mut topic_acc: Vec<TopicCount> = vec![TopicCount::default(); rows.topics.len()];
     for i in 0..rows.len() {
@@ -207,7 +208,7 @@ pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryR
 }
 
 /// The most frequent values of one breakdown.
-fn breakdown(names: &Names, accs: &[Acc]) -> BTreeMap<String, Group> {
+fn breakdown(names: &Names, accs: &[Tally]) -> BTreeMap<String, Group> {
     let mut order: Vec<usize> = (0..accs.len()).filter(|&k| accs[k].n > 0).collect();
     order.sort_by(|&a, &b| accs[b].n.cmp(&accs[a].n).then(a.cmp(&b)));
     order.truncate(MAX_VALUES);

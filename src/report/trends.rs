@@ -14,8 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use tantivy::time::Date;
 
-use super::rows::{Need, Rows, LABELS, NONE};
+use super::rows::{Need, Rows};
 use super::stats::two_proportion_z;
+use super::summary::Tally;
 use super::{cell, round, Interval, ReportRequest, Table};
 use crate::index::CommentIndex;
 use crate::Result;
@@ -110,42 +111,12 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
     let slot: HashMap<i32, usize> = starts.iter().enumerate().map(|(k, &p)| (p, k)).collect();
     let periods_n = starts.len();
 
-    #[derive(Default, Clone)]
-    struct Acc {
-        n: u64,
-        labels: [u64; 3],
-        score: (f64, u64),
-        nps: [u64; 3],
-        nps_sum: f64,
-        csat: (u64, u64),
-    }
-    let mut acc = vec![Acc::default(); periods_n];
+    let mut acc = vec![Tally::default(); periods_n];
     let mut topic_counts: HashMap<u32, Vec<u64>> = HashMap::new();
     let mut keyword_counts: HashMap<u32, Vec<u64>> = HashMap::new();
     for &i in &dated {
         let k = slot[&period_of(rows.day[i], request.interval)];
-        let a = &mut acc[k];
-        a.n += 1;
-        if rows.sentiment[i] != NONE {
-            a.labels[rows.sentiment[i] as usize] += 1;
-        }
-        if !rows.score[i].is_nan() {
-            a.score.0 += f64::from(rows.score[i]);
-            a.score.1 += 1;
-        }
-        if rows.nps[i] != NONE {
-            let v = rows.nps[i];
-            a.nps[match v {
-                9..=10 => 0,
-                7..=8 => 1,
-                _ => 2,
-            }] += 1;
-            a.nps_sum += f64::from(v);
-        }
-        if rows.csat[i] != NONE {
-            a.csat.1 += 1;
-            a.csat.0 += u64::from(rows.csat[i] >= 4);
-        }
+        acc[k].add(rows, i);
         let mut previous = None;
         for &(t, _) in rows.aspects_of(i) {
             if previous == Some(t) {
@@ -166,26 +137,27 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
         .zip(&acc)
         .enumerate()
         .map(|(k, (&start, a))| {
-            let share = |x: u64, n: u64| (n > 0).then(|| round(x as f64 / n as f64, 4));
-            let labelled: u64 = a.labels.iter().sum();
-            let nps_n: u64 = a.nps.iter().sum();
+            let g = a.group();
+            let labelled: u64 = g.sentiment.values().sum();
             Period {
                 start: date_string(start),
-                n: a.n,
-                sentiment: LABELS
+                n: g.n,
+                sentiment: g
+                    .sentiment
                     .iter()
-                    .zip(a.labels)
-                    .map(|(l, x)| (l.to_string(), share(x, labelled).unwrap_or(0.0)))
+                    .map(|(l, &x)| {
+                        let share = if labelled > 0 {
+                            x as f64 / labelled as f64
+                        } else {
+                            0.0
+                        };
+                        (l.clone(), round(share, 4))
+                    })
                     .collect(),
-                mean_score: share_f(a.score.0, a.score.1),
-                nps: (nps_n > 0).then(|| {
-                    round(
-                        100.0 * (a.nps[0] as f64 - a.nps[2] as f64) / nps_n as f64,
-                        2,
-                    )
-                }),
-                mean_nps: share_f(a.nps_sum, nps_n),
-                csat: share(a.csat.0, a.csat.1),
+                mean_score: g.mean_score,
+                nps: g.nps.as_ref().map(|n| n.nps),
+                mean_nps: g.nps.as_ref().map(|n| n.mean),
+                csat: g.csat.as_ref().map(|c| c.csat),
                 topics: topic_counts
                     .iter()
                     .filter(|(_, c)| c[k] > 0)
@@ -233,10 +205,6 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
         periods,
         emerging,
     })
-}
-
-fn share_f(sum: f64, n: u64) -> Option<f64> {
-    (n > 0).then(|| round(sum / n as f64, 4))
 }
 
 /// The best split of one series, if its rise is significant.

@@ -124,11 +124,19 @@ pub fn score_file(
             Box::new(input::jsonl(reader, options.columns.clone())),
         )
     };
-    let mut sink = Sink::open(output, csv.then_some(headers.as_slice()), fresh)?;
-    let mut report = ScoreReport {
-        input: input.to_path_buf(),
-        output: output.to_path_buf(),
-        ..ScoreReport::default()
+    let sink = Sink::open(output, csv.then_some(headers.as_slice()), fresh)?;
+    let mut run = Run {
+        analyzer,
+        sink,
+        output,
+        index,
+        headers: &headers,
+        options,
+        report: ScoreReport {
+            input: input.to_path_buf(),
+            output: output.to_path_buf(),
+            ..ScoreReport::default()
+        },
     };
     let batch_size = options.batch.max(1);
     let mut batch: Vec<Row> = Vec::with_capacity(batch_size);
@@ -137,25 +145,15 @@ pub fn score_file(
         batch.clear();
         for row in rows.by_ref() {
             match row {
-                Ok(row) if done.contains(&row.id) => report.already_scored += 1,
+                Ok(row) if done.contains(&row.id) => run.report.already_scored += 1,
                 Ok(row) => batch.push(row),
                 Err(e) if options.skip_malformed => {
                     on_malformed(&e);
-                    report.malformed += 1;
+                    run.report.malformed += 1;
                 }
                 Err(e) => {
                     // What came before the bad row is written first, so a fixed file resumes.
-                    write_batch(
-                        analyzer,
-                        &batch,
-                        &mut sink,
-                        output,
-                        index,
-                        &headers,
-                        options,
-                        &mut report,
-                    )?;
-                    sink.flush(output)?;
+                    run.write(&batch)?;
                     return Err(at(&e));
                 }
             }
@@ -163,59 +161,55 @@ pub fn score_file(
                 break;
             }
         }
-        write_batch(
-            analyzer,
-            &batch,
-            &mut sink,
-            output,
-            index,
-            &headers,
-            options,
-            &mut report,
-        )?;
-        sink.flush(output)?;
+        run.write(&batch)?;
     }
+    let mut report = run.report;
     report.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_batch(
-    analyzer: &Analyzer,
-    batch: &[Row],
-    sink: &mut Sink,
-    output: &Path,
-    index: Option<&CommentWriter>,
-    headers: &[String],
-    options: &ScoreOptions,
-    report: &mut ScoreReport,
-) -> Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let inputs: Vec<Input> = batch
-        .iter()
-        .map(|r| Input {
-            id: Some(r.id.clone()),
-            text: r.text.clone(),
-        })
-        .collect();
-    let analyses = analyzer.analyze(&inputs)?;
-    // Index first and commit: whatever the output holds is then also durable in the index,
-    // so a resumed run that skips it loses nothing.
-    if let Some(writer) = index {
-        for (row, analysis) in batch.iter().zip(&analyses) {
-            let comment = row
-                .comment(headers, &options.columns)
-                .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
-            writer.add(&comment, analysis)?;
+/// Where a run writes, and what it has done.
+struct Run<'a> {
+    analyzer: &'a Analyzer,
+    sink: Sink,
+    output: &'a Path,
+    index: Option<&'a CommentWriter>,
+    headers: &'a [String],
+    options: &'a ScoreOptions,
+    report: ScoreReport,
+}
+
+impl Run<'_> {
+    /// Analyse a batch and write it (index first, committed, then the output, flushed).
+    fn write(&mut self, batch: &[Row]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
         }
-        writer.commit()?;
-        report.indexed += batch.len() as u64;
+        let inputs: Vec<Input> = batch
+            .iter()
+            .map(|r| Input {
+                id: Some(r.id.clone()),
+                text: r.text.clone(),
+            })
+            .collect();
+        let analyses = self.analyzer.analyze(&inputs)?;
+        // Index first and commit: whatever the output holds is then also durable in the
+        // index, so a resumed run that skips it loses nothing.
+        if let Some(writer) = self.index {
+            for (row, analysis) in batch.iter().zip(&analyses) {
+                let comment = row
+                    .comment(self.headers, &self.options.columns)
+                    .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
+                writer.add(&comment, analysis)?;
+            }
+            writer.commit()?;
+            self.report.indexed += batch.len() as u64;
+        }
+        for (row, analysis) in batch.iter().zip(&analyses) {
+            self.sink.write(row, analysis, self.output)?;
+        }
+        self.sink.flush(self.output)?;
+        self.report.scored += batch.len() as u64;
+        Ok(())
     }
-    for (row, analysis) in batch.iter().zip(&analyses) {
-        sink.write(row, analysis, output)?;
-    }
-    report.scored += batch.len() as u64;
-    Ok(())
 }
