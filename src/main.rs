@@ -7,6 +7,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(path) = cli::config::path(&argv) {
+        if let Err(err) = cli::config::apply(&path) {
+            eprintln!("verbatim: error: {err:#}");
+            return ExitCode::from(2);
+        }
+    }
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

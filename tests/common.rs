@@ -128,12 +128,12 @@ impl ServeProcess {
             .expect("spawn verbatim serve");
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
+        let mut log = String::new();
         let base = loop {
             line.clear();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "serve exited early"
-            );
+            let read = stderr.read_line(&mut line).unwrap();
+            log.push_str(&line);
+            assert!(read > 0, "serve exited early: {log}");
             if let Some(url) = line.trim().strip_prefix("verbatim serve: listening on ") {
                 break url.to_string();
             }

@@ -4,6 +4,7 @@
 mod analyze;
 mod build_idf;
 mod calibrate;
+pub mod config;
 mod eval;
 mod filters;
 mod ingest;
@@ -24,6 +25,10 @@ use verbatim::model::Precision;
 #[derive(Debug, Parser)]
 #[command(name = "verbatim", version, about)]
 pub struct Cli {
+    /// A TOML config file whose keys mirror the VERBATIM_* variables (flags and the
+    /// environment take precedence over it).
+    #[arg(long, global = true, env = "VERBATIM_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

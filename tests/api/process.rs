@@ -32,3 +32,30 @@ fn serve_process_shuts_down_gracefully_keeping_acknowledged_writes() {
         .expect("acknowledged comment is durable");
     assert_eq!(stored.comment.csat, Some(2));
 }
+
+#[test]
+fn keys_can_come_from_a_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("verbatim.toml");
+    std::fs::write(
+        &config,
+        "write_keys = [\"cfg-w\"]\nread_keys = \"cfg-r\"\nworkers = 1\n",
+    )
+    .unwrap();
+    let index = dir.path().join("idx");
+    let server = ServeProcess::start(&index, &["--config", config.to_str().unwrap()]);
+    let client = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let url = format!("{}/v1/search", server.base);
+    assert_eq!(client.get(&url).send().unwrap().status(), 401);
+    let ok = client.get(&url).bearer_auth("cfg-r").send().unwrap();
+    assert_eq!(ok.status(), 200);
+    drop(server);
+
+    std::fs::write(&config, "indx = \"typo\"\n").unwrap();
+    let out = crate::common::verbatim(&["serve", "--config", config.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key `indx`"));
+}
