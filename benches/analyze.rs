@@ -58,11 +58,17 @@ fn bench_analyze(c: &mut Criterion) {
             min_padding: 128,
             ..options.encoder.clone()
         },
-        ..options
+        ..options.clone()
+    })
+    .expect("model");
+    let sentiment_only = Analyzer::load(Options {
+        topics: false,
+        ..options.clone()
     })
     .expect("model");
     let inputs: Vec<Input> = comments().into_iter().map(Input::new).collect();
     let n = inputs.len();
+    ratio_with_topics(&analyzer, &sentiment_only, &inputs);
     let mut group = c.benchmark_group("analyze");
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));
@@ -71,6 +77,15 @@ fn bench_analyze(c: &mut Criterion) {
             let out = analyzer.analyze(&inputs).unwrap();
             assert_eq!(out.len(), n);
             assert!(out.iter().all(|a| a.sentiment.is_some()));
+        })
+    });
+    group.bench_function("sentiment_only", |b| {
+        b.iter(|| {
+            let out = sentiment_only.analyze(&inputs).unwrap();
+            assert_eq!(out.len(), n);
+            assert!(out
+                .iter()
+                .all(|a| a.topics.is_empty() && a.sentiment.is_some()));
         })
     });
     group.bench_function("baseline_padded_to_128", |b| {
@@ -88,6 +103,27 @@ fn bench_analyze(c: &mut Criterion) {
         b.iter(|| assert_eq!(analyzer.analyze(&one).unwrap().len(), 1))
     });
     single.finish();
+}
+
+/// Issue 4's figure: throughput with topics as a ratio to sentiment alone, same comments,
+/// same process, alternating runs so both see the same machine load.
+fn ratio_with_topics(with: &Analyzer, without: &Analyzer, inputs: &[Input]) {
+    let (mut t_with, mut t_without) = (0.0, 0.0);
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        assert_eq!(with.analyze(inputs).unwrap().len(), inputs.len());
+        t_with += start.elapsed().as_secs_f64();
+        let start = std::time::Instant::now();
+        assert_eq!(without.analyze(inputs).unwrap().len(), inputs.len());
+        t_without += start.elapsed().as_secs_f64();
+    }
+    let n = 3.0 * inputs.len() as f64;
+    println!(
+        "with topics: {:.1} comments/s; sentiment only: {:.1} comments/s; ratio {:.2}",
+        n / t_with,
+        n / t_without,
+        t_without / t_with
+    );
 }
 
 criterion_group!(benches, bench_analyze);

@@ -33,6 +33,9 @@ pub struct Options {
     pub taxonomy: Option<PathBuf>,
     /// Encoder weights and threads.
     pub encoder: EncoderOptions,
+    /// Assign topics (with their own sentiment). Without, only the comment is encoded
+    /// (no clauses): sentiment alone, faster.
+    pub topics: bool,
 }
 
 impl Default for Options {
@@ -44,6 +47,7 @@ impl Default for Options {
             models: None,
             taxonomy: None,
             encoder: EncoderOptions::default(),
+            topics: true,
         }
     }
 }
@@ -180,7 +184,7 @@ impl Analyzer {
                 })
                 .collect()
         });
-        let clauses = if self.models.is_some() {
+        let clauses = if self.models.is_some() && self.options.topics {
             Clause::split(&prepared, &tokens)
         } else {
             Vec::new()
@@ -235,14 +239,18 @@ impl Analyzer {
             .map(|(i, (s, vectors))| {
                 let mut a = s.analysis;
                 let sentiment = models.sentiment.predict(sentences.row(i));
-                let (topics, evidence) = models.topics.assign(
-                    &s.prepared,
-                    &s.clauses,
-                    &vectors,
-                    &models.sentiment,
-                    sentiment,
-                    explain,
-                );
+                let (topics, evidence) = if self.options.topics {
+                    models.topics.assign(
+                        &s.prepared,
+                        &s.clauses,
+                        &vectors,
+                        &models.sentiment,
+                        sentiment,
+                        explain,
+                    )
+                } else {
+                    (Vec::new(), None)
+                };
                 a.sentiment = Some(sentiment);
                 a.topics = topics;
                 a.truncated = sentences.truncated[i];

@@ -91,3 +91,21 @@ fn table_format_has_a_header_and_a_row_per_text() {
     assert!(lines[0].starts_with("lang"));
     assert!(lines[2].starts_with("en"));
 }
+
+#[test]
+fn no_topics_gives_the_same_sentiment_without_topics() {
+    let text = "退款一直没到账，客服也不回复";
+    let full = stdout_json_lines(&verbatim(&["analyze", text], ""));
+    let out = verbatim(&["analyze", "--no-topics", text], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lean = stdout_json_lines(&out);
+    assert!(lean[0]["topics"].as_array().unwrap().is_empty());
+    assert!(!full[0]["topics"].as_array().unwrap().is_empty());
+    // The comment's own vector does not depend on its clauses: same sentiment label.
+    assert_eq!(lean[0]["sentiment"]["label"], full[0]["sentiment"]["label"]);
+    assert_eq!(lean[0]["sentiment"]["label"], "negative");
+}

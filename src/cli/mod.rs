@@ -85,6 +85,9 @@ pub struct ModelArgs {
     /// Skip the model: language, keywords and tokens only (no sentiment, no topics).
     #[arg(long)]
     pub no_model: bool,
+    /// Sentiment without topics: each comment is encoded once (no clauses), faster.
+    #[arg(long)]
+    pub no_topics: bool,
 }
 
 impl ModelArgs {
@@ -106,6 +109,7 @@ impl ModelArgs {
                 threads: self.threads,
                 ..EncoderOptions::default()
             },
+            topics: !self.no_topics,
         };
         if self.no_model {
             return Ok(Analyzer::text_only(options));
