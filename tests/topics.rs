@@ -61,8 +61,8 @@ fn held_out_topic_quality_is_guarded() {
         .collect();
     let report = evaluate(&test, &analyses, Some(&ids)).unwrap();
     let topics = report.topics.unwrap();
-    assert!(topics.micro_f1 >= 0.62, "micro-F1 {}", topics.micro_f1);
-    assert!(topics.macro_f1 >= 0.60, "macro-F1 {}", topics.macro_f1);
+    assert!(topics.micro_f1 >= 0.66, "micro-F1 {}", topics.micro_f1);
+    assert!(topics.macro_f1 >= 0.66, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
     // Measured 0.694 on 235 correctly found topics.
