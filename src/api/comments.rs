@@ -62,17 +62,18 @@ pub async fn ingest(
     let analyses = state.pool.analyze(inputs).await?;
     let writer = state.writer.clone();
     let stored = comments.len();
-    let analyses = blocking(move || {
-        let mut last = None;
-        for (c, a) in comments.iter().zip(&analyses) {
-            last = Some(writer.add(c, a)?);
-        }
-        if let Some(stamp) = last {
-            writer.commit_through(stamp)?;
-        }
-        Ok(analyses)
-    })
-    .await?;
+    let analyses = state
+        .blocking(move || {
+            let mut last = None;
+            for (c, a) in comments.iter().zip(&analyses) {
+                last = Some(writer.add(c, a)?);
+            }
+            if let Some(stamp) = last {
+                writer.commit_through(stamp)?;
+            }
+            Ok(analyses)
+        })
+        .await?;
     metrics::counter!("verbatim_comments_stored_total").increment(stored as u64);
     Ok(Json(IngestResponse { stored, analyses }))
 }
@@ -85,7 +86,9 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<StoredComment>, ApiError> {
     let index = state.index.clone();
-    let found = blocking(move || index.get(&id).map(|c| (id, c))).await?;
+    let found = state
+        .blocking(move || index.get(&id).map(|c| (id, c)))
+        .await?;
     match found {
         (_, Some(c)) => Ok(Json(c)),
         (id, None) => Err(ApiError::not_found(format!("no comment with id `{id}`"))),
@@ -100,26 +103,17 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     let (index, writer) = (state.index.clone(), state.writer.clone());
-    let deleted = blocking(move || {
-        if index.get(&id)?.is_none() {
-            return Ok(Err(id));
-        }
-        writer.delete(&id)?;
-        Ok(Ok(id))
-    })
-    .await?;
+    let deleted = state
+        .blocking(move || {
+            if index.get(&id)?.is_none() {
+                return Ok(Err(id));
+            }
+            writer.delete(&id)?;
+            Ok(Ok(id))
+        })
+        .await?;
     match deleted {
         Ok(id) => Ok(Json(DeleteResponse { deleted: id })),
         Err(id) => Err(ApiError::not_found(format!("no comment with id `{id}`"))),
-    }
-}
-
-/// Run index work on the blocking pool.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> crate::Result<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(ApiError::from),
-        Err(e) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
     }
 }

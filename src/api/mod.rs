@@ -45,7 +45,14 @@ pub struct AppState {
     pub writer: Arc<CommentWriter>,
     pub keys: Arc<Keys>,
     pub metrics: PrometheusHandle,
+    /// Index work (search, reports, reads, writes) in flight at once; beyond it, 503.
+    index_slots: Arc<tokio::sync::Semaphore>,
+    /// How long one request may take.
+    timeout: std::time::Duration,
 }
+
+/// Index requests that may run at once (each holds a blocking thread).
+pub const INDEX_SLOTS: usize = 32;
 
 impl AppState {
     /// The state over an analyzer and an open index (taking its write lock).
@@ -58,6 +65,8 @@ impl AppState {
         // One indexing thread: API commits are small and frequent.
         let writer = Arc::new(index.writer_with_threads(1)?);
         Ok(AppState {
+            index_slots: Arc::new(tokio::sync::Semaphore::new(INDEX_SLOTS)),
+            timeout: pool.timeout,
             pool: Pool::start(analyzer.clone(), pool),
             analyzer,
             index,
@@ -65,6 +74,35 @@ impl AppState {
             keys: Arc::new(keys),
             metrics: prometheus(),
         })
+    }
+}
+
+impl AppState {
+    /// Run index work on tokio's blocking pool, bounded: 503 + Retry-After when
+    /// [`INDEX_SLOTS`] are busy or the work outlasts the timeout (a write that finishes after
+    /// that is still durable; re-posting the same ids replaces them).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> crate::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let Ok(permit) = self.index_slots.clone().try_acquire_owned() else {
+            metrics::counter!("verbatim_rejected_overload_total").increment(1);
+            return Err(ApiError::busy(
+                "too many index requests in flight; retry shortly",
+            ));
+        };
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        });
+        match tokio::time::timeout(self.timeout, task).await {
+            Ok(Ok(result)) => result.map_err(ApiError::from),
+            Ok(Err(e)) => Err(ApiError::internal(format!("blocking task failed: {e}"))),
+            Err(_) => Err(ApiError::busy(format!(
+                "no answer within {} s; retry shortly",
+                self.timeout.as_secs()
+            ))),
+        }
     }
 }
 

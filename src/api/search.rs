@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::Json;
 
-use super::comments::blocking;
 use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
 use super::AppState;
 use crate::index::search::Filters;
@@ -52,7 +51,7 @@ pub async fn search(
     ApiQuery(request): ApiQuery<SearchRequest>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let index = state.index.clone();
-    Ok(Json(blocking(move || index.search(&request)).await?))
+    Ok(Json(state.blocking(move || index.search(&request)).await?))
 }
 
 /// Key drivers of NPS or CSAT.
@@ -64,7 +63,9 @@ pub async fn drivers(
 ) -> Result<Json<DriversReport>, ApiError> {
     let index = state.index.clone();
     Ok(Json(
-        blocking(move || report::drivers(&index, &request)).await?,
+        state
+            .blocking(move || report::drivers(&index, &request))
+            .await?,
     ))
 }
 
@@ -77,7 +78,9 @@ pub async fn pain_points(
 ) -> Result<Json<PainPointsReport>, ApiError> {
     let index = state.index.clone();
     Ok(Json(
-        blocking(move || report::pain_points(&index, &request)).await?,
+        state
+            .blocking(move || report::pain_points(&index, &request))
+            .await?,
     ))
 }
 
@@ -90,7 +93,9 @@ pub async fn trends(
 ) -> Result<Json<TrendsReport>, ApiError> {
     let index = state.index.clone();
     Ok(Json(
-        blocking(move || report::trends(&index, &request)).await?,
+        state
+            .blocking(move || report::trends(&index, &request))
+            .await?,
     ))
 }
 
@@ -103,6 +108,8 @@ pub async fn summary(
 ) -> Result<Json<SummaryReport>, ApiError> {
     let index = state.index.clone();
     Ok(Json(
-        blocking(move || report::summary(&index, &request)).await?,
+        state
+            .blocking(move || report::summary(&index, &request))
+            .await?,
     ))
 }
