@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::encoder::{Embeddings, Encoder};
 use super::sentiment::SentimentHead;
 use super::taxonomy::{Taxonomy, Topic};
-use crate::analysis::{Sentiment, Span, TopicEvidence, TopicHit};
+use crate::analysis::{Label, Sentiment, Span, TopicEvidence, TopicHit};
 use crate::text::{clauses, normalize, Lang, Prepared, Token, TokenKind};
 use crate::{Error, Result};
 
@@ -341,10 +341,17 @@ impl TopicModel {
                 .iter()
                 .map(|&j| scores[j][k].confidence)
                 .fold(0.0, f32::max);
+            // A topic's own clauses give its sentiment; a clause that reads neutral on its own
+            // ("物流显示配送中", a plain statement of fact) takes the comment's tone instead.
             let sentiment = if clauses.len() == 1 {
                 comment
             } else {
-                head.predict(&mean_row(vectors, &carrying))
+                let own = head.predict(&mean_row(vectors, &carrying));
+                if own.label == Label::Neutral {
+                    comment
+                } else {
+                    own
+                }
             };
             if let Some(evidence) = evidence.as_mut() {
                 for &j in &carrying {
