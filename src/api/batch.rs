@@ -143,7 +143,16 @@ fn work(rx: &Mutex<Receiver<Job>>, analyzer: &Analyzer, waiting: &AtomicUsize, m
         metrics::histogram!("verbatim_batch_requests").record(jobs.len() as f64);
         let inputs: Vec<Input> = jobs.iter().flat_map(|j| j.inputs.iter().cloned()).collect();
         metrics::counter!("verbatim_texts_analyzed_total").increment(inputs.len() as u64);
-        match analyzer.analyze(&inputs) {
+        // A panic in the analyzer must not take the worker (and every later request) down.
+        let run = |inputs: &[Input]| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyzer.analyze(inputs)))
+                .unwrap_or_else(|_| {
+                    Err(crate::Error::Internal(
+                        "the analyzer panicked on this batch".into(),
+                    ))
+                })
+        };
+        match run(&inputs) {
             Ok(mut all) => {
                 for job in jobs.into_iter().rev() {
                     let mine = all.split_off(all.len() - job.inputs.len());
@@ -153,7 +162,7 @@ fn work(rx: &Mutex<Receiver<Job>>, analyzer: &Analyzer, waiting: &AtomicUsize, m
             // One bad job must not fail its batch mates: answer each on its own.
             Err(_) if jobs.len() > 1 => {
                 for job in jobs {
-                    let _ = job.reply.send(analyzer.analyze(&job.inputs));
+                    let _ = job.reply.send(run(&job.inputs));
                 }
             }
             Err(e) => {
