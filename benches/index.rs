@@ -11,8 +11,12 @@
 //! `VERBATIM_BENCH_DOCS` sets the number of comments (default 100,000; 1,000,000 for the
 //! figures in the README). Run: `cargo bench --bench index`.
 
+#[path = "common/host.rs"]
+mod host;
 #[path = "common/synthetic.rs"]
 mod synthetic;
+
+use host::{dir_bytes, env_usize, rss};
 
 use std::time::{Duration, Instant};
 
@@ -24,25 +28,6 @@ use verbatim::index::schema::{self, Fields};
 use verbatim::index::search::Filters;
 use verbatim::index::source::Located;
 use verbatim::index::{tokenizer, CommentIndex, IngestOptions, SearchRequest};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn dir_bytes(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
 
 /// CPU seconds (user + system, all threads) this process has used so far.
 fn cpu_seconds() -> f64 {
@@ -258,24 +243,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn rss_mib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let field = |name: &str| {
-                s.lines()
-                    .find(|l| l.starts_with(name))
-                    .map(|l| l[name.len()..].trim().to_string())
-            };
-            Some(format!(
-                "VmRSS {} (peak VmHWM {})",
-                field("VmRSS:")?,
-                field("VmHWM:")?
-            ))
-        })
-        .unwrap_or_else(|| "n/a".into())
-}
-
 fn main() {
     let n = env_usize("VERBATIM_BENCH_DOCS", 100_000);
     let sweep = env_usize("VERBATIM_BENCH_SWEEP_DOCS", n.min(20_000));
@@ -387,7 +354,7 @@ fn main() {
         all.len(),
         percentile(&all, 0.5).as_secs_f64() * 1e3,
         percentile(&all, 0.99).as_secs_f64() * 1e3,
-        rss_mib()
+        rss()
     );
 
     // One filtered query with facets under criterion.

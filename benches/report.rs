@@ -17,8 +17,12 @@
 //! Every timed call checks that its report covered the expected number of comments.
 //! Run: `cargo bench --bench report` (`VERBATIM_BENCH_DOCS=100000` for a quick check).
 
+#[path = "common/host.rs"]
+mod host;
 #[path = "common/synthetic.rs"]
 mod synthetic;
+
+use host::{dir_bytes, env_usize, loadavg, rss};
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -39,49 +43,6 @@ use verbatim::report::{self, DriverBy, ReportRequest};
 const COMMIT_EVERY: usize = 10_000;
 /// The channel of the filtered drivers report.
 const CHANNEL: &str = "app";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "n/a".into())
-}
-
-fn rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let field = |name: &str| {
-                s.lines()
-                    .find(|l| l.starts_with(name))
-                    .map(|l| l[name.len()..].trim().to_string())
-            };
-            Some(format!(
-                "VmRSS {} (peak {})",
-                field("VmRSS:")?,
-                field("VmHWM:")?
-            ))
-        })
-        .unwrap_or_else(|| "n/a".into())
-}
-
-fn dir_bytes(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
-}
 
 fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
