@@ -3,13 +3,30 @@
 //! after `kill -9` with every row scored exactly once.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{corpus_lines, root, verbatim};
 
-fn models() -> String {
-    root().join("models").to_string_lossy().into_owned()
+/// `verbatim score --models M -i INPUT -o OUTPUT EXTRA...` as arguments.
+fn score_args(input: &Path, output: &Path, extra: &[&str]) -> Vec<String> {
+    let models = root().join("models");
+    let mut args: Vec<String> = ["score", "--models", models.to_str().unwrap(), "-i"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(input.to_string_lossy().into_owned());
+    args.push("-o".into());
+    args.push(output.to_string_lossy().into_owned());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Run `verbatim score` to the end.
+fn score(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    let args = score_args(input, output, extra);
+    verbatim(&args.iter().map(String::as_str).collect::<Vec<_>>(), "")
 }
 
 #[test]
@@ -25,18 +42,7 @@ fn csv_with_quotes_newlines_and_bom_keeps_every_column() {
          a3,\"客服说\"\"马上处理\"\"，结果一周都没人回复\",华北,\n",
     )
     .unwrap();
-    let out = verbatim(
-        &[
-            "score",
-            "--models",
-            &models(),
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-        ],
-        "",
-    );
+    let out = score(&input, &output, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -89,26 +95,7 @@ fn jsonl_malformed_rows_fail_or_are_skipped_and_index_is_filled() {
          {\"id\": 4, \"text\": \"The app keeps crashing on login\", \"channel\": \"app\"}\n",
     )
     .unwrap();
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "score",
-            "--models",
-            &models(),
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
-    };
-    let run = |extra: &[&str]| {
-        let a = args(extra);
-        verbatim(&a.iter().map(String::as_str).collect::<Vec<_>>(), "")
-    };
+    let run = |extra: &[&str]| score(&input, &output, extra);
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -175,19 +162,9 @@ fn resumes_after_kill_scoring_every_row_once() {
         .take(1200)
         .collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
-    let args = [
-        "score",
-        "--models",
-        &models(),
-        "-i",
-        input.to_str().unwrap(),
-        "-o",
-        output.to_str().unwrap(),
-        "--batch-size",
-        "32",
-    ];
+    let args = score_args(&input, &output, &["--batch-size", "32"]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
-        .args(args)
+        .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -211,7 +188,7 @@ fn resumes_after_kill_scoring_every_row_once() {
         "killed too late to test resuming ({partial})"
     );
 
-    let out = verbatim(&args, "");
+    let out = score(&input, &output, &["--batch-size", "32"]);
     assert!(
         out.status.success(),
         "{}",
