@@ -102,16 +102,13 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> DriversReport {
         all.add(score, points);
         match request.by {
             DriverBy::Topic => {
-                // Aspects are sorted by topic: a topic met with two sentiments counts once.
-                let mut previous = None;
+                for (topic, _) in rows.topics_of(i) {
+                    groups
+                        .entry((topic, u8::MAX))
+                        .or_default()
+                        .add(score, points);
+                }
                 for &(topic, label) in rows.aspects_of(i) {
-                    if previous != Some(topic) {
-                        groups
-                            .entry((topic, u8::MAX))
-                            .or_default()
-                            .add(score, points);
-                    }
-                    previous = Some(topic);
                     groups.entry((topic, label)).or_default().add(score, points);
                 }
             }

@@ -89,13 +89,16 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         },
     );
     let scored = topics.n >= request.min_support as u64;
-    let impact_of = |report: &drivers::DriversReport, kind: &str, id: &str| {
+    // Impact of each topic as a whole and each keyword, looked up by id.
+    let impacts = |report: &drivers::DriversReport| -> HashMap<String, f64> {
         report
             .drivers
             .iter()
-            .find(|d| d.kind == kind && d.id == id && d.sentiment.is_none())
-            .map(|d| d.impact)
+            .filter(|d| d.sentiment.is_none())
+            .map(|d| (d.id.clone(), d.impact))
+            .collect()
     };
+    let (topic_impacts, keyword_impacts) = (impacts(&topics), impacts(&keywords));
     let weight = |negative_share: f64, n: u64, impact: Option<f64>| {
         let volume = negative_share * n as f64;
         if scored {
@@ -112,13 +115,7 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
     // Topics: (mentions, negative mentions, example candidates).
     let mut by_topic: HashMap<u32, (u64, u64, Vec<usize>)> = HashMap::new();
     for i in 0..rows.len() {
-        // Aspects are sorted by topic, negative first: each topic counts once per comment.
-        let mut previous = None;
-        for &(topic, label) in rows.aspects_of(i) {
-            if previous == Some(topic) {
-                continue;
-            }
-            previous = Some(topic);
+        for (topic, label) in rows.topics_of(i) {
             let e = by_topic.entry(topic).or_default();
             e.0 += 1;
             if label == 0 {
@@ -133,7 +130,7 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         }
         let id = rows.topics.names[topic as usize].clone();
         let share = neg as f64 / n as f64;
-        let impact = impact_of(&topics, "topic", &id).filter(|_| scored);
+        let impact = topic_impacts.get(&id).copied().filter(|_| scored);
         points.push((
             candidates,
             PainPoint {
@@ -180,7 +177,7 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         }
         let id = rows.keyword_names.names[k as usize].clone();
         let share = candidates.len() as f64 / n as f64;
-        let impact = impact_of(&keywords, "keyword", &id).filter(|_| scored);
+        let impact = keyword_impacts.get(&id).copied().filter(|_| scored);
         points.push((
             candidates,
             PainPoint {

@@ -132,6 +132,17 @@ impl Rows {
         &self.aspects[self.aspect_start[i] as usize..self.aspect_start[i + 1] as usize]
     }
 
+    /// Comment `i`'s topics, each once, with its most negative sentiment (aspects are kept
+    /// sorted by topic, then label, negative first).
+    pub fn topics_of(&self, i: usize) -> impl Iterator<Item = (u32, u8)> + '_ {
+        let aspects = self.aspects_of(i);
+        aspects
+            .iter()
+            .enumerate()
+            .filter(move |&(k, &(topic, _))| k == 0 || aspects[k - 1].0 != topic)
+            .map(|(_, &aspect)| aspect)
+    }
+
     /// Comment `i`'s keywords.
     pub fn keywords_of(&self, i: usize) -> &[u32] {
         if self.keyword_start.len() <= i + 1 {

@@ -167,13 +167,8 @@ pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryR
                 by_attr[k][column[i] as usize].add(&rows, i);
             }
         }
-        let mut previous = None;
-        for &(t, label) in rows.aspects_of(i) {
-            // Sorted by topic: one count per topic and comment (its first, most negative label).
-            if previous == Some(t) {
-                continue;
-            }
-            previous = Some(t);
+        // One count per topic and comment, with its most negative label.
+        for (t, label) in rows.topics_of(i) {
             let c = &mut topic_acc[t as usize];
             c.n += 1;
             match label {

@@ -117,12 +117,7 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
     for &i in &dated {
         let k = slot[&period_of(rows.day[i], request.interval)];
         acc[k].add(rows, i);
-        let mut previous = None;
-        for &(t, _) in rows.aspects_of(i) {
-            if previous == Some(t) {
-                continue;
-            }
-            previous = Some(t);
+        for (t, _) in rows.topics_of(i) {
             topic_counts.entry(t).or_insert_with(|| vec![0; periods_n])[k] += 1;
         }
         for &kw in rows.keywords_of(i) {
