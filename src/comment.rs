@@ -72,13 +72,20 @@ impl Comment {
 
     /// Check every field and return the parsed `created_at`. The error names the field.
     pub fn validate(&self) -> Result<Option<OffsetDateTime>> {
-        check_short("id", &self.id)?;
+        self.validate_at("")
+    }
+
+    /// [`Comment::validate`] for a comment inside a larger document: error field names
+    /// start with `path` (`items[2].` gives `items[2].nps`).
+    pub fn validate_at(&self, path: &str) -> Result<Option<OffsetDateTime>> {
+        let at = |name: &str| format!("{path}{name}");
+        check_short(&at("id"), &self.id)?;
         if self.id.trim().is_empty() {
-            return Err(field_error("id", "missing or empty"));
+            return Err(field_error(&at("id"), "missing or empty"));
         }
         if self.text.len() > MAX_TEXT_BYTES {
             return Err(field_error(
-                "text",
+                &at("text"),
                 format!(
                     "{} bytes, more than the {MAX_TEXT_BYTES} allowed",
                     self.text.len()
@@ -86,32 +93,32 @@ impl Comment {
             ));
         }
         if !has_visible_text(&self.text) {
-            return Err(field_error("text", "missing or empty"));
+            return Err(field_error(&at("text"), "missing or empty"));
         }
         if let Some(nps) = self.nps.filter(|n| *n > 10) {
-            return Err(field_error("nps", format!("{nps} is not in 0–10")));
+            return Err(field_error(&at("nps"), format!("{nps} is not in 0–10")));
         }
         if let Some(csat) = self.csat.filter(|n| !(1..=5).contains(n)) {
-            return Err(field_error("csat", format!("{csat} is not in 1–5")));
+            return Err(field_error(&at("csat"), format!("{csat} is not in 1–5")));
         }
         for (name, value) in [
             ("channel", &self.channel),
             ("customer_id", &self.customer_id),
         ] {
             if let Some(v) = value {
-                check_short(name, v)?;
+                check_short(&at(name), v)?;
             }
         }
         for (key, value) in &self.attrs {
             if key.is_empty() {
-                return Err(field_error("attrs", "an attribute has an empty name"));
+                return Err(field_error(&at("attrs"), "an attribute has an empty name"));
             }
-            check_short(&format!("attrs.{key}"), key)?;
-            check_short(&format!("attrs.{key}"), value)?;
+            check_short(&at(&format!("attrs.{key}")), key)?;
+            check_short(&at(&format!("attrs.{key}")), value)?;
         }
         self.created_at
             .as_deref()
-            .map(|s| parse_timestamp(s).map_err(|m| field_error("created_at", m)))
+            .map(|s| parse_timestamp(s).map_err(|m| field_error(&at("created_at"), m)))
             .transpose()
     }
 

@@ -47,16 +47,12 @@ pub async fn ingest(
     let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
     check_inputs("items", &inputs, MAX_ITEMS)?;
     for (i, c) in comments.iter().enumerate() {
-        c.validate().map_err(|e| {
-            let message = e.to_string();
-            match message.strip_prefix("field `") {
-                Some(rest) => ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_field",
-                    format!("field `items[{i}].{rest}"),
-                ),
-                None => ApiError::field(&format!("items[{i}]"), message),
-            }
+        c.validate_at(&format!("items[{i}].")).map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                e.to_string(),
+            )
         })?;
     }
     let analyses = state.pool.analyze(inputs).await?;
