@@ -276,7 +276,7 @@ fn date_string(day: i32) -> String {
 }
 
 impl TrendsReport {
-    /// One row per period, then one per emerging topic or keyword.
+    /// One row per period; the emerging topics and keywords that start in it in the last column.
     pub fn table(&self) -> Table {
         let mut t = Table::new(&[
             "start",

@@ -19,6 +19,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::analyze::{Analyzer, Input};
+use crate::index::source::SourceFormat;
 use crate::index::CommentWriter;
 use crate::{Error, Result};
 use input::{Columns, Row, RowError};
@@ -68,14 +69,10 @@ pub struct ScoreReport {
 
 /// Whether `path` holds CSV: by its extension, else by its first non-blank byte (`{` is JSONL).
 pub fn detect_csv(path: &Path) -> Result<bool> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("csv" | "tsv") => return Ok(true),
-        Some("jsonl" | "ndjson" | "json") => return Ok(false),
-        _ => {}
+    match SourceFormat::from_path(path) {
+        Ok(SourceFormat::Csv) => return Ok(true),
+        Ok(SourceFormat::Jsonl) => return Ok(false),
+        Err(_) => {}
     }
     let mut head = [0u8; 4096];
     let n = File::open(path)
