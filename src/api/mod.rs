@@ -12,6 +12,7 @@ pub mod batch;
 pub mod comments;
 pub mod error;
 pub mod ops;
+pub mod reports;
 pub mod search;
 pub mod web;
 
@@ -131,10 +132,10 @@ pub fn app(state: AppState) -> Router {
             get(comments::get).delete(comments::delete),
         )
         .route("/v1/search", get(search::search))
-        .route("/v1/reports/drivers", get(search::drivers))
-        .route("/v1/reports/pain-points", get(search::pain_points))
-        .route("/v1/reports/trends", get(search::trends))
-        .route("/v1/reports/summary", get(search::summary))
+        .route("/v1/reports/drivers", get(reports::drivers))
+        .route("/v1/reports/pain-points", get(reports::pain_points))
+        .route("/v1/reports/trends", get(reports::trends))
+        .route("/v1/reports/summary", get(reports::summary))
         .route("/v1/taxonomy", get(ops::taxonomy))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

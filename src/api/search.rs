@@ -1,5 +1,5 @@
-//! `GET /v1/search` and the four `GET /v1/reports/...`: query parameters in, the library's
-//! response types out (the same JSON as the CLI's `--format json`).
+//! `GET /v1/search`: query parameters in, the library's search response out (the same JSON
+//! as `verbatim search --format json`).
 
 use axum::extract::State;
 use axum::Json;
@@ -8,39 +8,23 @@ use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
 use super::AppState;
 use crate::index::search::Filters;
 use crate::index::{SearchRequest, SearchResponse};
-use crate::report::{
-    self, DriversReport, PainPointsReport, ReportRequest, SummaryReport, TrendsReport,
-};
-
-const FILTERS: [&str; 9] = [
-    "sentiment",
-    "topic",
-    "lang",
-    "channel",
-    "from",
-    "to",
-    "score_min",
-    "score_max",
-    "attrs",
-];
-
-macro_rules! params {
-    ($($extra:literal),*) => {{
-        const P: &[&str] = &[
-            FILTERS[0], FILTERS[1], FILTERS[2], FILTERS[3], FILTERS[4], FILTERS[5], FILTERS[6],
-            FILTERS[7], FILTERS[8], "q", $($extra),*
-        ];
-        P
-    }};
-}
 
 impl KnownParams for SearchRequest {
-    const PARAMS: &'static [&'static str] = params!("sort", "limit", "offset");
-}
-
-impl KnownParams for ReportRequest {
-    const PARAMS: &'static [&'static str] =
-        params!("score", "by", "interval", "min_support", "limit");
+    const PARAMS: &'static [&'static str] = &[
+        "q",
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "attrs",
+        "sort",
+        "limit",
+        "offset",
+    ];
 }
 
 /// Full-text search with filters and facet counts.
@@ -52,64 +36,4 @@ pub async fn search(
 ) -> Result<Json<SearchResponse>, ApiError> {
     let index = state.index.clone();
     Ok(Json(state.blocking(move || index.search(&request)).await?))
-}
-
-/// Key drivers of NPS or CSAT.
-#[utoipa::path(get, path = "/v1/reports/drivers", params(ReportRequest, Filters),
-    responses((status = 200, body = DriversReport), (status = 422, body = ErrorBody)))]
-pub async fn drivers(
-    State(state): State<AppState>,
-    ApiQuery(request): ApiQuery<ReportRequest>,
-) -> Result<Json<DriversReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::drivers(&index, &request))
-            .await?,
-    ))
-}
-
-/// Pain points with example comments.
-#[utoipa::path(get, path = "/v1/reports/pain-points", params(ReportRequest, Filters),
-    responses((status = 200, body = PainPointsReport), (status = 422, body = ErrorBody)))]
-pub async fn pain_points(
-    State(state): State<AppState>,
-    ApiQuery(request): ApiQuery<ReportRequest>,
-) -> Result<Json<PainPointsReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::pain_points(&index, &request))
-            .await?,
-    ))
-}
-
-/// Per-period trends and emerging topics and keywords.
-#[utoipa::path(get, path = "/v1/reports/trends", params(ReportRequest, Filters),
-    responses((status = 200, body = TrendsReport), (status = 422, body = ErrorBody)))]
-pub async fn trends(
-    State(state): State<AppState>,
-    ApiQuery(request): ApiQuery<ReportRequest>,
-) -> Result<Json<TrendsReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::trends(&index, &request))
-            .await?,
-    ))
-}
-
-/// Counts, NPS, CSAT, sentiment and topics, with breakdowns.
-#[utoipa::path(get, path = "/v1/reports/summary", params(ReportRequest, Filters),
-    responses((status = 200, body = SummaryReport), (status = 422, body = ErrorBody)))]
-pub async fn summary(
-    State(state): State<AppState>,
-    ApiQuery(request): ApiQuery<ReportRequest>,
-) -> Result<Json<SummaryReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::summary(&index, &request))
-            .await?,
-    ))
 }

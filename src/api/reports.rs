@@ -1,0 +1,93 @@
+//! `GET /v1/reports/drivers|pain-points|trends|summary`: the search's filters plus the
+//! report's parameters in, the library's report types out (the same JSON as `verbatim report
+//! ... --format json`).
+
+use axum::extract::State;
+use axum::Json;
+
+use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
+use super::AppState;
+use crate::index::search::Filters;
+use crate::report::{
+    self, DriversReport, PainPointsReport, ReportRequest, SummaryReport, TrendsReport,
+};
+
+impl KnownParams for ReportRequest {
+    const PARAMS: &'static [&'static str] = &[
+        "q",
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "attrs",
+        "score",
+        "by",
+        "interval",
+        "min_support",
+        "limit",
+    ];
+}
+
+/// Key drivers of NPS or CSAT.
+#[utoipa::path(get, path = "/v1/reports/drivers", params(ReportRequest, Filters),
+    responses((status = 200, body = DriversReport), (status = 422, body = ErrorBody)))]
+pub async fn drivers(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<ReportRequest>,
+) -> Result<Json<DriversReport>, ApiError> {
+    let index = state.index.clone();
+    Ok(Json(
+        state
+            .blocking(move || report::drivers(&index, &request))
+            .await?,
+    ))
+}
+
+/// Pain points with example comments.
+#[utoipa::path(get, path = "/v1/reports/pain-points", params(ReportRequest, Filters),
+    responses((status = 200, body = PainPointsReport), (status = 422, body = ErrorBody)))]
+pub async fn pain_points(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<ReportRequest>,
+) -> Result<Json<PainPointsReport>, ApiError> {
+    let index = state.index.clone();
+    Ok(Json(
+        state
+            .blocking(move || report::pain_points(&index, &request))
+            .await?,
+    ))
+}
+
+/// Per-period trends and emerging topics and keywords.
+#[utoipa::path(get, path = "/v1/reports/trends", params(ReportRequest, Filters),
+    responses((status = 200, body = TrendsReport), (status = 422, body = ErrorBody)))]
+pub async fn trends(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<ReportRequest>,
+) -> Result<Json<TrendsReport>, ApiError> {
+    let index = state.index.clone();
+    Ok(Json(
+        state
+            .blocking(move || report::trends(&index, &request))
+            .await?,
+    ))
+}
+
+/// Counts, NPS, CSAT, sentiment and topics, with breakdowns.
+#[utoipa::path(get, path = "/v1/reports/summary", params(ReportRequest, Filters),
+    responses((status = 200, body = SummaryReport), (status = 422, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<ReportRequest>,
+) -> Result<Json<SummaryReport>, ApiError> {
+    let index = state.index.clone();
+    Ok(Json(
+        state
+            .blocking(move || report::summary(&index, &request))
+            .await?,
+    ))
+}
