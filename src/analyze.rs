@@ -13,7 +13,7 @@ pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
-use crate::model::topics::{Calibration, Clause, Features, TopicModel};
+use crate::model::topics::{Calibration, Clause, Features, TopicModel, Vectors};
 use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
 use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
 use crate::{Error, Result};
@@ -71,6 +71,9 @@ struct Staged {
     analysis: Analysis,
     prepared: Prepared,
     clauses: Vec<Clause>,
+    /// Whether a contrast word splits it: its clauses are then also encoded on their own,
+    /// for their own sentiment.
+    contrast: bool,
 }
 
 impl Analyzer {
@@ -144,11 +147,11 @@ impl Analyzer {
             .as_ref()
             .ok_or_else(|| Error::User("topic features need the model".into()))?;
         let staged = self.stage(inputs)?;
-        let (_, vectors) = encode(models, &staged)?;
+        let encoded = encode(models, &staged)?;
         Ok(staged
             .iter()
-            .zip(&vectors)
-            .map(|(s, v)| topics.comment_features(&s.prepared, &s.clauses, v))
+            .enumerate()
+            .map(|(i, s)| topics.comment_features(&s.prepared, &s.clauses, &encoded.vectors(i)))
             .collect())
     }
 
@@ -189,6 +192,7 @@ impl Analyzer {
         } else {
             Vec::new()
         };
+        let contrast = clauses.len() > 1 && crate::text::clauses::has_contrast(&tokens);
         let analysis = Analysis {
             id: input.id.clone(),
             lang: prepared.lang,
@@ -203,6 +207,7 @@ impl Analyzer {
             analysis,
             prepared,
             clauses,
+            contrast,
         })
     }
 
@@ -230,20 +235,19 @@ impl Analyzer {
         let Some(models) = &self.models else {
             return Ok(staged.into_iter().map(|s| s.analysis).collect());
         };
-        let (sentences, clause_vectors) = encode(models, &staged)?;
+        let encoded = encode(models, &staged)?;
         let explain = self.options.explain;
         Ok(staged
             .into_iter()
-            .zip(clause_vectors)
             .enumerate()
-            .map(|(i, (s, vectors))| {
+            .map(|(i, s)| {
                 let mut a = s.analysis;
-                let sentiment = models.sentiment.predict(sentences.row(i));
+                let sentiment = models.sentiment.predict(encoded.comments.row(i));
                 let (topics, evidence) = if self.options.topics {
                     models.topics.assign(
                         &s.prepared,
                         &s.clauses,
-                        &vectors,
+                        &encoded.vectors(i),
                         &models.sentiment,
                         sentiment,
                         explain,
@@ -253,7 +257,7 @@ impl Analyzer {
                 };
                 a.sentiment = Some(sentiment);
                 a.topics = topics;
-                a.truncated = sentences.truncated[i];
+                a.truncated = encoded.comments.truncated[i];
                 a.explain = evidence;
                 a
             })
@@ -261,49 +265,67 @@ impl Analyzer {
     }
 }
 
-/// One encoder pass over staged comments and their clauses.
-fn encode(models: &Models, staged: &[Staged]) -> Result<(Embeddings, Vec<Embeddings>)> {
-    // Comments and, for comments of several clauses, each clause as a text of its own: one
-    // encoder call. A clause is encoded alone because, seen inside the whole comment, it takes
-    // the comment's overall tone ("菜很好吃" inside a complaint reads negative).
-    let mut texts: Vec<&str> = staged
+/// The vectors of a batch of staged comments.
+struct Encoded {
+    comments: Embeddings,
+    /// Per comment, its clauses' (its own row when it is one clause).
+    clauses: Vec<Embeddings>,
+    /// Per comment, whether a contrast word splits it.
+    contrast: Vec<bool>,
+}
+
+impl Encoded {
+    fn vectors(&self, i: usize) -> Vectors<'_> {
+        Vectors {
+            comment: self.comments.row(i),
+            clauses: &self.clauses[i],
+            contrast: self.contrast[i],
+        }
+    }
+}
+
+/// Encode staged comments: the comments in one call (batched with each other only, as the
+/// sentiment head was trained), then the clauses of comments with several, each as a text
+/// of its own: seen inside the whole comment, "菜很好吃" in "菜很好吃但是配送太慢" takes the
+/// complaint's tone, and a topic's sentiment must come from its own clauses.
+fn encode(models: &Models, staged: &[Staged]) -> Result<Encoded> {
+    let texts: Vec<&str> = staged
         .iter()
         .map(|s| s.prepared.normalized.text.as_str())
         .collect();
-    for s in staged.iter().filter(|s| s.clauses.len() > 1) {
-        texts.extend(
+    let comments = models.encoder.embed(&texts)?;
+    let alone: Vec<&str> = staged
+        .iter()
+        .filter(|s| s.clauses.len() > 1)
+        .flat_map(|s| {
             s.clauses
                 .iter()
-                .map(|c| &s.prepared.normalized.text[c.normalized.clone()]),
-        );
-    }
-    let all = models.encoder.embed(&texts)?;
-    let dim = all.dim;
-    let comments = Embeddings {
-        dim,
-        data: all.data[..staged.len() * dim].to_vec(),
-        truncated: all.truncated[..staged.len()].to_vec(),
+                .map(|c| &s.prepared.normalized.text[c.normalized.clone()])
+        })
+        .collect();
+    let alone = if alone.is_empty() {
+        None
+    } else {
+        Some(models.encoder.embed(&alone)?)
     };
-    let mut next = staged.len();
+    let mut next = 0;
     let clauses = staged
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let rows = if s.clauses.len() > 1 {
-                let range = next..next + s.clauses.len();
-                next = range.end;
-                range
-            } else {
-                i..i + s.clauses.len()
-            };
-            Embeddings {
-                dim,
-                data: all.data[rows.start * dim..rows.end * dim].to_vec(),
-                truncated: all.truncated[rows].to_vec(),
+        .map(|(i, s)| match (&alone, s.clauses.len()) {
+            (Some(alone), n) if n > 1 => {
+                let rows = next..next + n;
+                next = rows.end;
+                alone.slice(rows)
             }
+            _ => comments.slice(i..i + s.clauses.len()),
         })
         .collect();
-    Ok((comments, clauses))
+    Ok(Encoded {
+        comments,
+        clauses,
+        contrast: staged.iter().map(|s| s.contrast).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,20 @@ fn aspects_get_their_own_sentiment_and_evidence() {
     assert_eq!(&text[span.start..span.end], "但是配送太慢");
     let span = food.evidence[0];
     assert_eq!(&text[span.start..span.end], "菜很好吃");
+    // Split by a contrast word, each topic takes its own clauses' sentiment, not the
+    // comment's (which reads negative here).
+    let text = "物流很快，但是包装破损了";
+    let a = analyzer().analyze_one(&Input::new(text)).unwrap();
+    let delivery = topic(&a, "delivery").expect("delivery");
+    let packaging = topic(&a, "packaging").expect("packaging");
+    assert_eq!(delivery.sentiment, Label::Positive, "{a:?}");
+    assert_eq!(packaging.sentiment, Label::Negative, "{a:?}");
+    let spans: Vec<&str> = delivery
+        .evidence
+        .iter()
+        .map(|s| &text[s.start..s.end])
+        .collect();
+    assert_eq!(spans, ["物流很快"]);
 }
 
 #[test]
@@ -47,7 +61,8 @@ fn traditional_and_english_comments_find_their_topics() {
 
 #[test]
 fn held_out_topic_quality_is_guarded() {
-    // Measured on the 308 held-out comments: micro-F1 0.696, macro-F1 0.694 (see README);
+    // Measured on the 308 held-out comments: micro-F1 0.772, macro-F1 0.775, aspects 0.772
+    // (see README);
     // the guard sits a few points below so that noise does not fail it, a regression does.
     let test = gold("test");
     assert!(test.len() >= 300);
@@ -61,8 +76,8 @@ fn held_out_topic_quality_is_guarded() {
         .collect();
     let report = evaluate(&test, &analyses, Some(&ids)).unwrap();
     let topics = report.topics.unwrap();
-    assert!(topics.micro_f1 >= 0.66, "micro-F1 {}", topics.micro_f1);
-    assert!(topics.macro_f1 >= 0.66, "macro-F1 {}", topics.macro_f1);
+    assert!(topics.micro_f1 >= 0.74, "micro-F1 {}", topics.micro_f1);
+    assert!(topics.macro_f1 >= 0.74, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
     // Measured 0.694 on 235 correctly found topics.

@@ -5,12 +5,11 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use std::collections::BTreeMap;
 use verbatim::analyze::Input;
 use verbatim::eval::read_gold;
 
 use verbatim::model::calibrate::fit;
-use verbatim::model::topics::Calibration;
+use verbatim::model::topics::{Calibration, Labelled};
 
 use super::ModelArgs;
 
@@ -44,24 +43,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!("calibration needs the model");
     };
     let ids: Vec<String> = base.topics().map(|t| t.id.clone()).collect();
-    // Comments with a single topic become extra prototypes of that topic. Features are
-    // cross-fitted: each half is scored by a model whose extra prototypes come from the other
-    // half only, so no comment is ever compared with itself.
-    let examples = |fold: Option<usize>| {
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (i, g) in gold.iter().enumerate() {
-            if g.topics.len() == 1 && fold.is_none_or(|f| i % 2 != f) {
-                out.entry(g.topics[0].id.clone())
-                    .or_default()
-                    .push(g.text.clone());
-            }
-        }
-        out
+    // The labelled comments become extra prototypes (those with one topic) and probe
+    // training rows. Features are cross-fitted: each half is scored by a model that learnt
+    // from the other half only, so no comment is ever scored by what it taught.
+    let examples = |fold: Option<usize>| -> Vec<Labelled> {
+        gold.iter()
+            .enumerate()
+            .filter(|(i, _)| fold.is_none_or(|f| i % 2 != f))
+            .map(|(_, g)| Labelled {
+                text: g.text.clone(),
+                topics: g.topics.iter().map(|t| t.id.clone()).collect(),
+            })
+            .collect()
     };
     let mut features = vec![Vec::new(); gold.len()];
     for fold in 0..2 {
         let calibration = Calibration {
-            examples: examples(Some(fold)),
+            labelled: examples(Some(fold)),
             ..Calibration::default()
         };
         let model = base.rebuild(encoder, calibration)?;
@@ -86,12 +84,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         })
         .collect();
     let mut calibration = fit(&features, &labels, &ids);
-    calibration.examples = examples(None);
+    calibration.labelled = examples(None);
     calibration.metrics = serde_json::json!({
         "fitted_on": args.data.display().to_string(),
         "split": args.split,
         "comments": gold.len(),
-        "extra_examples": calibration.examples.values().map(Vec::len).sum::<usize>(),
+        "labelled": calibration.labelled.len(),
     });
     if let Some(dir) = args.output.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -1,18 +1,172 @@
-//! Fitting the topic calibration on labelled comments (the gold set's `dev` split): a
-//! logistic regression of "the comment has this topic" on the comment-level features, then
-//! a threshold per topic that maximises its F1 (kept at the global one when a topic has too
-//! few examples to tune on).
+//! The topic calibration: how a (clause, topic) pair's features become a confidence, and
+//! fitting it on labelled comments (the gold set's `dev` split) — a logistic regression of
+//! "the comment has this topic" on the comment-level features, then a threshold per topic
+//! that maximises its F1 (kept at the global one when a topic has too few examples to tune on).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use super::topics::{Calibration, Features};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// How many features a (clause, topic) pair has; see [`Features`].
+const N: usize = 5;
+
+/// The logistic calibration of a clause's features into a confidence, per-topic thresholds,
+/// and the labelled comments the model learns from at load time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Calibration {
+    /// Weight of the best prototype similarity.
+    pub sim_weight: f32,
+    /// Weight of the similarity relative to the clause's mean over topics.
+    #[serde(default)]
+    pub relative_weight: f32,
+    /// Weight of a seed-term match.
+    pub seed_weight: f32,
+    /// Weight of the clause's probe score.
+    #[serde(default)]
+    pub probe_weight: f32,
+    /// Weight of the whole comment's probe score.
+    #[serde(default)]
+    pub comment_probe_weight: f32,
+    pub bias: f32,
+    /// Ridge penalty of the probe (see [`super::probe::Probe`]).
+    #[serde(default = "default_lambda")]
+    pub probe_lambda: f32,
+    /// Threshold for topics without their own.
+    pub default_threshold: f32,
+    /// Calibrated thresholds by topic id.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f32>,
+    /// Labelled comments (the gold set's dev split): those with one topic are extra
+    /// prototypes of it, and all of them train the probe beside the taxonomy's examples
+    /// (a comment counts as a negative for every topic it does not list; topic ids the
+    /// taxonomy in force lacks are ignored).
+    #[serde(default)]
+    pub labelled: Vec<Labelled>,
+    /// Measured figures of the calibration run, for the record.
+    #[serde(default)]
+    pub metrics: serde_json::Value,
+}
+
+/// A comment and the topics it is about.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Labelled {
+    pub text: String,
+    pub topics: Vec<String>,
+}
+
+fn default_lambda() -> f32 {
+    0.3
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        // Close to a fitted calibration, so an uncalibrated model is usable.
+        Calibration {
+            sim_weight: 5.0,
+            relative_weight: 45.0,
+            seed_weight: 3.0,
+            probe_weight: 3.0,
+            comment_probe_weight: 2.0,
+            bias: -7.0,
+            probe_lambda: default_lambda(),
+            default_threshold: 0.5,
+            thresholds: BTreeMap::new(),
+            labelled: Vec::new(),
+            metrics: serde_json::Value::Null,
+        }
+    }
+}
+
+impl Calibration {
+    /// Load a calibration file; a missing file gives the defaults.
+    pub fn load_or_default(path: &Path) -> Result<Calibration> {
+        if !path.exists() {
+            return Ok(Calibration::default());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::resource(path.display().to_string(), e))
+    }
+
+    /// Confidence from features.
+    pub fn confidence(&self, f: &Features) -> f32 {
+        let w = [
+            self.sim_weight,
+            self.relative_weight,
+            self.seed_weight,
+            self.probe_weight,
+            self.comment_probe_weight,
+        ];
+        let z = f.values().iter().zip(w).map(|(x, w)| x * w).sum::<f32>() + self.bias;
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// The labelled comments' texts by their only topic (the extra prototypes).
+    pub fn prototypes_of<'a>(&'a self, topic: &'a str) -> impl Iterator<Item = &'a String> {
+        self.labelled
+            .iter()
+            .filter(move |l| l.topics.len() == 1 && l.topics[0] == topic)
+            .map(|l| &l.text)
+    }
+}
+
+/// The features of a (clause or comment, topic) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Features {
+    /// Best similarity to the topic's prototypes.
+    pub similarity: f32,
+    /// That similarity minus the mean over topics.
+    pub relative: f32,
+    /// Whether a seed term of the topic occurs.
+    pub seed: bool,
+    /// The probe's score of the clause.
+    pub probe: f32,
+    /// The probe's score of the whole comment (the same for all its clauses).
+    pub comment_probe: f32,
+}
+
+impl Features {
+    /// The comment-level features of a topic: the best of its clauses' values.
+    pub fn max(a: Features, b: Features) -> Features {
+        Features {
+            similarity: a.similarity.max(b.similarity),
+            relative: a.relative.max(b.relative),
+            seed: a.seed || b.seed,
+            probe: a.probe.max(b.probe),
+            comment_probe: a.comment_probe.max(b.comment_probe),
+        }
+    }
+
+    /// The lowest values, where [`Features::max`] starts.
+    pub fn floor() -> Features {
+        Features {
+            similarity: f32::MIN,
+            relative: f32::MIN,
+            seed: false,
+            probe: f32::MIN,
+            comment_probe: f32::MIN,
+        }
+    }
+
+    fn values(&self) -> [f32; N] {
+        [
+            self.similarity,
+            self.relative,
+            f32::from(u8::from(self.seed)),
+            self.probe,
+            self.comment_probe,
+        ]
+    }
+}
 
 /// Topics with fewer positive examples than this keep the global threshold.
 const MIN_SUPPORT: usize = 8;
 
 /// Fit on `features[i][k]` (comment i, topic k) against `gold[i][k]`.
 pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String]) -> Calibration {
-    let rows: Vec<([f64; 3], f64)> = features
+    let rows: Vec<([f64; N], f64)> = features
         .iter()
         .zip(gold)
         .flat_map(|(f, g)| {
@@ -26,11 +180,10 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         sim_weight: w[0] as f32,
         relative_weight: w[1] as f32,
         seed_weight: w[2] as f32,
+        probe_weight: w[3] as f32,
+        comment_probe_weight: w[4] as f32,
         bias: b as f32,
-        default_threshold: 0.5,
-        thresholds: BTreeMap::new(),
-        examples: BTreeMap::new(),
-        metrics: serde_json::Value::Null,
+        ..Calibration::default()
     };
     let grid: Vec<f32> = (4..=18).map(|i| i as f32 * 0.05).collect();
     let conf: Vec<Vec<f32>> = features
@@ -65,12 +218,8 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
     calibration
 }
 
-fn x(f: &Features) -> [f64; 3] {
-    [
-        f64::from(f.similarity),
-        f64::from(f.relative),
-        f64::from(u8::from(f.seed)),
-    ]
+fn x(f: &Features) -> [f64; N] {
+    f.values().map(f64::from)
 }
 
 /// Micro-F1 over the topics `ks` when every one of them uses threshold `t`.
@@ -98,39 +247,39 @@ fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
 
 /// Logistic regression by full-batch gradient descent on standardized features, with a
 /// small L2 penalty; returns weights and bias on the original scale.
-fn logistic(rows: &[([f64; 3], f64)]) -> ([f64; 3], f64) {
+fn logistic(rows: &[([f64; N], f64)]) -> ([f64; N], f64) {
     let n = rows.len().max(1) as f64;
-    let mut mean = [0.0; 3];
-    let mut sd = [0.0; 3];
+    let mut mean = [0.0; N];
+    let mut sd = [0.0; N];
     for (x, _) in rows {
-        for d in 0..3 {
+        for d in 0..N {
             mean[d] += x[d] / n;
         }
     }
     for (x, _) in rows {
-        for d in 0..3 {
+        for d in 0..N {
             sd[d] += (x[d] - mean[d]).powi(2) / n;
         }
     }
     let sd = sd.map(|v| v.sqrt().max(1e-9));
-    let (mut w, mut b) = ([0.0f64; 3], 0.0f64);
+    let (mut w, mut b) = ([0.0f64; N], 0.0f64);
     for _ in 0..3000 {
-        let (mut gw, mut gb) = ([0.0; 3], 0.0);
+        let (mut gw, mut gb) = ([0.0; N], 0.0);
         for (x, y) in rows {
-            let z: f64 = (0..3).map(|d| w[d] * (x[d] - mean[d]) / sd[d]).sum::<f64>() + b;
+            let z: f64 = (0..N).map(|d| w[d] * (x[d] - mean[d]) / sd[d]).sum::<f64>() + b;
             let err = 1.0 / (1.0 + (-z).exp()) - y;
-            for d in 0..3 {
+            for d in 0..N {
                 gw[d] += err * (x[d] - mean[d]) / sd[d] / n;
             }
             gb += err / n;
         }
-        for d in 0..3 {
+        for d in 0..N {
             w[d] -= 0.5 * (gw[d] + 1e-3 * w[d]);
         }
         b -= 0.5 * gb;
     }
-    let weights = [w[0] / sd[0], w[1] / sd[1], w[2] / sd[2]];
-    let bias = b - (0..3).map(|d| w[d] * mean[d] / sd[d]).sum::<f64>();
+    let weights: [f64; N] = std::array::from_fn(|d| w[d] / sd[d]);
+    let bias = b - (0..N).map(|d| w[d] * mean[d] / sd[d]).sum::<f64>();
     (weights, bias)
 }
 
@@ -150,6 +299,7 @@ mod tests {
                 similarity: sim,
                 relative: sim - 0.85,
                 seed,
+                ..Features::default()
             }]);
             gold.push(vec![seed && sim > 0.88]);
         }

@@ -20,6 +20,15 @@ impl Embeddings {
         self.truncated.is_empty()
     }
 
+    /// The rows `rows`, as embeddings of their own.
+    pub fn slice(&self, rows: std::ops::Range<usize>) -> Embeddings {
+        Embeddings {
+            dim: self.dim,
+            data: self.data[rows.start * self.dim..rows.end * self.dim].to_vec(),
+            truncated: self.truncated[rows].to_vec(),
+        }
+    }
+
     /// The embedding of input `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]

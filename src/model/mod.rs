@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod encoder;
 pub mod onnx;
 pub mod paths;
+pub mod probe;
 pub mod sentiment;
 pub mod taxonomy;
 pub mod topics;

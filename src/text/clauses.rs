@@ -42,6 +42,15 @@ fn is_break(c: char) -> bool {
     )
 }
 
+/// Whether a contrast word opens a clause past the first word ("菜很好吃但是配送太慢",
+/// "fast delivery, but the box was crushed"): the comment may carry opposite tones.
+pub fn has_contrast(tokens: &[Token]) -> bool {
+    tokens
+        .iter()
+        .skip(1)
+        .any(|t| t.kind == TokenKind::Word && CONTRAST.contains(&t.text.as_str()))
+}
+
 /// Split a prepared comment into clauses; `tokens` are its default-mode tokens.
 pub fn clauses(p: &Prepared, tokens: &[Token]) -> Vec<Range<usize>> {
     let text = &p.folded;
@@ -93,6 +102,18 @@ mod tests {
             .into_iter()
             .map(|r| text[p.original_span(r)].to_string())
             .collect()
+    }
+
+    #[test]
+    fn contrast_is_a_contrast_word_past_the_start() {
+        let contrast = |text: &str| {
+            let p = Prepared::new(text).unwrap();
+            has_contrast(&p.tokens(crate::text::Mode::Default))
+        };
+        assert!(contrast("菜很好吃但是配送太慢"));
+        assert!(contrast("Friendly staff but a dirty room"));
+        assert!(!contrast("物流很快，包装也很好"));
+        assert!(!contrast("But why?"));
     }
 
     macro_rules! golden {
