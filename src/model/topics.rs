@@ -198,14 +198,13 @@ impl TopicModel {
     }
 
     /// Score one clause against every topic: `tokens` are its folded, lowercased words,
-    /// `text` its folded text and `comment_probe` the probe's scores of the whole comment
-    /// (`None`: the clause's own stand in, for a score of the clause alone).
+    /// `text` its folded text and `comment_probe` the probe's scores of the whole comment.
     pub fn score_clause(
         &self,
         vector: &[f32],
         tokens: &[&str],
         text: &str,
-        comment_probe: Option<&[f32]>,
+        comment_probe: &[f32],
     ) -> Vec<ClauseScore> {
         let lower = text.to_lowercase();
         let probe = self.probe.scores(vector);
@@ -242,7 +241,7 @@ impl TopicModel {
                     relative: similarity - mean,
                     seed: !seeds.is_empty(),
                     probe: probe[k],
-                    comment_probe: comment_probe.map_or(probe[k], |c| c[k]),
+                    comment_probe: comment_probe[k],
                 };
                 ClauseScore {
                     confidence: self.calibration.confidence(&features),
@@ -253,17 +252,14 @@ impl TopicModel {
             .collect()
     }
 
-    /// Score every clause of a comment.
-    /// Score every clause: with the comment's probe score (`local` false: what topics are
-    /// decided on), or alone (`local`: which clauses carry a topic).
+    /// Score every clause of a comment (with the comment's probe score).
     fn score_clauses(
         &self,
         p: &Prepared,
         clauses: &[Clause],
         vectors: &Vectors,
-        local: bool,
     ) -> Vec<Vec<ClauseScore>> {
-        let comment_probe = (!local).then(|| self.probe.scores(vectors.comment));
+        let comment_probe = self.probe.scores(vectors.comment);
         let rows = vectors.clauses;
         clauses
             .iter()
@@ -271,7 +267,7 @@ impl TopicModel {
             .map(|(j, c)| {
                 let words: Vec<&str> = c.words.iter().map(String::as_str).collect();
                 let text = &p.folded[c.folded.clone()];
-                self.score_clause(rows.row(j), &words, text, comment_probe.as_deref())
+                self.score_clause(rows.row(j), &words, text, &comment_probe)
             })
             .collect()
     }
@@ -296,7 +292,7 @@ impl TopicModel {
         clauses: &[Clause],
         vectors: &Vectors,
     ) -> Vec<Features> {
-        self.best_features(&self.score_clauses(p, clauses, vectors, false))
+        self.best_features(&self.score_clauses(p, clauses, vectors))
     }
 }
 
@@ -315,8 +311,24 @@ impl TopicModel {
         comment: Sentiment,
         explain: bool,
     ) -> (Vec<TopicHit>, Option<Vec<TopicEvidence>>) {
-        let best = self.best_features(&self.score_clauses(p, clauses, vectors, false));
-        let scores = self.score_clauses(p, clauses, vectors, true);
+        let scores = self.score_clauses(p, clauses, vectors);
+        let best = self.best_features(&scores);
+        // Which clauses carry a topic: each clause's confidence alone, its own probe score
+        // standing in for the comment's.
+        let alone: Vec<Vec<f32>> = scores
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|s| {
+                        let f = Features {
+                            comment_probe: s.features.probe,
+                            ..s.features
+                        };
+                        self.calibration.confidence(&f)
+                    })
+                    .collect()
+            })
+            .collect();
         let zh = matches!(p.lang, Lang::ZhHans | Lang::ZhHant | Lang::Mixed);
         let mut hits = Vec::new();
         let mut evidence = explain.then(Vec::new);
@@ -326,11 +338,11 @@ impl TopicModel {
                 continue;
             }
             let mut carrying: Vec<usize> = (0..clauses.len())
-                .filter(|&j| scores[j][k].confidence >= entry.threshold)
+                .filter(|&j| alone[j][k] >= entry.threshold)
                 .collect();
             if carrying.is_empty() {
-                let strongest = (0..clauses.len())
-                    .max_by(|&a, &b| scores[a][k].confidence.total_cmp(&scores[b][k].confidence));
+                let strongest =
+                    (0..clauses.len()).max_by(|&a, &b| alone[a][k].total_cmp(&alone[b][k]));
                 carrying.extend(strongest);
             }
             // A topic's sentiment: where a contrast word splits the comment, that of its own
@@ -360,7 +372,7 @@ impl TopicModel {
                         end: c.original.end,
                         similarity: round3(scores[j][k].features.similarity),
                         seeds: scores[j][k].seeds.clone(),
-                        confidence: round3(scores[j][k].confidence),
+                        confidence: round3(alone[j][k]),
                         sentiment: head.predict(vectors.clauses.row(j)).label,
                     });
                 }
