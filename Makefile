@@ -57,7 +57,7 @@ bench-speed: build
 
 # Refit the topic calibration on the gold set's dev split (result committed).
 calibrate: build
-	./target/release/verbatim calibrate-topics --data corpora/gold/feedback.jsonl --split dev
+	./target/release/verbatim calibrate-topics --data corpora/gold/feedback.jsonl --split dev --train corpora/labelled/feedback.jsonl --fit-train
 
 # Rebuild the keyword IDF table from the corpora (reproducible; the result is committed).
 idf: setup

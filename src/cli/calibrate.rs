@@ -21,6 +21,14 @@ pub struct Args {
     /// Only records whose "split" field has this value.
     #[arg(long, default_value = "dev")]
     pub split: String,
+    /// More labelled comments (gold format, every record used): they teach the model
+    /// (prototypes and probe rows, cross-fitted like the rest) and, with `--fit-train`,
+    /// also join the rows the calibration is fitted on.
+    #[arg(long)]
+    pub train: Option<PathBuf>,
+    /// Fit the calibration on the `--train` comments' features too, not only on `--data`'s.
+    #[arg(long)]
+    pub fit_train: bool,
     /// Where to write the calibration.
     #[arg(long, short, default_value = "models/topics/calibration.json")]
     pub output: PathBuf,
@@ -38,6 +46,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.split
         );
     }
+    let fitted_on = gold.len();
+    if let Some(train) = &args.train {
+        gold.extend(read_gold(train)?);
+    }
+    // Which records' features the calibration is fitted on.
+    let fit_rows: Vec<usize> = (0..gold.len())
+        .filter(|&i| i < fitted_on || args.fit_train)
+        .collect();
     let analyzer = args.model.analyzer(0, false, false)?;
     let (Some(base), Some(encoder)) = (analyzer.topic_model(), analyzer.encoder()) else {
         bail!("calibration needs the model");
@@ -46,10 +62,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // The labelled comments become extra prototypes (those with one topic) and probe
     // training rows. Features are cross-fitted: each half is scored by a model that learnt
     // from the other half only, so no comment is ever scored by what it taught.
+    // (comments that are only taught from are in every fold's model)
+    let scored = |i: usize| i < fitted_on || args.fit_train;
     let examples = |fold: Option<usize>| -> Vec<Labelled> {
         gold.iter()
             .enumerate()
-            .filter(|(i, _)| fold.is_none_or(|f| i % 2 != f))
+            .filter(|(i, _)| fold.is_none_or(|f| i % 2 != f || !scored(*i)))
             .map(|(_, g)| Labelled {
                 text: g.text.clone(),
                 topics: g.topics.iter().map(|t| t.id.clone()).collect(),
@@ -63,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Calibration::default()
         };
         let model = base.rebuild(encoder, calibration)?;
-        let members: Vec<usize> = (0..gold.len()).filter(|i| i % 2 == fold).collect();
+        let members: Vec<usize> = fit_rows.iter().copied().filter(|i| i % 2 == fold).collect();
         let inputs: Vec<Input> = members
             .iter()
             .map(|&i| Input::new(gold[i].text.clone()))
@@ -75,8 +93,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             features[i] = f;
         }
     }
-    let labels: Vec<Vec<bool>> = gold
+    let features: Vec<_> = fit_rows.iter().map(|&i| features[i].clone()).collect();
+    let labels: Vec<Vec<bool>> = fit_rows
         .iter()
+        .map(|&i| &gold[i])
         .map(|g| {
             ids.iter()
                 .map(|id| g.topics.iter().any(|t| &t.id == id))
@@ -88,7 +108,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     calibration.metrics = serde_json::json!({
         "fitted_on": args.data.display().to_string(),
         "split": args.split,
-        "comments": gold.len(),
+        "train": args.train.as_ref().map(|p| p.display().to_string()),
+        "comments": fit_rows.len(),
         "labelled": calibration.labelled.len(),
     });
     if let Some(dir) = args.output.parent() {
@@ -101,7 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!(
         "calibrate-topics: {} comments, default threshold {:.2}, {} topic thresholds -> {}",
-        gold.len(),
+        fit_rows.len(),
         calibration.default_threshold,
         calibration.thresholds.len(),
         args.output.display()

@@ -41,6 +41,11 @@ pub trait Encoder: Send + Sync {
     fn embed(&self, texts: &[&str]) -> Result<Embeddings>;
     /// The embedding width.
     fn dim(&self) -> usize;
+    /// What names these weights for [`super::cache`] (file, size, modification time), or
+    /// `None` when the vectors must not be cached.
+    fn identity(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Cosine similarity of two L2-normalized vectors (their dot product).

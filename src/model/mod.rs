@@ -4,6 +4,7 @@
 //! In: normalized texts. Out: plain Rust types (embeddings as `Vec<f32>` rows, sentiment
 //! probabilities); tensors never leave this module.
 
+pub mod cache;
 pub mod calibrate;
 pub mod encoder;
 pub mod onnx;

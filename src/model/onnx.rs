@@ -96,6 +96,8 @@ pub struct OnnxEncoder {
     batch_size: usize,
     bucket_by_length: bool,
     min_padding: usize,
+    /// The weights' file, size and modification time (see [`Encoder::identity`]).
+    identity: Option<String>,
 }
 
 impl OnnxEncoder {
@@ -122,8 +124,25 @@ impl OnnxEncoder {
             .map_err(err)?
             .commit_from_file(&model_path)
             .map_err(|e| Error::resource(&what, e))?;
+        let identity = std::fs::metadata(&model_path).ok().map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            // Batching changes int8 vectors (batch mates, padding), so it is part of the name.
+            format!(
+                "{}|{}|{modified}|{PREFIX}|{}|{}|{}",
+                model_path.display(),
+                m.len(),
+                options.batch_size,
+                options.bucket_by_length,
+                options.min_padding
+            )
+        });
         Ok(OnnxEncoder {
             session: Mutex::new(session),
+            identity,
             tokenizer,
             batch_size: options.batch_size.max(1),
             bucket_by_length: options.bucket_by_length,
@@ -218,5 +237,9 @@ impl Encoder for OnnxEncoder {
 
     fn dim(&self) -> usize {
         DIM
+    }
+
+    fn identity(&self) -> Option<String> {
+        self.identity.clone()
     }
 }

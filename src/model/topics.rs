@@ -15,6 +15,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use super::cache::embed_cached;
 pub use super::calibrate::{Calibration, Features, Labelled};
 use super::encoder::{Embeddings, Encoder};
 use super::probe::Probe;
@@ -123,7 +124,7 @@ impl TopicModel {
                 )
                 .collect();
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let prototypes = encoder.embed(&refs)?.data;
+            let prototypes = embed_cached(encoder, &refs)?.data;
             rows.extend_from_slice(&prototypes[..examples.len() * dim]);
             labels.extend((0..examples.len()).map(|_| (0..k).map(|j| j == i).collect()));
             let (phrases, words): (Vec<String>, Vec<String>) = topic
@@ -157,7 +158,7 @@ impl TopicModel {
             .collect();
         if !others.is_empty() {
             let refs: Vec<&str> = others.iter().map(|(t, _)| t.as_str()).collect();
-            rows.extend(encoder.embed(&refs)?.data);
+            rows.extend(embed_cached(encoder, &refs)?.data);
             labels.extend(others.into_iter().map(|(_, l)| l));
         }
         let probe = Probe::fit(&rows, dim, &labels, k, f64::from(calibration.probe_lambda));
