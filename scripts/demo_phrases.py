@@ -34,17 +34,14 @@ BANK_TEXT = """
 下单时写的次日送达，结果第四天才到货
 
 ## delivery neg hant
-宅配拖了一個禮拜才送到
 外送員把餐送錯地址，找了很久
 包裹顯示已送達，可是我根本沒收到
 快遞員沒通知就把包裹放在管理室
-說好隔日到貨，結果拖到第四天
 物流單號查不到任何配送紀錄
 配送太慢了，跟官網寫的到貨時間差很多
 物流顯示配送中，一整天都沒送到
 快遞一直延誤，到貨時間一改再改
 外送員把餐送到隔壁大樓
-說好三天到貨，結果拖了一個禮拜
 包裹寄到別的地址去了
 宅配說送不到，要我自己去物流站取件
 
@@ -59,7 +56,6 @@ the rider delivered the food to the wrong building
 one item was missing from the shipment
 the parcel was stuck in transit for ten days
 the courier threw the package over the fence
-the food arrived cold because the rider took so long
 the courier never rang the bell and took the parcel back
 my package was delivered to my neighbour without notice
 the rider got lost and the order arrived an hour late
@@ -69,23 +65,17 @@ the parcel was left in the rain on my doorstep
 快递第二天就送到了，速度很快
 物流很给力，发货当天就出库了
 快递员很准时，送货上门还帮忙搬上楼
-外卖送餐很快，饭菜还是热的
 配送速度超出预期，隔天就到货了
 骑手送到门口还发消息提醒，很贴心
 下单后很快就发货了，两天就签收
 快递员提前打电话确认，送货很准时
 当天下单第二天就签收了
-骑手很准时，送到的时候还是热的
 物流很快，跨省三天就到货
 
 ## delivery pos hant
 宅配隔天就送到，速度很快
 出貨很迅速，物流也很順
-外送員很準時，餐送到還是熱的
-超商取貨很方便，兩天就到店了
-快遞送貨很準時，還有先打電話通知
 配送比預期快很多，很滿意
-外送員送餐很快，二十分鐘就送到
 包裹比預計早一天送達
 物流很快，隔天就收到包裹
 
@@ -94,7 +84,6 @@ the package arrived a day earlier than expected
 shipping was super fast
 the courier was on time and very careful
 delivery was quick and the tracking was accurate
-the rider delivered the food hot and on time
 the parcel arrived right on schedule
 the courier was friendly and delivered right to my door
 the package came the next morning
@@ -106,7 +95,6 @@ tracking was accurate and the parcel arrived on time
 在线客服半天没人回复
 提交的工单三天了还没有答复
 打了五次客服热线都没人接
-留言之后就石沉大海了，一直没回音
 说好二十四小时内回电，结果一直没人回拨
 转人工要排队一个多小时
 发了三封邮件都没有回复
@@ -143,7 +131,6 @@ I've sent three messages and never heard back
 the hold time on the hotline is ridiculous
 it took them two weeks to reply to a simple question
 I'm still waiting for someone to follow up
-their response time is painfully slow
 the live chat queue said forty people ahead of me
 I was transferred three times and put on hold each time
 I've been waiting on a reply since last Tuesday
@@ -159,7 +146,6 @@ I've been waiting on a reply since last Tuesday
 ## response_time pos hant
 線上客服回覆很快，幾分鐘就有人回應
 客服專線一打就接通，不用等
-留言當天就收到回覆，效率很高
 反映問題後很快就有人回電
 客服很快就回電，效率很好
 信件隔天就有回覆
@@ -203,7 +189,6 @@ they responded to my ticket the same afternoon
 自動續約沒有通知就直接扣款
 同一筆訂單被扣款兩次
 發票金額開錯，還要重新申請
-退款說七天內入帳，已經兩個禮拜了
 說好全額退費，結果只退一半
 
 ## billing neg en
@@ -211,7 +196,6 @@ I was charged twice for the same order
 my refund still hasn't come through after a month
 the invoice had the wrong amount on it
 they billed me after I cancelled the subscription
-there's an unauthorized charge on my credit card
 the auto-renewal charged me without any notice
 I never received a receipt for my payment
 my statement shows a charge I don't recognise
@@ -241,12 +225,9 @@ the renewal charge came out without any warning
 重複扣款很快就處理退還
 
 ## billing pos en
-my refund was processed quickly
 they reversed the double charge right away
 I got my receipt instantly
-they refunded me in full within a few days
 my billing statement is always accurate
-the double charge was refunded right away
 
 ## product_quality neg hans
 衣服洗了一次就掉色起球
@@ -316,7 +297,6 @@ the chair feels poorly made and wobbly
 質感很好，比想像中高級
 用了兩年還是很耐用
 咖啡味道很香醇
-畫質很清楚
 
 ## product_quality pos en
 the build quality is excellent
@@ -377,13 +357,11 @@ I think my personal data was leaked
 I'm locked out after one wrong password
 the app won't accept my password even after a reset
 my account was hacked and used for fraud
-the verification step fails every single time
 I can't sign in since I changed my phone number
 
 ## account_security pos hans
 开启了双重验证，感觉账户很安全
 账号解冻很快
-账号被盗后客服帮我很快找回了
 登录有验证码保护，很安心
 
 ## account_security pos hant
@@ -407,7 +385,6 @@ they helped me recover my hacked account
 价格比别家贵了三成
 
 ## price_value neg hant
-價格太貴了，CP值很低
 又漲價了，覺得不划算
 這個價位買這個不值得
 會員月費越來越貴
@@ -462,13 +439,11 @@ the rep was condescending
 she hung up on me
 
 ## service_attitude pos hans
-客服态度很好，很有耐心
 店员很热情，服务周到
 工作人员很有礼貌
 客服说话很客气，很贴心
 
 ## service_attitude pos hant
-客服態度很好，很有耐心
 店員很親切，服務很周到
 服務人員很有禮貌
 
@@ -563,18 +538,15 @@ the website is stable even at peak times
 
 ## after_sales neg hant
 送修一個月還沒修好
-換貨申請一直被拒絕
 售後服務很差，保固形同虛設
 
 ## after_sales neg en
 the return process is a nightmare
 they refused the warranty repair
-my repair has taken over a month
 the warranty claim was rejected
 they refused to replace the faulty unit
 
 ## after_sales pos hans
-换货很顺利，新的已经寄来了
 售后很给力，直接换新
 保修很方便，维修很快
 
@@ -586,7 +558,6 @@ they refused to replace the faulty unit
 ## after_sales pos en
 the warranty replacement was painless
 returning it was easy
-the exchange was quick and hassle-free
 
 ## packaging neg hans
 外包装很简陋
@@ -603,15 +574,12 @@ the exchange was quick and hassle-free
 
 ## packaging neg en
 the box was crushed
-the container leaked everywhere
 way too much plastic packaging
 
 ## packaging pos hans
 包装得很严实
-包装很用心，里面还有气泡膜
 
 ## packaging pos hant
-包裝很精美
 包裝很紮實
 外盒包裝很用心
 
@@ -624,7 +592,6 @@ everything was well packed with bubble wrap
 客服一问三不知
 工作人员不专业，答非所问
 技术人员根本不懂
-客服答非所问，说不清楚
 
 ## staff_expertise neg hant
 客服一問三不知
@@ -670,7 +637,6 @@ I wish it had offline mode
 
 ## features pos hans
 新功能很实用
-功能很强大
 新增的提醒功能很好用
 
 ## features pos hant
@@ -681,12 +647,10 @@ the new features are really useful
 love the widget feature
 
 ## context hans
-上周下的单
 第一次在这家买
 用了大概半年
 给家里老人买的
 之前一直是老顾客
-周末的时候
 这是第二次购买
 朋友推荐来的
 

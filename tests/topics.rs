@@ -61,7 +61,7 @@ fn traditional_and_english_comments_find_their_topics() {
 
 #[test]
 fn held_out_topic_quality_is_guarded() {
-    // Measured on the 308 held-out comments: micro-F1 0.793, macro-F1 0.794, aspects 0.812
+    // Measured on the 308 held-out comments: micro-F1 0.791, macro-F1 0.797, aspects 0.832
     // (see README);
     // the guard sits a few points below so that noise does not fail it, a regression does.
     let test = gold("test");
@@ -80,9 +80,9 @@ fn held_out_topic_quality_is_guarded() {
     assert!(topics.macro_f1 >= 0.77, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
-    // Measured 0.812 on 304 correctly found topics.
+    // Measured 0.832 on 316 correctly found topics.
     assert!(
-        aspects.accuracy >= 0.78,
+        aspects.accuracy >= 0.80,
         "aspect accuracy {}",
         aspects.accuracy
     );
