@@ -237,8 +237,10 @@ impl Analyzer {
         };
         let encoded = encode(models, &staged)?;
         let explain = self.options.explain;
+        // Scoring clauses against every prototype is the largest cost after the encoder:
+        // spread it over the cores too.
         Ok(staged
-            .into_iter()
+            .into_par_iter()
             .enumerate()
             .map(|(i, s)| {
                 let mut a = s.analysis;

@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use super::cache::embed_cached;
 pub use super::calibrate::{Calibration, Features, Labelled};
-use super::encoder::{Embeddings, Encoder};
+use super::encoder::{dot, Embeddings, Encoder};
 use super::probe::Probe;
 use super::sentiment::SentimentHead;
 use super::taxonomy::{Taxonomy, Topic};
@@ -215,7 +215,7 @@ impl TopicModel {
             .map(|e| {
                 e.prototypes
                     .chunks_exact(self.dim)
-                    .map(|p| p.iter().zip(vector).map(|(a, b)| a * b).sum::<f32>())
+                    .map(|p| dot(p, vector))
                     .fold(f32::MIN, f32::max)
             })
             .collect();
