@@ -109,3 +109,32 @@ fn no_topics_gives_the_same_sentiment_without_topics() {
     assert_eq!(lean[0]["sentiment"]["label"], full[0]["sentiment"]["label"]);
     assert_eq!(lean[0]["sentiment"]["label"], "negative");
 }
+
+#[test]
+fn calibrate_topics_rejects_a_bad_training_file_before_writing_anything() {
+    let dir = std::env::temp_dir().join(format!("verbatim-cal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let train = dir.join("train.jsonl");
+    let line = r#"{"text": "物流很快", "sentiment": "positive", "topics": [{"id": "delivery", "sentiment": "positive"}]}"#;
+    std::fs::write(&train, format!("{line}\n{{\"text\": \"no label\"}}\n")).unwrap();
+    let output = dir.join("calibration.json");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = verbatim(
+        &[
+            "calibrate-topics",
+            "--data",
+            &format!("{root}/corpora/gold/feedback.jsonl"),
+            "--train",
+            train.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("train.jsonl line 2"), "{err}");
+    assert!(err.contains("sentiment"), "{err}");
+    assert!(!output.exists(), "nothing may be written on bad input");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
