@@ -161,3 +161,51 @@ fn explain_shows_the_clause_and_terms() {
         .iter()
         .any(|s| s == "破损" || s == "包装"));
 }
+
+/// Character bigrams of a text's letters and digits, lowercased (as
+/// `corpora/labelled/check_labelled.py` computes them).
+fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
+    let chars: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match chars.len() {
+        0 => Default::default(),
+        1 => [(chars[0], '\0')].into(),
+        _ => chars.windows(2).map(|w| (w[0], w[1])).collect(),
+    }
+}
+
+#[test]
+fn the_labelled_training_set_does_not_leak_the_gold_set() {
+    // The model learns from corpora/labelled/ (sentiment head, prototypes, probe, calibration):
+    // none of it may be a copy or a near-copy of a gold comment, or the held-out figures would
+    // flatter it.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let labelled = verbatim::eval::read_gold(std::path::Path::new(&format!(
+        "{root}/corpora/labelled/feedback.jsonl"
+    )))
+    .unwrap();
+    assert!(labelled.len() >= 1500, "{}", labelled.len());
+    let gold: Vec<_> = ["dev", "test"]
+        .iter()
+        .flat_map(|s| gold(s))
+        .map(|g| (g.id.clone().unwrap_or_default(), bigrams(&g.text)))
+        .collect();
+    assert_eq!(gold.len(), 560);
+    for l in &labelled {
+        let mine = bigrams(&l.text);
+        for (id, theirs) in &gold {
+            let shared = mine.intersection(theirs).count();
+            let union = mine.len() + theirs.len() - shared;
+            let jaccard = shared as f64 / union.max(1) as f64;
+            assert!(
+                jaccard < 0.45,
+                "{:?} ({:?}) is a near-copy of gold {id} ({jaccard:.2})",
+                l.id,
+                l.text
+            );
+        }
+    }
+}
