@@ -46,14 +46,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.split
         );
     }
-    let fitted_on = gold.len();
+    let from_data = gold.len();
     if let Some(train) = &args.train {
         gold.extend(read_gold(train)?);
     }
-    // Which records' features the calibration is fitted on.
-    let fit_rows: Vec<usize> = (0..gold.len())
-        .filter(|&i| i < fitted_on || args.fit_train)
-        .collect();
+    // Whether record i is scored and fitted on (else it only teaches the model).
+    let scored = |i: usize| i < from_data || args.fit_train;
+    let fit_rows: Vec<usize> = (0..gold.len()).filter(|&i| scored(i)).collect();
     let analyzer = args.model.analyzer(0, false, false)?;
     let (Some(base), Some(encoder)) = (analyzer.topic_model(), analyzer.encoder()) else {
         bail!("calibration needs the model");
@@ -61,9 +60,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ids: Vec<String> = base.topics().map(|t| t.id.clone()).collect();
     // The labelled comments become extra prototypes (those with one topic) and probe
     // training rows. Features are cross-fitted: each half is scored by a model that learnt
-    // from the other half only, so no comment is ever scored by what it taught.
-    // (comments that are only taught from are in every fold's model)
-    let scored = |i: usize| i < fitted_on || args.fit_train;
+    // from the other half only, so no comment is ever scored by what it taught; comments
+    // that are never scored teach both halves' models.
     let examples = |fold: Option<usize>| -> Vec<Labelled> {
         gold.iter()
             .enumerate()
