@@ -8,9 +8,11 @@
 //! quantization makes a vector depend on its batch mates, so single texts are never mixed).
 //! The cache lives in `$VERBATIM_CACHE/embeddings` (default `~/.cache/verbatim`); it is best
 //! effort: a missing, unreadable or short file is recomputed, a failed write is ignored, and
-//! `VERBATIM_CACHE=off` turns it off.
+//! `VERBATIM_CACHE=off` turns it off. Files are never pruned: about 1.5 MB per model,
+//! taxonomy and calibration in use; deleting the folder is always safe.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::encoder::{Embeddings, Encoder};
 use crate::Result;
@@ -87,8 +89,11 @@ fn write(path: &Path, embeddings: &Embeddings) {
         bytes.extend_from_slice(&x.to_le_bytes());
     }
     bytes.extend(embeddings.truncated.iter().map(|&t| u8::from(t)));
-    // Write beside, then rename: a reader never sees half a file.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Write beside, then rename: a reader never sees half a file. The temp name is unique
+    // per process and call, so concurrent writers of one key never share it.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
