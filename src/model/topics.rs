@@ -78,6 +78,8 @@ pub struct Vectors<'a> {
 pub struct ClauseScore {
     pub features: Features,
     pub seeds: Vec<String>,
+    /// The clause's confidence alone: its own probe score standing in for the comment's
+    /// (whether it carries the topic, once the comment has it).
     pub confidence: f32,
 }
 
@@ -192,12 +194,6 @@ impl TopicModel {
         &self.calibration
     }
 
-    /// The probe's score of every topic for one vector (a comment's, for
-    /// [`TopicModel::score_clause`]).
-    pub fn probe_scores(&self, vector: &[f32]) -> Vec<f32> {
-        self.probe.scores(vector)
-    }
-
     /// Score one clause against every topic: `tokens` are its folded, lowercased words,
     /// `text` its folded text and `comment_probe` the probe's scores of the whole comment.
     pub fn score_clause(
@@ -244,8 +240,12 @@ impl TopicModel {
                     probe: probe[k],
                     comment_probe: comment_probe[k],
                 };
+                let alone = Features {
+                    comment_probe: features.probe,
+                    ..features
+                };
                 ClauseScore {
-                    confidence: self.calibration.confidence(&features),
+                    confidence: self.calibration.confidence(&alone),
                     features,
                     seeds,
                 }
@@ -314,22 +314,8 @@ impl TopicModel {
     ) -> (Vec<TopicHit>, Option<Vec<TopicEvidence>>) {
         let scores = self.score_clauses(p, clauses, vectors);
         let best = self.best_features(&scores);
-        // Which clauses carry a topic: each clause's confidence alone, its own probe score
-        // standing in for the comment's.
-        let alone: Vec<Vec<f32>> = scores
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|s| {
-                        let f = Features {
-                            comment_probe: s.features.probe,
-                            ..s.features
-                        };
-                        self.calibration.confidence(&f)
-                    })
-                    .collect()
-            })
-            .collect();
+        // Which clauses carry a topic: each clause's confidence alone.
+        let alone = |j: usize, k: usize| scores[j][k].confidence;
         let zh = matches!(p.lang, Lang::ZhHans | Lang::ZhHant | Lang::Mixed);
         let mut hits = Vec::new();
         let mut evidence = explain.then(Vec::new);
@@ -339,11 +325,11 @@ impl TopicModel {
                 continue;
             }
             let mut carrying: Vec<usize> = (0..clauses.len())
-                .filter(|&j| alone[j][k] >= entry.threshold)
+                .filter(|&j| alone(j, k) >= entry.threshold)
                 .collect();
             if carrying.is_empty() {
                 let strongest =
-                    (0..clauses.len()).max_by(|&a, &b| alone[a][k].total_cmp(&alone[b][k]));
+                    (0..clauses.len()).max_by(|&a, &b| alone(a, k).total_cmp(&alone(b, k)));
                 carrying.extend(strongest);
             }
             // A topic's sentiment: where a contrast word splits the comment, that of its own
@@ -373,7 +359,7 @@ impl TopicModel {
                         end: c.original.end,
                         similarity: round3(scores[j][k].features.similarity),
                         seeds: scores[j][k].seeds.clone(),
-                        confidence: round3(alone[j][k]),
+                        confidence: round3(alone(j, k)),
                         sentiment: head.predict(vectors.clauses.row(j)).label,
                     });
                 }
