@@ -8,6 +8,7 @@ use axum::Json;
 use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
 use super::AppState;
 use crate::index::search::Filters;
+use crate::index::CommentIndex;
 use crate::report::{
     self, DriversReport, PainPointsReport, ReportRequest, SummaryReport, TrendsReport,
 };
@@ -39,12 +40,7 @@ pub async fn drivers(
     State(state): State<AppState>,
     ApiQuery(request): ApiQuery<ReportRequest>,
 ) -> Result<Json<DriversReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::drivers(&index, &request))
-            .await?,
-    ))
+    run(state, request, report::drivers).await
 }
 
 /// Pain points with example comments.
@@ -54,12 +50,7 @@ pub async fn pain_points(
     State(state): State<AppState>,
     ApiQuery(request): ApiQuery<ReportRequest>,
 ) -> Result<Json<PainPointsReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::pain_points(&index, &request))
-            .await?,
-    ))
+    run(state, request, report::pain_points).await
 }
 
 /// Per-period trends and emerging topics and keywords.
@@ -69,12 +60,7 @@ pub async fn trends(
     State(state): State<AppState>,
     ApiQuery(request): ApiQuery<ReportRequest>,
 ) -> Result<Json<TrendsReport>, ApiError> {
-    let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::trends(&index, &request))
-            .await?,
-    ))
+    run(state, request, report::trends).await
 }
 
 /// Counts, NPS, CSAT, sentiment and topics, with breakdowns.
@@ -84,10 +70,15 @@ pub async fn summary(
     State(state): State<AppState>,
     ApiQuery(request): ApiQuery<ReportRequest>,
 ) -> Result<Json<SummaryReport>, ApiError> {
+    run(state, request, report::summary).await
+}
+
+/// Build one report on the blocking pool (bounded, timed out: [`AppState::blocking`]).
+async fn run<R: Send + 'static>(
+    state: AppState,
+    request: ReportRequest,
+    build: fn(&CommentIndex, &ReportRequest) -> crate::Result<R>,
+) -> Result<Json<R>, ApiError> {
     let index = state.index.clone();
-    Ok(Json(
-        state
-            .blocking(move || report::summary(&index, &request))
-            .await?,
-    ))
+    Ok(Json(state.blocking(move || build(&index, &request)).await?))
 }
