@@ -3,6 +3,7 @@
 
     python3 scripts/check_demo.py clauses   # every phrase-bank clause on its own
     python3 scripts/check_demo.py corpus    # precision/recall on corpora/demo/comments.jsonl
+    python3 scripts/check_demo.py evidence  # do topics' evidence spans point at their phrases?
 
 The analyzer binary is taken from $VERBATIM_BIN (default /tmp/verbatim-demo-bin) and the models
 from $VERBATIM_MODELS (default <repo>/models).  `clauses` lists every clause the model reads
@@ -30,6 +31,10 @@ MEASURED = make_demo.MEASURED
 
 
 def analyze(texts):
+    return [{t["id"] for t in r["topics"]} for r in analyze_full(texts)]
+
+
+def analyze_full(texts):
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as f:
         f.write("".join(t + "\n" for t in texts))
         path = f.name
@@ -41,7 +46,7 @@ def analyze(texts):
     res = [json.loads(line) for line in out.splitlines() if line.strip()]
     if len(res) != len(texts):
         sys.exit(f"analyzer returned {len(res)} results for {len(texts)} texts")
-    return [{t["id"] for t in r["topics"]} for r in res]
+    return res
 
 
 def rendered(key, clause):
@@ -99,6 +104,35 @@ def check_corpus():
     return 0 if worst >= 0.95 else 1
 
 
+def check_evidence():
+    """Comments with two or more topic phrases: is each evidence span of a topic the
+    generator planted mostly on that topic's phrase (precision), and is every planted phrase
+    of a found topic covered by its evidence (recall)?"""
+    rows = [r for r in make_demo.generate() if sum(t is not None for *_, t in r["_parts"]) >= 2]
+    got = analyze_full([r["text"] for r in rows])
+    spans = right = phrases = covered = 0
+    for r, a in zip(rows, got):
+        def byte(i):
+            return len(r["text"][:i].encode())
+        parts = [(byte(s), byte(e), t) for s, e, t in r["_parts"]]
+        for hit in a["topics"]:
+            mine = [p for p in parts if p[2] == hit["id"]]
+            if not mine:
+                continue
+            for e in hit["evidence"]:
+                spans += 1
+                overlap = lambda p: min(p[1], e["end"]) - max(p[0], e["start"])  # noqa: E731
+                right += max(parts, key=overlap)[2] == hit["id"]
+            for s, e, _ in mine:
+                phrases += 1
+                covered += any(x["start"] < e and x["end"] > s for x in hit["evidence"])
+    print(f"{len(rows)} comments with several topic phrases: evidence precision "
+          f"{right / spans:.3f} ({right}/{spans}), phrase recall {covered / phrases:.3f} "
+          f"({covered}/{phrases})")
+    return 0
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "corpus"
-    sys.exit(check_clauses() if mode == "clauses" else check_corpus())
+    checks = {"clauses": check_clauses, "evidence": check_evidence, "corpus": check_corpus}
+    sys.exit(checks.get(mode, check_corpus)())

@@ -21,7 +21,6 @@ BANK_TEXT = """
 包裹显示已签收，但我根本没收到
 配送延误了两次，说好的次日达完全没做到
 快递员态度随便，把包裹直接丢在门口
-外卖小哥送餐晚了四十分钟，菜全凉了
 物流一直停在中转站不动
 派送员说送不了让我自己去取件
 运单号查不到任何物流记录
@@ -34,7 +33,6 @@ BANK_TEXT = """
 下单时写的次日送达，结果第四天才到货
 
 ## delivery neg hant
-外送員把餐送錯地址，找了很久
 包裹顯示已送達，可是我根本沒收到
 快遞員沒通知就把包裹放在管理室
 物流單號查不到任何配送紀錄
@@ -441,10 +439,8 @@ she hung up on me
 ## service_attitude pos hans
 店员很热情，服务周到
 工作人员很有礼貌
-客服说话很客气，很贴心
 
 ## service_attitude pos hant
-店員很親切，服務很周到
 服務人員很有禮貌
 
 ## service_attitude pos en
@@ -548,7 +544,6 @@ they refused to replace the faulty unit
 
 ## after_sales pos hans
 售后很给力，直接换新
-保修很方便，维修很快
 
 ## after_sales pos hant
 保固期內直接換了新品
@@ -610,7 +605,6 @@ the rep was clueless about the product
 工程师经验丰富，一下就找到原因
 
 ## staff_expertise pos hant
-客服很專業，解說很清楚
 技術人員經驗很豐富
 
 ## staff_expertise pos en

@@ -93,27 +93,35 @@ def capitalize(s):
 
 
 def compose(rng, lang, mentions):
-    """mentions: list of (topic, sentiment). Returns the comment text."""
-    clauses = [(rng.choice(BANK[(t, s, lang)]), s) for t, s in mentions]
+    """mentions: list of (topic, sentiment). Returns the comment text and where each phrase
+    lies in it: (start, end, topic or None for a context phrase), in characters."""
+    clauses = [(rng.choice(BANK[(t, s, lang)]), s, t) for t, s in mentions]
     if not clauses or rng.random() < CONTEXT_P:
-        clauses.insert(0, (rng.choice(BANK[("context", None, lang)]), None))
+        clauses.insert(0, (rng.choice(BANK[("context", None, lang)]), None, None))
     last_sent = mentions[-1][1] if mentions else None
     if lang == "en":
         text = capitalize(clauses[0][0])
+        parts = [(0, len(text), clauses[0][2])]
         prev = clauses[0][1]
-        for clause, sent in clauses[1:]:
+        for clause, sent, topic in clauses[1:]:
             turn = prev is not None and sent != prev
             sep = rng.choice(EN_TURN if turn else EN_SAME)
-            text += sep + (capitalize(clause) if sep.startswith(".") else clause)
+            text += sep
+            phrase = capitalize(clause) if sep.startswith(".") else clause
+            parts.append((len(text), len(text) + len(phrase), topic))
+            text += phrase
             prev = sent
-        return text + ("!" if last_sent == "neg" and rng.random() < 0.15 else ".")
+        return text + ("!" if last_sent == "neg" and rng.random() < 0.15 else "."), parts
     text = clauses[0][0]
+    parts = [(0, len(text), clauses[0][2])]
     prev = clauses[0][1]
-    for clause, sent in clauses[1:]:
+    for clause, sent, topic in clauses[1:]:
         turn = prev is not None and sent != prev
-        text += rng.choice(ZH_TURN[lang] if turn else ZH_SAME) + clause
+        text += rng.choice(ZH_TURN[lang] if turn else ZH_SAME)
+        parts.append((len(text), len(text) + len(clause), topic))
+        text += clause
         prev = sent
-    return text + ("！" if last_sent == "neg" and rng.random() < 0.2 else "。")
+    return text + ("！" if last_sent == "neg" and rng.random() < 0.2 else "。"), parts
 
 
 def clip(x, lo, hi):
@@ -137,14 +145,14 @@ def generate():
         for t in topics:
             neg = NEG_SHARE.get(t, NEG_SHARE_OTHER)
             mentions.append((t, "neg" if rng.random() < neg else "pos"))
-        text = compose(rng, lang, mentions)
+        text, parts = compose(rng, lang, mentions)
         raw = BASE + sum(EFFECTS.get(t, 0.0) for t in topics) + rng.gauss(0.0, NOISE_SD)
         nps = half_up(clip(raw, 0.0, 10.0))
         csat = half_up(clip(1 + nps * 0.4 + rng.gauss(0.0, 0.5), 1.0, 5.0))
         rows.append({
             "text": text, "created_at": day.isoformat(), "nps": nps, "csat": csat,
             "channel": pick(rng, CHANNELS), "region": pick(rng, REGIONS[lang]),
-            "_topics": topics, "_mentions": mentions, "_lang": lang, "_clipped": not 0 <= raw <= 10,
+            "_topics": topics, "_mentions": mentions, "_parts": parts, "_lang": lang, "_clipped": not 0 <= raw <= 10,
         })
     rows.sort(key=lambda r: r["created_at"])  # stable: ties keep generation order
     for i, r in enumerate(rows, 1):

@@ -136,3 +136,72 @@ fn long_texts_are_cut_to_the_window_and_flagged() {
     assert_eq!(ids[0].0.len(), MAX_TOKENS);
     assert_eq!(*ids[0].0.last().unwrap(), 2, "ends with </s>");
 }
+
+/// The byte range of `part` in `text`.
+fn span_of(text: &str, part: &str) -> std::ops::Range<usize> {
+    let start = text.find(part).expect("part of the text");
+    start..start + part.len()
+}
+
+#[test]
+fn spans_read_in_context_keep_their_own_meaning() {
+    let enc = encoder(Precision::Int8);
+    let texts = [
+        "物流三天才到，客服一直不回消息",
+        "The app keeps crashing on login, and the refund never arrived",
+        "ok",
+    ];
+    let clauses = [
+        ["物流三天才到", "客服一直不回消息"],
+        [
+            "The app keeps crashing on login",
+            "the refund never arrived",
+        ],
+    ];
+    let spans: Vec<Vec<_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match clauses.get(i) {
+            Some(parts) => parts.iter().map(|p| span_of(t, p)).collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    let (whole, pooled) = enc.embed_spans(&texts, &spans).unwrap();
+    // The comments' vectors are those of the same call without spans.
+    let plain = enc.embed(&texts).unwrap();
+    assert_eq!(whole, plain);
+    assert!(pooled[2].is_empty(), "no spans, no vectors");
+    for (i, parts) in clauses.iter().enumerate() {
+        assert_eq!(pooled[i].len(), 2);
+        let alone = enc.embed(parts).unwrap();
+        for (j, part) in parts.iter().enumerate() {
+            let v = pooled[i].row(j);
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-4, "{part}: norm {norm}");
+            // Nearer its own clause read alone than the other clause.
+            let own = cosine(v, alone.row(j));
+            let other = cosine(v, alone.row(1 - j));
+            assert!(own > other + 0.02, "{part}: own {own}, other {other}");
+        }
+        // The two clauses of one comment are told apart.
+        assert!(cosine(pooled[i].row(0), pooled[i].row(1)) < 0.97);
+    }
+}
+
+#[test]
+fn a_span_past_the_window_gets_the_whole_texts_vector() {
+    let enc = encoder(Precision::Int8);
+    let long = format!("{}最后一句", "配送太慢了,客服也不回复。".repeat(120));
+    let spans = vec![vec![span_of(&long, "最后一句"), 0..6]];
+    let (whole, pooled) = enc.embed_spans(&[long.as_str()], &spans).unwrap();
+    assert_eq!(
+        pooled[0].row(0),
+        whole.row(0),
+        "cut off: the whole text's vector"
+    );
+    assert_ne!(
+        pooled[0].row(1),
+        whole.row(0),
+        "inside the window: its own vector"
+    );
+}

@@ -1,7 +1,8 @@
 //! The topic calibration: how a (clause, topic) pair's features become a confidence, and
 //! fitting it on labelled comments (the gold set's `dev` split) — a logistic regression of
 //! "the comment has this topic" on the comment-level features, then a threshold per topic
-//! that maximises its F1 (kept at the global one when a topic has too few examples to tune on).
+//! that maximises its F1 (kept at the global one when a topic has too few examples to tune on);
+//! and a second regression and threshold ([`Unseen`]) for topics no labelled comment teaches.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,9 +46,23 @@ pub struct Calibration {
     /// taxonomy in force lacks are ignored).
     #[serde(default)]
     pub labelled: Vec<Labelled>,
+    /// The calibration of topics without a threshold of their own (a topic a user adds,
+    /// or one the labelled comments hardly mention): fitted on features computed with each
+    /// topic's labelled comments left out in turn. Absent in older files: the above is used.
+    #[serde(default)]
+    pub unseen: Option<Unseen>,
     /// Measured figures of the calibration run, for the record.
     #[serde(default)]
     pub metrics: serde_json::Value,
+}
+
+/// Logistic weights (in [`Features`] order) and a threshold for topics the labelled
+/// comments do not teach.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Unseen {
+    pub weights: [f32; N],
+    pub bias: f32,
+    pub threshold: f32,
 }
 
 /// A comment and the topics it is about.
@@ -75,6 +90,7 @@ impl Default for Calibration {
             default_threshold: 0.5,
             thresholds: BTreeMap::new(),
             labelled: Vec::new(),
+            unseen: None,
             metrics: serde_json::Value::Null,
         }
     }
@@ -90,7 +106,8 @@ impl Calibration {
         serde_json::from_str(&text).map_err(|e| Error::resource(path.display().to_string(), e))
     }
 
-    /// Confidence from features.
+    /// Confidence from features, for a topic with its own threshold (one the labelled
+    /// comments teach).
     pub fn confidence(&self, f: &Features) -> f32 {
         let w = [
             self.sim_weight,
@@ -99,8 +116,23 @@ impl Calibration {
             self.probe_weight,
             self.comment_probe_weight,
         ];
-        let z = f.values().iter().zip(w).map(|(x, w)| x * w).sum::<f32>() + self.bias;
-        1.0 / (1.0 + (-z).exp())
+        logistic_of(f, w, self.bias)
+    }
+
+    /// Confidence from features: [`Calibration::confidence`] for a topic the calibration
+    /// has a threshold for (`seen`), else the [`Unseen`] weights where present.
+    pub fn confidence_of(&self, f: &Features, seen: bool) -> f32 {
+        match (&self.unseen, seen) {
+            (Some(u), false) => logistic_of(f, u.weights, u.bias),
+            _ => self.confidence(f),
+        }
+    }
+
+    /// The threshold of a topic without its own.
+    pub fn unseen_threshold(&self) -> f32 {
+        self.unseen
+            .as_ref()
+            .map_or(self.default_threshold, |u| u.threshold)
     }
 
     /// The labelled comments' texts by their only topic (the extra prototypes).
@@ -164,8 +196,54 @@ impl Features {
 /// Topics with fewer positive examples than this keep the global threshold.
 const MIN_SUPPORT: usize = 8;
 
-/// Fit on `features[i][k]` (comment i, topic k) against `gold[i][k]`.
-pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String]) -> Calibration {
+/// The thresholds tried: 0.05, 0.10, … 0.90.
+const GRID: [f32; 18] = [
+    0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80,
+    0.85, 0.90,
+];
+
+fn logistic_of(f: &Features, w: [f32; N], bias: f32) -> f32 {
+    let z = f.values().iter().zip(w).map(|(x, w)| x * w).sum::<f32>() + bias;
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Per comment and topic, `confidence(features[i][k])`.
+fn confidences(features: &[Vec<Features>], confidence: impl Fn(&Features) -> f32) -> Vec<Vec<f32>> {
+    features
+        .iter()
+        .map(|f| f.iter().map(&confidence).collect())
+        .collect()
+}
+
+/// The one threshold for every topic that gives the best micro-F1 of `conf[i][k]` against
+/// `gold[i][k]`.
+fn best_threshold(conf: &[Vec<f32>], gold: &[Vec<bool>]) -> f32 {
+    let all: Vec<usize> = (0..conf.first().map_or(0, Vec::len)).collect();
+    let f1 = |t: f32| f1_at(conf, gold, &all, t);
+    GRID.iter()
+        .copied()
+        .max_by(|a, b| f1(*a).total_cmp(&f1(*b)))
+        .unwrap_or(0.5)
+}
+
+/// Fit the [`Unseen`] calibration on `features[i][k]` computed, for each topic k, by a
+/// model that learnt nothing of k from labelled comments; also returns its micro-F1 there.
+pub fn fit_unseen(features: &[Vec<Features>], gold: &[Vec<bool>]) -> (Unseen, f64) {
+    let (w, b) = fit_weights(features, gold);
+    let weights = w.map(|w| w as f32);
+    let conf = confidences(features, |f| logistic_of(f, weights, b as f32));
+    let threshold = best_threshold(&conf, gold);
+    let all: Vec<usize> = (0..conf.first().map_or(0, Vec::len)).collect();
+    let f1 = f1_at(&conf, gold, &all, threshold);
+    let unseen = Unseen {
+        weights,
+        bias: b as f32,
+        threshold,
+    };
+    (unseen, f1)
+}
+
+fn fit_weights(features: &[Vec<Features>], gold: &[Vec<bool>]) -> ([f64; N], f64) {
     let rows: Vec<([f64; N], f64)> = features
         .iter()
         .zip(gold)
@@ -175,7 +253,12 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
                 .map(|(f, &y)| (x(f), f64::from(u8::from(y))))
         })
         .collect();
-    let (w, b) = logistic(&rows);
+    logistic(&rows)
+}
+
+/// Fit on `features[i][k]` (comment i, topic k) against `gold[i][k]`.
+pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String]) -> Calibration {
+    let (w, b) = fit_weights(features, gold);
     let mut calibration = Calibration {
         sim_weight: w[0] as f32,
         relative_weight: w[1] as f32,
@@ -185,16 +268,8 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         bias: b as f32,
         ..Calibration::default()
     };
-    let grid: Vec<f32> = (4..=18).map(|i| i as f32 * 0.05).collect();
-    let conf: Vec<Vec<f32>> = features
-        .iter()
-        .map(|f| f.iter().map(|f| calibration.confidence(f)).collect())
-        .collect();
-    let all: Vec<usize> = (0..topic_ids.len()).collect();
-    let global = *grid
-        .iter()
-        .max_by(|a, b| f1_at(&conf, gold, &all, **a).total_cmp(&f1_at(&conf, gold, &all, **b)))
-        .unwrap_or(&0.5);
+    let conf = confidences(features, |f| calibration.confidence(f));
+    let global = best_threshold(&conf, gold);
     calibration.default_threshold = global;
     for (k, id) in topic_ids.iter().enumerate() {
         let support = gold.iter().filter(|g| g[k]).count();
@@ -202,7 +277,7 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
             continue;
         }
         let topic_f1 = |t: f32| f1_at(&conf, gold, &[k], t);
-        let best = grid
+        let best = GRID
             .iter()
             .copied()
             .max_by(|a, b| topic_f1(*a).total_cmp(&topic_f1(*b)));
@@ -319,5 +394,39 @@ mod tests {
             .filter(|(f, g)| (c.confidence(&f[0]) >= t) == g[0])
             .count();
         assert!(right >= 190, "{right}/200");
+    }
+
+    #[test]
+    fn unseen_topics_get_their_own_weights_and_old_files_fall_back() {
+        // Unseen topics' features are weaker: only a probe score well above zero marks them.
+        let mut features = Vec::new();
+        let mut gold = Vec::new();
+        for i in 0..300 {
+            let probe = (i % 30) as f32 * 0.01;
+            features.push(vec![Features {
+                probe,
+                comment_probe: probe,
+                ..Features::default()
+            }]);
+            gold.push(vec![probe > 0.2]);
+        }
+        let (unseen, f1) = fit_unseen(&features, &gold);
+        assert!(f1 > 0.95, "{f1} {unseen:?}");
+        let f = features[29][0];
+        let old = Calibration::default();
+        let new = Calibration {
+            unseen: Some(unseen.clone()),
+            ..Calibration::default()
+        };
+        assert_eq!(new.confidence_of(&f, true), old.confidence(&f));
+        assert_ne!(new.confidence_of(&f, false), old.confidence(&f));
+        assert_eq!(old.confidence_of(&f, false), old.confidence(&f));
+        assert_eq!(new.unseen_threshold(), unseen.threshold);
+        assert_eq!(old.unseen_threshold(), old.default_threshold);
+        // A file written before `unseen` existed still loads.
+        let mut json = serde_json::to_value(&old).unwrap();
+        json.as_object_mut().unwrap().remove("unseen");
+        let back: Calibration = serde_json::from_value(json).unwrap();
+        assert_eq!(back, old);
     }
 }

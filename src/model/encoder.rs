@@ -1,5 +1,7 @@
 //! The encoder boundary: texts in, L2-normalized sentence embeddings out.
 
+use std::ops::Range;
+
 use crate::Result;
 
 /// Sentence embeddings, one row of `dim` floats per input text, in input order.
@@ -45,6 +47,32 @@ pub trait Encoder: Send + Sync {
     /// `None` when the vectors must not be cached.
     fn identity(&self) -> Option<String> {
         None
+    }
+    /// Embed `texts`, and for each text one vector per byte range in `spans[i]`: the span
+    /// read in its text's context, from the same model call (mean of the span's token
+    /// states, L2-normalized). An encoder without token states embeds each span alone.
+    fn embed_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<(Embeddings, Vec<Embeddings>)> {
+        let whole = self.embed(texts)?;
+        let pieces: Vec<&str> = texts
+            .iter()
+            .zip(spans)
+            .flat_map(|(t, s)| s.iter().map(|r| &t[r.clone()]))
+            .collect();
+        let alone = self.embed(&pieces)?;
+        let mut next = 0;
+        let per_text = spans
+            .iter()
+            .map(|s| {
+                let rows = next..next + s.len();
+                next = rows.end;
+                alone.slice(rows)
+            })
+            .collect();
+        Ok((whole, per_text))
     }
 }
 

@@ -3,8 +3,11 @@
 //! In: normalized texts. Out: [`Embeddings`]. Texts get the `query: ` prefix e5 expects, are
 //! tokenized with the model's own `tokenizer.json`, cut to 512 tokens (flagged), sorted by
 //! length and run in padded batches (length bucketing), so a short comment costs what it is.
-//! The ONNX Runtime environment and the session are created once and shared.
+//! The ONNX Runtime environment and the session are created once and shared. With spans
+//! ([`Encoder::embed_spans`]), the same call also pools each span's token states: a clause
+//! read in its comment's context, for the price of the comment alone.
 
+use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
 
 use ort::environment::Environment;
@@ -152,6 +155,15 @@ impl OnnxEncoder {
 
     /// Token ids of each text with the `query: ` prefix, cut to the window (flagged).
     pub fn token_ids(&self, texts: &[&str]) -> Result<Vec<(Vec<u32>, bool)>> {
+        Ok(self
+            .tokenize(texts)?
+            .into_iter()
+            .map(|t| (t.ids, t.truncated))
+            .collect())
+    }
+
+    /// Each text with the `query: ` prefix, tokenized and cut to the window.
+    fn tokenize(&self, texts: &[&str]) -> Result<Vec<Tokenized>> {
         let inputs: Vec<String> = texts.iter().map(|t| format!("{PREFIX}{t}")).collect();
         let encodings = self
             .tokenizer
@@ -161,18 +173,71 @@ impl OnnxEncoder {
             .into_iter()
             .map(|enc| {
                 let mut ids = enc.get_ids().to_vec();
+                let mut offsets = enc.get_offsets().to_vec();
                 let truncated = ids.len() > MAX_TOKENS;
                 if truncated {
                     ids.truncate(MAX_TOKENS - 1);
                     ids.push(EOS_ID);
+                    offsets.truncate(MAX_TOKENS - 1);
+                    offsets.push((0, 0));
                 }
-                (ids, truncated)
+                Tokenized {
+                    ids,
+                    offsets,
+                    truncated,
+                }
             })
             .collect())
     }
 
-    /// Run one padded batch into `out` (`batch.len() * DIM` floats).
-    fn run_batch(&self, batch: &[&[u32]], out: &mut [f32]) -> Result<()> {
+    /// Embed `texts`; with `spans`, also pool each text's token states over its spans.
+    fn encode(
+        &self,
+        texts: &[&str],
+        spans: Option<&[Vec<Range<usize>>]>,
+    ) -> Result<(Embeddings, Vec<Embeddings>)> {
+        let tokenized = self.tokenize(texts)?;
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        if self.bucket_by_length {
+            order.sort_by_key(|&i| tokenized[i].ids.len());
+        }
+        let mut data = vec![0f32; texts.len() * DIM];
+        let empty = Embeddings {
+            dim: DIM,
+            data: Vec::new(),
+            truncated: Vec::new(),
+        };
+        let mut pooled = vec![empty; texts.len()];
+        let mut scratch = Vec::new();
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokenized[i].ids.as_slice()).collect();
+            scratch.resize(chunk.len() * DIM, 0.0);
+            let states = self.run_batch(&batch, &mut scratch, spans.is_some())?;
+            for (row, &i) in chunk.iter().enumerate() {
+                let sentence = &scratch[row * DIM..(row + 1) * DIM];
+                data[i * DIM..(i + 1) * DIM].copy_from_slice(sentence);
+                if let (Some(spans), Some((width, states))) = (spans, &states) {
+                    let rows = &states[row * width * DIM..(row + 1) * width * DIM];
+                    pooled[i] = pool_spans(rows, &tokenized[i].offsets, &spans[i], sentence);
+                }
+            }
+        }
+        let embeddings = Embeddings {
+            dim: DIM,
+            data,
+            truncated: tokenized.into_iter().map(|t| t.truncated).collect(),
+        };
+        Ok((embeddings, pooled))
+    }
+
+    /// Run one padded batch into `out` (`batch.len() * DIM` floats); with `states`, also
+    /// return the padded width and the last hidden states (`batch.len() * width * DIM`).
+    fn run_batch(
+        &self,
+        batch: &[&[u32]],
+        out: &mut [f32],
+        states: bool,
+    ) -> Result<Option<(usize, Vec<f32>)>> {
         let longest = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
         let width = longest.max(self.min_padding);
         let mut ids = vec![PAD_ID; batch.len() * width];
@@ -205,7 +270,65 @@ impl OnnxEncoder {
             )));
         }
         out.copy_from_slice(sentences);
-        Ok(())
+        if !states {
+            return Ok(None);
+        }
+        let (_, hidden) = outputs["last_hidden_state"]
+            .try_extract_tensor::<f32>()
+            .map_err(ort_err)?;
+        if hidden.len() != batch.len() * width * DIM {
+            return Err(Error::Internal(format!(
+                "encoder returned {} hidden floats for {} x {width} tokens",
+                hidden.len(),
+                batch.len()
+            )));
+        }
+        Ok(Some((width, hidden.to_vec())))
+    }
+}
+
+/// One text's tokens: ids, byte offsets into the prefixed text ((0, 0) for special tokens)
+/// and whether it was cut to the window.
+struct Tokenized {
+    ids: Vec<u32>,
+    offsets: Vec<(usize, usize)>,
+    truncated: bool,
+}
+
+/// Mean of the token states (`states`: one row of `DIM` per token) of the tokens that
+/// overlap each span (byte ranges of the text without its prefix), L2-normalized; a span
+/// with no token (cut off by the window) gets the whole text's vector.
+fn pool_spans(
+    states: &[f32],
+    offsets: &[(usize, usize)],
+    spans: &[Range<usize>],
+    whole: &[f32],
+) -> Embeddings {
+    let shift = PREFIX.len();
+    let mut data = Vec::with_capacity(spans.len() * DIM);
+    for span in spans {
+        let (start, end) = (span.start + shift, span.end + shift);
+        let mut sum = [0f32; DIM];
+        let mut n = 0;
+        for (t, &(a, b)) in offsets.iter().enumerate() {
+            if a < end && b > start && b > a {
+                for (acc, v) in sum.iter_mut().zip(&states[t * DIM..(t + 1) * DIM]) {
+                    *acc += v;
+                }
+                n += 1;
+            }
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if n == 0 || norm <= 1e-12 {
+            data.extend_from_slice(whole);
+        } else {
+            data.extend(sum.iter().map(|x| x / norm));
+        }
+    }
+    Embeddings {
+        dim: DIM,
+        data,
+        truncated: vec![false; spans.len()],
     }
 }
 
@@ -213,26 +336,27 @@ const PREFIX: &str = "query: ";
 
 impl Encoder for OnnxEncoder {
     fn embed(&self, texts: &[&str]) -> Result<Embeddings> {
-        let tokenized = self.token_ids(texts)?;
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        if self.bucket_by_length {
-            order.sort_by_key(|&i| tokenized[i].0.len());
+        Ok(self.encode(texts, None)?.0)
+    }
+
+    fn embed_spans(
+        &self,
+        texts: &[&str],
+        spans: &[Vec<Range<usize>>],
+    ) -> Result<(Embeddings, Vec<Embeddings>)> {
+        if spans.len() != texts.len() {
+            return Err(Error::Internal(format!(
+                "{} span lists for {} texts",
+                spans.len(),
+                texts.len()
+            )));
         }
-        let mut data = vec![0f32; texts.len() * DIM];
-        let mut scratch = Vec::new();
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokenized[i].0.as_slice()).collect();
-            scratch.resize(chunk.len() * DIM, 0.0);
-            self.run_batch(&batch, &mut scratch)?;
-            for (row, &i) in chunk.iter().enumerate() {
-                data[i * DIM..(i + 1) * DIM].copy_from_slice(&scratch[row * DIM..(row + 1) * DIM]);
-            }
+        if spans.iter().all(Vec::is_empty) {
+            let whole = self.encode(texts, None)?.0;
+            let none = texts.iter().map(|_| whole.slice(0..0)).collect();
+            return Ok((whole, none));
         }
-        Ok(Embeddings {
-            dim: DIM,
-            data,
-            truncated: tokenized.into_iter().map(|(_, t)| t).collect(),
-        })
+        self.encode(texts, Some(spans))
     }
 
     fn dim(&self) -> usize {
