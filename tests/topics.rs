@@ -92,7 +92,7 @@ fn traditional_and_english_comments_find_their_topics() {
 
 #[test]
 fn held_out_topic_quality_is_guarded() {
-    // Measured on the 308 held-out comments: micro-F1 0.808, macro-F1 0.812, aspects 0.842
+    // Measured on the 308 held-out comments: micro-F1 0.808, macro-F1 0.812, aspects 0.858
     // (see README);
     // the guard sits a few points below so that noise does not fail it, a regression does.
     let test = gold("test");
@@ -107,13 +107,13 @@ fn held_out_topic_quality_is_guarded() {
         .collect();
     let report = evaluate(&test, &analyses, Some(&ids)).unwrap();
     let topics = report.topics.unwrap();
-    assert!(topics.micro_f1 >= 0.77, "micro-F1 {}", topics.micro_f1);
-    assert!(topics.macro_f1 >= 0.77, "macro-F1 {}", topics.macro_f1);
+    assert!(topics.micro_f1 >= 0.78, "micro-F1 {}", topics.micro_f1);
+    assert!(topics.macro_f1 >= 0.78, "macro-F1 {}", topics.macro_f1);
     let aspects = report.aspects.unwrap();
     assert!(aspects.n >= 150);
-    // Measured 0.842 on 316 correctly found topics.
+    // Measured 0.858 on 316 correctly found topics.
     assert!(
-        aspects.accuracy >= 0.80,
+        aspects.accuracy >= 0.82,
         "aspect accuracy {}",
         aspects.accuracy
     );

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Checks corpora/labelled/feedback.jsonl, the in-domain labelled training set.
+"""Checks corpora/labelled/: feedback.jsonl, the in-domain labelled training set, and
+holdout.jsonl, team-written comments no model learns from (for choosing between designs).
 
-Format and values as the gold set (SPEC §7 plus `source`, `split` = "train"), ids l-0001… in
-file order, lang/script rules of the gold README, and no exact or near-duplicate (character
-bigram Jaccard >= 0.45) of any gold comment (dev or test) or of another line: the gold set must
-stay a fair benchmark. Prints counts per lang, sentiment and topic. Exits 1 on a failure.
+Format and values as the gold set (SPEC §7 plus `source`, `split` = "train" / "holdout"), ids
+l-0001… / h-0001… in file order, lang/script rules of the gold README, and no exact or
+near-duplicate (character bigram Jaccard >= 0.45) of any gold comment (dev or test) or of an
+earlier line of either file: the gold set must stay a fair benchmark and the holdout unseen. Prints counts per lang, sentiment and topic. Exits 1 on a failure.
 
 Usage: python3 corpora/labelled/check_labelled.py   (standard library only)
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PATH = HERE / "feedback.jsonl"
+HOLDOUT = HERE / "holdout.jsonl"
 GOLD = HERE.parent / "gold" / "feedback.jsonl"
 LANGS = {"zh-Hans", "zh-Hant", "en", "mixed"}
 SENTS = {"negative", "neutral", "positive"}
@@ -37,13 +39,13 @@ def jaccard(a, b):
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def problems(i, it):
+def problems(i, it, prefix, split):
     if set(it) - KEYS or not {"id", "text", "lang", "sentiment", "topics", "source", "split"} <= set(it):
         yield f"keys {sorted(it)}"
-    if it.get("id") != f"l-{i + 1:04d}":
-        yield f"id {it.get('id')!r}, expected l-{i + 1:04d}"
-    if it.get("split") != "train":
-        yield "split must be train"
+    if it.get("id") != f"{prefix}-{i + 1:04d}":
+        yield f"id {it.get('id')!r}, expected {prefix}-{i + 1:04d}"
+    if it.get("split") != split:
+        yield f"split must be {split}"
     if it.get("lang") not in LANGS or it.get("sentiment") not in SENTS or it.get("source") not in SOURCES:
         yield "lang, sentiment or source value"
     topics = it.get("topics", [])
@@ -63,21 +65,29 @@ def problems(i, it):
         yield "nps 0-10"
 
 
-def main():
-    items = [json.loads(line) for line in PATH.open(encoding="utf-8") if line.strip()]
-    errors = [f"{it.get('id', i)}: {p}" for i, it in enumerate(items) for p in problems(i, it)]
-    gold = [(g["id"], grams(g["text"])) for g in map(json.loads, GOLD.open(encoding="utf-8"))]
-    mine = [(it["id"], grams(it["text"])) for it in items]
-    for k, (iid, g) in enumerate(mine):
-        for other, o in gold + mine[:k]:
+def check(path, prefix, split, seen, gold):
+    """Check one file; `seen` holds (id, bigrams) of every line checked before it."""
+    items = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    errors = [f"{it.get('id', i)}: {p}" for i, it in enumerate(items) for p in problems(i, it, prefix, split)]
+    for it in items:
+        g = grams(it["text"])
+        for other, o in gold + seen:
             if (s := jaccard(g, o)) >= NEAR:
-                errors.append(f"{iid}: near-duplicate of {other} ({s:.2f})")
-    print(f"{len(items)} items")
+                errors.append(f"{it['id']}: near-duplicate of {other} ({s:.2f})")
+        seen.append((it["id"], g))
+    print(f"{path.name}: {len(items)} items")
     for key in ("lang", "sentiment", "source"):
         print(key, dict(collections.Counter(it[key] for it in items)))
     counts = collections.Counter((t["id"], t["sentiment"]) for it in items for t in it["topics"])
     for topic in sorted(TOPICS):
         print(f"  {topic:17} " + " ".join(f"{s[:3]} {counts[(topic, s)]:3}" for s in sorted(SENTS)))
+    return errors
+
+
+def main():
+    gold = [(g["id"], grams(g["text"])) for g in map(json.loads, GOLD.open(encoding="utf-8"))]
+    seen = []
+    errors = check(PATH, "l", "train", seen, gold) + check(HOLDOUT, "h", "holdout", seen, gold)
     for e in errors:
         print("FAIL", e)
     sys.exit(1 if errors else 0)
