@@ -30,8 +30,10 @@ pub struct Args {
     /// Also store the rows (with their metadata) in this index.
     #[arg(long)]
     pub index: Option<PathBuf>,
-    /// Rows analysed together.
-    #[arg(long, default_value_t = 256)]
+    /// Rows analysed together, in parallel (as `ingest`; larger batches bucket lengths
+    /// better: on 2,000 demo rows 0.80–0.92 of the analyzer's speed at 256, 0.96–1.05 at
+    /// 1,000).
+    #[arg(long, default_value_t = 1000, env = "VERBATIM_BATCH_SIZE")]
     pub batch_size: usize,
     /// What to do with a malformed row: stop (fail) or report it and go on (skip).
     #[arg(long, value_enum, default_value_t = OnError::Fail)]

@@ -44,7 +44,7 @@ impl Default for ScoreOptions {
                 id: "id".into(),
                 text: "text".into(),
             },
-            batch: 256,
+            batch: 1000,
             skip_malformed: false,
             csv: None,
         }
