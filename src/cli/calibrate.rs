@@ -1,6 +1,7 @@
 //! `verbatim calibrate-topics`: fit the topic calibration on labelled comments (the gold
-//! set's dev split) and write `models/topics/calibration.json`. Reproducible: the fit is
-//! deterministic for a given model, taxonomy and data.
+//! set's dev split) and write `models/topics/calibration.json`, with a second fit for topics
+//! no labelled comment teaches. Reproducible: the fit is deterministic for a given model,
+//! taxonomy and data.
 
 use std::path::PathBuf;
 
@@ -75,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut features = vec![Vec::new(); gold.len()];
     // Per comment and topic, the features under a model that never saw a labelled comment
     // of that topic: the topic as a user adds it, with only its taxonomy examples. The
-    // threshold of topics without one of their own is fitted on these.
+    // weights and threshold of topics without a threshold of their own are fitted on these.
     let mut unseen = vec![Vec::new(); gold.len()];
     for fold in 0..2 {
         let taught = examples(Some(fold));
