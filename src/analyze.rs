@@ -285,8 +285,6 @@ struct Encoded {
     comments: Embeddings,
     /// Per comment, its clauses' (its own row when it is one clause).
     clauses: Vec<Embeddings>,
-    /// Per comment, whether a contrast word splits it.
-    contrast: Vec<bool>,
 }
 
 impl Encoded {
@@ -294,7 +292,6 @@ impl Encoded {
         Vectors {
             comment: self.comments.row(i),
             clauses: &self.clauses[i],
-            contrast: self.contrast[i],
         }
     }
 }
@@ -320,38 +317,36 @@ fn encode(models: &Models, staged: &[Staged]) -> Result<Encoded> {
             false => Vec::new(),
         })
         .collect();
-    let (comments, mut in_context) = models.encoder.embed_spans(&texts, &spans)?;
+    let (comments, in_context) = models.encoder.embed_spans(&texts, &spans)?;
+    let split = |s: &Staged| several(s) && s.contrast;
     let alone: Vec<&str> = staged
         .iter()
-        .filter(|s| several(s) && s.contrast)
+        .filter(|s| split(s))
         .flat_map(|s| {
             s.clauses
                 .iter()
                 .map(|c| &s.prepared.normalized.text[c.normalized.clone()])
         })
         .collect();
-    let alone = match alone.is_empty() {
-        true => None,
-        false => Some(models.encoder.embed(&alone)?),
-    };
+    let alone = models.encoder.embed(&alone)?;
     let mut next = 0;
-    let mut clauses = Vec::with_capacity(staged.len());
-    for (i, s) in staged.iter().enumerate() {
-        clauses.push(match (&alone, several(s) && s.contrast) {
-            (Some(alone), true) => {
+    let clauses = staged
+        .iter()
+        .zip(in_context)
+        .enumerate()
+        .map(|(i, (s, in_context))| {
+            if split(s) {
                 let rows = next..next + s.clauses.len();
                 next = rows.end;
                 alone.slice(rows)
+            } else if several(s) {
+                in_context
+            } else {
+                comments.slice(i..i + s.clauses.len())
             }
-            _ if several(s) => std::mem::replace(&mut in_context[i], comments.slice(0..0)),
-            _ => comments.slice(i..i + s.clauses.len()),
-        });
-    }
-    Ok(Encoded {
-        comments,
-        clauses,
-        contrast: staged.iter().map(|s| s.contrast).collect(),
-    })
+        })
+        .collect();
+    Ok(Encoded { comments, clauses })
 }
 
 #[cfg(test)]

@@ -216,14 +216,13 @@ fn confidences(features: &[Vec<Features>], confidence: impl Fn(&Features) -> f32
 }
 
 /// The one threshold for every topic that gives the best micro-F1 of `conf[i][k]` against
-/// `gold[i][k]`.
-fn best_threshold(conf: &[Vec<f32>], gold: &[Vec<bool>]) -> f32 {
+/// `gold[i][k]`, and that micro-F1.
+fn best_threshold(conf: &[Vec<f32>], gold: &[Vec<bool>]) -> (f32, f64) {
     let all: Vec<usize> = (0..conf.first().map_or(0, Vec::len)).collect();
-    let f1 = |t: f32| f1_at(conf, gold, &all, t);
     GRID.iter()
-        .copied()
-        .max_by(|a, b| f1(*a).total_cmp(&f1(*b)))
-        .unwrap_or(0.5)
+        .map(|&t| (t, f1_at(conf, gold, &all, t)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((0.5, 0.0))
 }
 
 /// Fit the [`Unseen`] calibration on `features[i][k]` computed, for each topic k, by a
@@ -232,9 +231,7 @@ pub fn fit_unseen(features: &[Vec<Features>], gold: &[Vec<bool>]) -> (Unseen, f6
     let (w, b) = fit_weights(features, gold);
     let weights = w.map(|w| w as f32);
     let conf = confidences(features, |f| logistic_of(f, weights, b as f32));
-    let threshold = best_threshold(&conf, gold);
-    let all: Vec<usize> = (0..conf.first().map_or(0, Vec::len)).collect();
-    let f1 = f1_at(&conf, gold, &all, threshold);
+    let (threshold, f1) = best_threshold(&conf, gold);
     let unseen = Unseen {
         weights,
         bias: b as f32,
@@ -269,7 +266,7 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         ..Calibration::default()
     };
     let conf = confidences(features, |f| calibration.confidence(f));
-    let global = best_threshold(&conf, gold);
+    let (global, _) = best_threshold(&conf, gold);
     calibration.default_threshold = global;
     for (k, id) in topic_ids.iter().enumerate() {
         let support = gold.iter().filter(|g| g[k]).count();

@@ -48,32 +48,14 @@ pub trait Encoder: Send + Sync {
     fn identity(&self) -> Option<String> {
         None
     }
-    /// Embed `texts`, and for each text one vector per byte range in `spans[i]`: the span
-    /// read in its text's context, from the same model call (mean of the span's token
-    /// states, L2-normalized). An encoder without token states embeds each span alone.
+    /// Embed `texts` (as [`Encoder::embed`]), and for each text one vector per byte range
+    /// in `spans[i]`: the span read in its text's context, from the same model call (mean
+    /// of the span's token states, L2-normalized).
     fn embed_spans(
         &self,
         texts: &[&str],
         spans: &[Vec<Range<usize>>],
-    ) -> Result<(Embeddings, Vec<Embeddings>)> {
-        let whole = self.embed(texts)?;
-        let pieces: Vec<&str> = texts
-            .iter()
-            .zip(spans)
-            .flat_map(|(t, s)| s.iter().map(|r| &t[r.clone()]))
-            .collect();
-        let alone = self.embed(&pieces)?;
-        let mut next = 0;
-        let per_text = spans
-            .iter()
-            .map(|s| {
-                let rows = next..next + s.len();
-                next = rows.end;
-                alone.slice(rows)
-            })
-            .collect();
-        Ok((whole, per_text))
-    }
+    ) -> Result<(Embeddings, Vec<Embeddings>)>;
 }
 
 /// Cosine similarity of two L2-normalized vectors (their dot product).

@@ -351,12 +351,11 @@ impl Encoder for OnnxEncoder {
                 texts.len()
             )));
         }
-        if spans.iter().all(Vec::is_empty) {
-            let whole = self.encode(texts, None)?.0;
-            let none = texts.iter().map(|_| whole.slice(0..0)).collect();
-            return Ok((whole, none));
-        }
-        self.encode(texts, Some(spans))
+        // Without a span, skip copying the token states out of the model.
+        self.encode(
+            texts,
+            Some(spans).filter(|s| s.iter().any(|v| !v.is_empty())),
+        )
     }
 
     fn dim(&self) -> usize {

@@ -73,8 +73,6 @@ pub struct Vectors<'a> {
     pub comment: &'a [f32],
     /// Each clause's (the comment's own row when it is one clause).
     pub clauses: &'a Embeddings,
-    /// Whether a contrast word splits the comment.
-    pub contrast: bool,
 }
 
 /// What made a clause score for a topic.
@@ -342,11 +340,8 @@ impl TopicModel {
         // topic's strongest clause (on the demo corpus's 1,580 multi-topic comments: evidence
         // clauses on the right phrase 0.852 → 0.983, every phrase still found).
         let strongest_topic = |j: usize| reported.iter().map(|&q| alone(j, q)).fold(0.0, f32::max);
-        for (k, entry) in self.entries.iter().enumerate() {
-            let confidence = conf[k];
-            if clauses.is_empty() || confidence < entry.threshold {
-                continue;
-            }
+        for &k in reported.iter().filter(|_| !clauses.is_empty()) {
+            let (entry, confidence) = (&self.entries[k], conf[k]);
             let top = (0..clauses.len()).map(|j| alone(j, k)).fold(0.0, f32::max);
             let mut carrying: Vec<usize> = (0..clauses.len())
                 .filter(|&j| {
