@@ -1,7 +1,8 @@
 // Verbatim analysts' page: search and reports over /v1. No framework, no external resources.
 // Security rule: text that comes from comments is only ever inserted as text nodes; the one
 // exception is a search hit's `snippet` (HTML-escaped by the API, with <mark>), which is
-// additionally rebuilt through an allow-list (only <mark> survives) before it reaches the page.
+// split on its <mark> tags and entity-decoded by hand into text nodes: no HTML parser ever
+// sees comment text.
 'use strict';
 (function () {
   // ---------------------------------------------------------------- i18n
@@ -108,18 +109,23 @@
   }
   function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); return n; }
 
-  // The API's snippet is HTML-escaped text with <mark>…</mark>. Parse it in an inert document
-  // and rebuild it, keeping text and <mark> only: nothing else can reach the live page.
-  function snippetNodes(html) {
-    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+  // The API's snippet is HTML-escaped text with <mark>…</mark>: exactly five entities
+  // (&amp; &lt; &gt; &quot; &#39;) and the literal tags <mark> and </mark>, nothing else.
+  // It is split on those tags and its entities decoded here, and every piece becomes a text
+  // node: no HTML parser (not even an inert DOMParser document) ever sees comment text.
+  const SNIPPET_ENTITIES = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+  function decodeSnippetText(s) { return s.replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => SNIPPET_ENTITIES[e]); }
+  function snippetNodes(snippet) {
     const frag = document.createDocumentFragment();
-    (function walk(src, dst) {
-      for (const c of Array.from(src.childNodes)) {
-        if (c.nodeType === 3) dst.appendChild(document.createTextNode(c.nodeValue));
-        else if (c.nodeType === 1 && c.nodeName === 'MARK') walk(c, dst.appendChild(document.createElement('mark')));
-        else if (c.nodeType === 1) dst.appendChild(document.createTextNode(c.textContent));
-      }
-    })(doc.body, frag);
+    let marked = false;
+    for (const part of String(snippet).split(/(<mark>|<\/mark>)/)) {
+      if (part === '<mark>') { marked = true; continue; }
+      if (part === '</mark>') { marked = false; continue; }
+      if (!part) continue;
+      const textNode = document.createTextNode(decodeSnippetText(part));
+      if (marked) frag.appendChild(document.createElement('mark')).appendChild(textNode);
+      else frag.appendChild(textNode);
+    }
     return frag;
   }
 

@@ -109,6 +109,8 @@ async function main() {
     timeout: 15000,
   });
   page = context.pages()[0] || await context.newPage();
+  info.browser = context.browser() ? context.browser().version() : await page.evaluate(() => navigator.userAgent);
+  console.error(`e2e: browser ${info.browser} (${CHROMIUM})`);
   page.setDefaultTimeout(8000);
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
