@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup setup-web load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 setup:
 	@$(PYTHON) scripts/setup.py
@@ -15,6 +15,10 @@ setup:
 # Chromium and playwright-core for the web page's end-to-end test.
 setup-web:
 	@bash scripts/setup_web.sh
+
+# schemathesis (pinned, with its dependencies) for the OpenAPI fuzz test.
+setup-schemathesis:
+	@bash scripts/setup_schemathesis.sh
 
 build: setup
 	$(CARGO) build --release
@@ -38,7 +42,7 @@ load-test: build
 demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
-test: setup setup-web
+test: setup setup-web setup-schemathesis
 	$(CARGO) test
 
 lint:

@@ -97,6 +97,24 @@ pub fn demo_index() -> &'static verbatim::index::CommentIndex {
         .1
 }
 
+/// A copy of the demo index in a temp dir (the dir, the index folder inside it), for a test
+/// that writes to it or serves it from another process.
+pub fn demo_index_copy() -> (tempfile::TempDir, PathBuf) {
+    let source = demo_index().path().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    std::fs::create_dir_all(&index).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file()
+            && !entry.file_name().to_string_lossy().ends_with(".lock")
+        {
+            std::fs::copy(entry.path(), index.join(entry.file_name())).unwrap();
+        }
+    }
+    (dir, index)
+}
+
 /// The demo corpus's planted truth (`corpora/demo/truth.json`).
 pub fn demo_truth() -> serde_json::Value {
     let text = std::fs::read_to_string(root().join("corpora/demo/truth.json")).unwrap();

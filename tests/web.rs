@@ -10,23 +10,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::{demo_index, root, ServeProcess};
+use crate::common::{demo_index_copy, root, ServeProcess};
 
 #[test]
 fn web_page_in_headless_chromium() {
     // A copy of the demo index, so that the comment added here stays out of other tests.
-    let source = demo_index().path().to_path_buf();
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("idx");
-    std::fs::create_dir_all(&index).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file()
-            && !entry.file_name().to_string_lossy().ends_with(".lock")
-        {
-            std::fs::copy(entry.path(), index.join(entry.file_name())).unwrap();
-        }
-    }
+    let (_dir, index) = demo_index_copy();
     let server = ServeProcess::start(&index, &[]);
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(60))

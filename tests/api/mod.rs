@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod process;
+mod schemathesis;
 
 use std::net::SocketAddr;
 use std::time::Duration;
