@@ -128,17 +128,19 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Start `verbatim serve --index DIR --addr 127.0.0.1:0 EXTRA...` and wait until it listens.
+    /// Start `verbatim serve --index DIR --addr 127.0.0.1:0 EXTRA...` and wait until it listens
+    /// (an `--addr` in `EXTRA` replaces the default one).
     pub fn start(index: &std::path::Path, extra: &[&str]) -> ServeProcess {
         use std::io::BufRead;
+        let addr = ["--addr", "127.0.0.1:0"];
+        let addr = if extra.contains(&"--addr") {
+            &[][..]
+        } else {
+            &addr[..]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
-            .args([
-                "serve",
-                "--index",
-                index.to_str().unwrap(),
-                "--addr",
-                "127.0.0.1:0",
-            ])
+            .args(["serve", "--index", index.to_str().unwrap()])
+            .args(addr)
             .args(extra)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

@@ -1,16 +1,21 @@
 //! API keys: write keys may do everything, read-only keys may search, report and read
-//! comments (GET under `/v1/`). Keys come as `Authorization: Bearer <key>`. With no key
-//! configured the server answers loopback clients only (`serve` warns when it is bound
-//! elsewhere). Operations routes and the web page are open; the page itself asks for a key.
-
-use std::net::SocketAddr;
+//! comments (GET under `/v1/`). Keys come as `Authorization: Bearer <key>` (the scheme in
+//! any case) and are compared as SHA-256 digests in constant time, so neither a key's bytes
+//! nor its length show in the timing. With no key configured the server answers loopback
+//! clients only (`serve` warns when it is bound elsewhere; an IPv4-mapped `::ffff:127.0.0.1`
+//! counts as loopback). Operations routes and the web page are open; the page itself asks
+//! for a key.
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
 use super::error::ApiError;
+use super::guard::Conn;
 use super::AppState;
 
 /// The keys in force.
@@ -59,8 +64,8 @@ pub async fn check(
     if !keys.any() {
         let loopback = request
             .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback());
+            .get::<ConnectInfo<Conn>>()
+            .is_none_or(|ConnectInfo(conn)| conn.peer_is_loopback());
         return if loopback {
             Ok(next.run(request).await)
         } else {
@@ -75,8 +80,7 @@ pub async fn check(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer);
     let Some(token) = token else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -84,7 +88,8 @@ pub async fn check(
             "an API key is required: send `Authorization: Bearer <key>`",
         ));
     };
-    let known = |list: &[String]| list.iter().any(|k| same(k.as_bytes(), token.as_bytes()));
+    let token = Sha256::digest(token.as_bytes());
+    let known = |list: &[String]| list.iter().fold(false, |hit, k| same(k, &token) | hit);
     if known(&keys.write) || (need == Access::Read && known(&keys.read)) {
         Ok(next.run(request).await)
     } else if known(&keys.read) {
@@ -102,9 +107,20 @@ pub async fn check(
     }
 }
 
-/// Compare without an early exit on the first differing byte.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The credentials of `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Whether `key` hashes to `token_digest`, compared in constant time: equal-length
+/// digests, so the time says nothing of the key's length either.
+fn same(key: &str, token_digest: &[u8]) -> bool {
+    Sha256::digest(key.as_bytes())
+        .as_slice()
+        .ct_eq(token_digest)
+        .into()
 }
 
 #[cfg(test)]
@@ -118,6 +134,13 @@ mod tests {
         assert_eq!(access(&Method::DELETE, "/v1/comments/x"), Access::Write);
         assert_eq!(access(&Method::GET, "/healthz"), Access::Open);
         assert_eq!(access(&Method::GET, "/"), Access::Open);
-        assert!(same(b"abc", b"abc") && !same(b"abc", b"abd") && !same(b"ab", b"abc"));
+        let digest = |t: &str| Sha256::digest(t.as_bytes());
+        assert!(same("abc", &digest("abc")) && !same("abc", &digest("abd")));
+        assert!(!same("ab", &digest("abc")));
+        assert_eq!(bearer("bearer  k1 "), Some("k1"));
+        assert_eq!(bearer("BEARER\tk1"), Some("k1"));
+        assert_eq!(bearer("Basic k1"), None);
+        assert_eq!(bearer("Bearer"), None);
+        assert_eq!(bearer("Bearer   "), None);
     }
 }

@@ -1,12 +1,14 @@
 //! `POST /v1/comments` (analyse and store, answered once durable), `GET` and `DELETE
 //! /v1/comments/{id}`.
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use super::analyze::check_inputs;
-use super::error::{ApiError, ApiJson, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use super::AppState;
 use crate::analyze::{Analysis, Input};
 use crate::comment::Comment;
@@ -34,7 +36,7 @@ pub struct DeleteResponse {
 }
 
 /// Analyse and store comments; an id already stored is replaced. Nothing is written when
-/// any item is invalid.
+/// any item is invalid; an id given twice in one call is invalid (422 naming the second).
 #[utoipa::path(post, path = "/v1/comments", request_body = IngestRequest,
     responses((status = 200, body = IngestResponse), (status = 400, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
@@ -55,6 +57,7 @@ pub async fn ingest(
             )
         })?;
     }
+    check_unique_ids(&comments)?;
     let analyses = state.pool.analyze(inputs).await?;
     let writer = state.writer.clone();
     let stored = comments.len();
@@ -74,12 +77,27 @@ pub async fn ingest(
     Ok(Json(IngestResponse { stored, analyses }))
 }
 
+/// Refuse a batch that gives one id twice: storing both would keep only the last while
+/// reporting two.
+fn check_unique_ids(comments: &[Comment]) -> Result<(), ApiError> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(comments.len());
+    for (i, c) in comments.iter().enumerate() {
+        if let Some(first) = seen.insert(c.id.as_str(), i) {
+            return Err(ApiError::field(
+                &format!("items[{i}].id"),
+                format!("`{}` is also the id of items[{first}]", c.id),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One stored comment with its analysis.
 #[utoipa::path(get, path = "/v1/comments/{id}", params(("id" = String, Path, description = "comment id")),
     responses((status = 200, body = StoredComment), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StoredComment>, ApiError> {
     let index = state.index.clone();
     let found = state
@@ -96,7 +114,7 @@ pub async fn get(
     responses((status = 200, body = DeleteResponse), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     let (index, writer) = (state.index.clone(), state.writer.clone());
     let deleted = state

@@ -4,7 +4,9 @@
 //! names the field at fault (`items[2].nps`); internal details are logged, never sent.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::path::ErrorKind as PathErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -120,7 +122,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A JSON body whose errors are ours: malformed JSON is 400 `invalid_json`; a wrong type,
+/// A JSON body whose errors are ours: malformed JSON (or anything but whitespace after the
+/// value) is 400 `invalid_json`; a wrong type,
 /// a missing or unknown field is 422 `invalid_field` with the field's path; an over-large
 /// body is 413.
 pub struct ApiJson<T>(pub T);
@@ -137,8 +140,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(value) => Ok(ApiJson(value)),
+        match serde_path_to_error::deserialize(&mut *de) {
+            // Only whitespace may follow the value.
+            Ok(value) => match de.end() {
+                Ok(()) => Ok(ApiJson(value)),
+                Err(inner) => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    format!("malformed JSON: {inner} after the request body's JSON value"),
+                )),
+            },
             Err(err) => {
                 let path = err.path().to_string();
                 let inner = err.into_inner();
@@ -203,5 +214,38 @@ impl<T: DeserializeOwned + KnownParams, S: Send + Sync> FromRequestParts<S> for 
             )
         })?;
         Ok(ApiQuery(value.0))
+    }
+}
+
+/// Path parameters parsed into `T`; a value that does not decode (`/v1/comments/%FF`: not
+/// UTF-8) is 400 `invalid_path` naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let rejection = match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => return Ok(ApiPath(value)),
+            Err(rejection) => rejection,
+        };
+        let message = match &rejection {
+            PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                PathErrorKind::InvalidUtf8InPathParam { key } => {
+                    format!("path parameter `{key}`: not valid UTF-8 once percent-decoded")
+                }
+                PathErrorKind::ParseErrorAtKey { key, .. }
+                | PathErrorKind::DeserializeError { key, .. } => {
+                    format!("path parameter `{key}`: {}", e.body_text())
+                }
+                _ => format!("path: {}", e.body_text()),
+            },
+            other => format!("path: {}", other.body_text()),
+        };
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            message,
+        ))
     }
 }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod batch;
 pub mod comments;
 pub mod error;
+pub mod guard;
 pub mod ops;
 pub mod reports;
 pub mod search;
@@ -50,6 +51,8 @@ pub struct AppState {
     index_slots: Arc<tokio::sync::Semaphore>,
     /// How long one request may take.
     timeout: std::time::Duration,
+    /// Host names served besides localhost and the server's addresses ([`guard`]).
+    allowed_hosts: Arc<Vec<String>>,
 }
 
 /// Index requests that may run at once (each holds a blocking thread).
@@ -74,7 +77,20 @@ impl AppState {
             writer,
             keys: Arc::new(keys),
             metrics: prometheus(),
+            allowed_hosts: Arc::default(),
         })
+    }
+
+    /// Serve these host names too (`--allowed-hosts`): the `Host` header is then checked
+    /// even when keys are configured ([`guard`]).
+    pub fn with_allowed_hosts(mut self, hosts: Vec<String>) -> AppState {
+        self.allowed_hosts = Arc::new(hosts);
+        self
+    }
+
+    /// The host names configured with [`AppState::with_allowed_hosts`].
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 }
 
@@ -153,6 +169,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(middleware::from_fn_with_state(state.clone(), auth::check))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check))
         .layer(middleware::from_fn(track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -184,7 +201,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_listen(listener.local_addr()?);
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(state).into_make_service_with_connect_info::<guard::Conn>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 /// The keys a config file may set (each mirrors `VERBATIM_<KEY>` and a flag).
 pub const KEYS: &[&str] = &[
     "addr",
+    "allowed_hosts",
     "batch_size",
     "commit_every",
     "format",

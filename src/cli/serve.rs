@@ -35,6 +35,15 @@ pub struct Args {
         hide_env_values = true
     )]
     pub read_keys: Vec<String>,
+    /// Host names this server is reached by besides localhost and its own addresses
+    /// (comma-separated, e.g. behind a proxy): requests naming another `Host` get 421.
+    /// Without keys the `Host` check always runs; with keys, only when names are given.
+    #[arg(
+        long = "allowed-hosts",
+        env = "VERBATIM_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
     /// Inference worker threads (each runs the encoder on every core).
     #[arg(long, default_value_t = 1, env = "VERBATIM_WORKERS")]
     pub workers: usize,
@@ -79,7 +88,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_batch: args.max_batch,
         timeout: Duration::from_secs(args.timeout.max(1)),
     };
-    let state = AppState::new(analyzer, index, keys, pool)?;
+    let hosts = args
+        .allowed_hosts
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .collect();
+    let state = AppState::new(analyzer, index, keys, pool)?.with_allowed_hosts(hosts);
     let writer = state.writer.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
