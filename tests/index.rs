@@ -3,6 +3,7 @@
 //! `kill -9`, and the writer lock.
 
 mod process;
+mod query_fuzz;
 
 use std::collections::BTreeSet;
 use std::path::Path;
