@@ -364,5 +364,8 @@ mod tests {
         assert_eq!(r, SearchRequest::default());
         let err = serde_json::from_str::<SearchRequest>(r#"{"limit": "-1"}"#).unwrap_err();
         assert!(err.to_string().contains("not a whole number"), "{err}");
+        // An empty number is refused, not read as absent.
+        let err = serde_json::from_str::<SearchRequest>(r#"{"score_min": " "}"#).unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
     }
 }

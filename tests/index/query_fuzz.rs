@@ -134,7 +134,7 @@ fn search_ok_or_user_error(index: &CommentIndex, query: &str) {
 fn random_queries_never_panic_and_parse_fast() {
     let (dir, index) = fixture();
     let (count, refused, slowest, p99) = on_server_stack(move || {
-        let mut rng = Rng(0x5EED_0F_7E57);
+        let mut rng = Rng(0x005E_ED0F_7E57);
         let mut times = Vec::new();
         let mut refused = 0;
         let mut slowest = (Duration::ZERO, String::new());
