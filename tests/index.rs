@@ -2,7 +2,9 @@
 //! that must find given comments, filters and facets, replace/delete, durability across
 //! `kill -9`, and the writer lock.
 
+mod filter_edges;
 mod process;
+mod query_fuzz;
 
 use std::collections::BTreeSet;
 use std::path::Path;

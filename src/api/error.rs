@@ -177,6 +177,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// (`sentimnet=`) is not silently ignored.
 pub trait KnownParams {
     const PARAMS: &'static [&'static str];
+    /// Parameters whose empty value goes on to the handler (which accepts it, as a blank
+    /// `q`, or refuses it naming what it expects); any other empty value is refused here
+    /// (422), never read as if the parameter were absent.
+    const EMPTY_PASSED_ON: &'static [&'static str] = &[];
 }
 
 /// A query string parsed into `T`, with our errors.
@@ -200,6 +204,16 @@ impl<T: DeserializeOwned + KnownParams, S: Send + Sync> FromRequestParts<S> for 
                     "unknown parameter `{key}` (expected one of: {})",
                     T::PARAMS.join(", ")
                 ),
+            ));
+        }
+        if let Some((key, _)) = pairs
+            .0
+            .iter()
+            .find(|(k, v)| v.trim().is_empty() && !T::EMPTY_PASSED_ON.contains(&k.as_str()))
+        {
+            return Err(ApiError::field(
+                key,
+                "empty (leave the parameter out, or give a value)",
             ));
         }
         let value: Query<T> = Query::try_from_uri(&parts.uri).map_err(|e| {

@@ -31,6 +31,7 @@ impl KnownParams for ReportRequest {
         "min_support",
         "limit",
     ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
 }
 
 /// Key drivers of NPS or CSAT.

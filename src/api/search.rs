@@ -9,6 +9,19 @@ use super::AppState;
 use crate::index::search::Filters;
 use crate::index::{SearchRequest, SearchResponse};
 
+/// The parameters whose empty value the library judges: a blank `q` is every comment; an
+/// empty filter is refused naming the values it takes (the same check the CLI gets).
+pub(super) const CHECKED_WHEN_EMPTY: &[&str] = &[
+    "q",
+    "sentiment",
+    "topic",
+    "lang",
+    "channel",
+    "from",
+    "to",
+    "attrs",
+];
+
 impl KnownParams for SearchRequest {
     const PARAMS: &'static [&'static str] = &[
         "q",
@@ -25,6 +38,7 @@ impl KnownParams for SearchRequest {
         "limit",
         "offset",
     ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = CHECKED_WHEN_EMPTY;
 }
 
 /// Full-text search with filters and facet counts.

@@ -27,7 +27,9 @@
 //! assert_eq!(found.hits[0].snippet, "<mark>發票</mark>一直沒開");
 //! ```
 
+mod filters;
 mod query;
+pub mod query_bounds;
 pub mod schema;
 pub mod search;
 mod snippet;

@@ -15,7 +15,7 @@ use tantivy::{DateTime, DocAddress, Order};
 
 use super::snippet::snippet;
 use super::tokenizer::text_analyzer;
-use super::{query, CommentIndex};
+use super::{filters, query, CommentIndex};
 use crate::analyze::{Analysis, Label};
 use crate::{Error, Result};
 
@@ -178,7 +178,7 @@ impl CommentIndex {
         }
         let text = query::text_query(self, &request.q)?;
         let terms = self.text_terms(&*text);
-        let filter = query::filter_query(&self.fields, &request.filters)?;
+        let filter = filters::filter_query(&self.fields, &request.filters)?;
         let query = query::combine(text, filter);
         let sort = match request.sort {
             Sort::Relevance if request.q.trim().is_empty() => Sort::Date,
@@ -244,7 +244,7 @@ impl CommentIndex {
     /// matches themselves: reports, exports.
     pub fn query(&self, q: &str, filters: &Filters) -> Result<Box<dyn Query>> {
         let text = query::text_query(self, q)?;
-        let filter = query::filter_query(&self.fields, filters)?;
+        let filter = filters::filter_query(&self.fields, filters)?;
         Ok(query::combine(text, filter))
     }
 
@@ -310,7 +310,9 @@ pub(crate) mod lenient {
         match Option::<NumberOrString>::deserialize(d)? {
             None => Ok(None),
             Some(NumberOrString::Number(n)) => Ok(Some(n)),
-            Some(NumberOrString::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(NumberOrString::String(s)) if s.trim().is_empty() => Err(
+                serde::de::Error::custom("empty (leave it out, or give a number)"),
+            ),
             Some(NumberOrString::String(s)) => s
                 .trim()
                 .parse()
@@ -362,5 +364,8 @@ mod tests {
         assert_eq!(r, SearchRequest::default());
         let err = serde_json::from_str::<SearchRequest>(r#"{"limit": "-1"}"#).unwrap_err();
         assert!(err.to_string().contains("not a whole number"), "{err}");
+        // An empty number is refused, not read as absent.
+        let err = serde_json::from_str::<SearchRequest>(r#"{"score_min": " "}"#).unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
     }
 }

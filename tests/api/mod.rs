@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod hostile_http;
+mod hostile_query;
 mod process;
 mod schemathesis;
 

@@ -1,0 +1,228 @@
+//! From the search's [`Filters`] to one tantivy query of exact terms and ranges.
+//!
+//! In: the filters as a person or the API gave them (strings, comma-separated lists).
+//! Out: `None` when there are none, else one query that all matches must satisfy, or an
+//! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
+//! refused rather than silently matching nothing), a bad date or score, a range whose lower
+//! end is past its upper end. Dates outside what the index can hold (about 1677–2262) are
+//! clamped to its ends, so `to=9999-12-31` means "no upper end".
+
+use std::ops::Bound;
+
+use tantivy::query::{AllQuery, BooleanQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::time::{Duration, OffsetDateTime, Time};
+use tantivy::{DateTime, Term};
+
+use super::schema::{attr_path, facet, Fields};
+use super::search::Filters;
+use crate::analyze::Label;
+use crate::comment::parse_timestamp;
+use crate::text::Lang;
+use crate::{Error, Result};
+
+const SENTIMENTS: &str = "negative, neutral or positive";
+const LANGS: &str = "zh-Hans, zh-Hant, en, mixed or other";
+
+/// The filters as one query, or `None` when there are none.
+pub(super) fn filter_query(fields: &Fields, filters: &Filters) -> Result<Option<Box<dyn Query>>> {
+    let mut must: Vec<Box<dyn Query>> = Vec::new();
+    if let Some(list) = &filters.sentiment {
+        let labels = values("sentiment", list, SENTIMENTS)?
+            .into_iter()
+            .map(|s| {
+                Label::parse(s)
+                    .map(|l| l.as_str().to_string())
+                    .ok_or_else(|| filter_error("sentiment", format!("`{s}` is not {SENTIMENTS}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        must.push(facet_terms(fields, "sentiment", labels));
+    }
+    if let Some(list) = &filters.lang {
+        let langs = values("lang", list, LANGS)?
+            .into_iter()
+            .map(|s| {
+                Lang::from_code(s)
+                    .map(|l| l.code().to_string())
+                    .ok_or_else(|| filter_error("lang", format!("`{s}` is not {LANGS}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        must.push(facet_terms(fields, "lang", langs));
+    }
+    if let Some(list) = &filters.topic {
+        must.push(topic_query(fields, list)?);
+    }
+    if let Some(list) = &filters.channel {
+        let channels = values("channel", list, "channel names")?;
+        let channels = channels.into_iter().map(str::to_string).collect();
+        must.push(facet_terms(fields, "channel", channels));
+    }
+    if filters.from.is_some() || filters.to.is_some() {
+        must.push(date_range(fields, filters)?);
+    }
+    if filters.score_min.is_some() || filters.score_max.is_some() {
+        must.push(score_range(fields, filters)?);
+    }
+    for pair in &filters.attrs {
+        if pair.trim().is_empty() {
+            return Err(filter_error(
+                "attrs",
+                "empty (leave it out, or give key=value)",
+            ));
+        }
+        let (key, value) = pair
+            .split_once('=')
+            .filter(|(k, _)| !k.trim().is_empty())
+            .ok_or_else(|| filter_error("attrs", format!("`{pair}` is not key=value")))?;
+        let mut term = Term::from_field_json_path(fields.attrs, &attr_path(key.trim()), false);
+        term.append_type_and_str(value.trim());
+        must.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+    }
+    Ok(match must.len() {
+        0 => None,
+        1 => must.pop(),
+        _ => Some(Box::new(BooleanQuery::intersection(must))),
+    })
+}
+
+/// The non-blank values of a comma-separated list; a list with none is an error.
+fn values<'a>(name: &str, list: &'a str, expected: &str) -> Result<Vec<&'a str>> {
+    let values: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if values.is_empty() {
+        return Err(filter_error(
+            name,
+            format!("empty (leave it out, or give one or more of {expected}, comma-separated)"),
+        ));
+    }
+    Ok(values)
+}
+
+fn topic_query(fields: &Fields, list: &str) -> Result<Box<dyn Query>> {
+    let mut terms = Vec::new();
+    for value in values("topic", list, "topic ids or topic:sentiment")? {
+        let term = match value.split_once(':') {
+            Some((topic, label)) => {
+                let label = Label::parse(label).ok_or_else(|| {
+                    filter_error("topic", format!("`{value}`: after `:` comes {SENTIMENTS}"))
+                })?;
+                facet("aspect", &format!("{topic}:{}", label.as_str()))
+            }
+            None => facet("topic", value),
+        };
+        terms.push(Term::from_facet(fields.facets, &term));
+    }
+    Ok(any_of(terms))
+}
+
+fn facet_terms(fields: &Fields, dimension: &str, values: Vec<String>) -> Box<dyn Query> {
+    any_of(
+        values
+            .iter()
+            .map(|v| Term::from_facet(fields.facets, &facet(dimension, v)))
+            .collect(),
+    )
+}
+
+/// `from`/`to` as a range of `created_at`; a plain `to` date includes that whole day.
+fn date_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
+    let from = date_bound("from", filters.from.as_deref(), false)?;
+    let to = date_bound("to", filters.to.as_deref(), true)?;
+    if let (Some((lower, _)), Some((upper, upper_included))) = (from, to) {
+        if lower > upper || (lower == upper && !upper_included) {
+            return Err(filter_error(
+                "from",
+                format!(
+                    "`{}` is after `to` (`{}`)",
+                    filters.from.as_deref().unwrap_or_default().trim(),
+                    filters.to.as_deref().unwrap_or_default().trim()
+                ),
+            ));
+        }
+    }
+    let term = |t| Term::from_field_date_for_search(fields.created_at, DateTime::from_utc(t));
+    let lower = from.map_or(Bound::Unbounded, |(t, _)| Bound::Included(term(t)));
+    let upper = to.map_or(Bound::Unbounded, |(t, included)| {
+        if included {
+            Bound::Included(term(t))
+        } else {
+            Bound::Excluded(term(t))
+        }
+    });
+    Ok(Box::new(RangeQuery::new(lower, upper)))
+}
+
+/// One end of a date range and whether it is included (clamped later, by
+/// [`DateTime::from_utc`], to what the index can hold).
+fn date_bound(
+    name: &str,
+    value: Option<&str>,
+    end: bool,
+) -> Result<Option<(OffsetDateTime, bool)>> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    if value.is_empty() {
+        return Err(filter_error(
+            name,
+            "empty (leave it out, or give an RFC 3339 timestamp or a date, YYYY-MM-DD)",
+        ));
+    }
+    let t = parse_timestamp(value).map_err(|m| filter_error(name, m))?;
+    let plain_date = value.len() == 10;
+    if !(end && plain_date) {
+        return Ok(Some((t, true)));
+    }
+    // Up to the next day's start, excluded; the last day there is has no next day.
+    Ok(Some(match t.checked_add(Duration::DAY) {
+        Some(next) => (next, false),
+        None => (t.replace_time(Time::MAX), true),
+    }))
+}
+
+/// `score_min`/`score_max` as a range of the sentiment score.
+fn score_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
+    let check = |name: &str, value: Option<f64>| -> Result<Option<f64>> {
+        match value {
+            Some(v) if !(-1.0..=1.0).contains(&v) => {
+                Err(filter_error(name, format!("{v} is not in [-1, 1]")))
+            }
+            other => Ok(other),
+        }
+    };
+    let min = check("score_min", filters.score_min)?;
+    let max = check("score_max", filters.score_max)?;
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            return Err(filter_error(
+                "score_min",
+                format!("{min} is more than `score_max` ({max})"),
+            ));
+        }
+    }
+    let bound = |v: Option<f64>| {
+        v.map_or(Bound::Unbounded, |v| {
+            Bound::Included(Term::from_field_f64(fields.score, v))
+        })
+    };
+    Ok(Box::new(RangeQuery::new(bound(min), bound(max))))
+}
+
+fn any_of(terms: Vec<Term>) -> Box<dyn Query> {
+    let mut queries: Vec<Box<dyn Query>> = terms
+        .into_iter()
+        .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+        .collect();
+    if queries.len() == 1 {
+        queries.pop().unwrap_or_else(|| Box::new(AllQuery))
+    } else {
+        Box::new(BooleanQuery::union(queries))
+    }
+}
+
+fn filter_error(name: &str, message: impl std::fmt::Display) -> Error {
+    Error::User(format!("filter `{name}`: {message}"))
+}
