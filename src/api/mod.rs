@@ -12,6 +12,7 @@ pub mod batch;
 pub mod comments;
 pub mod error;
 pub mod guard;
+pub mod openapi;
 pub mod ops;
 pub mod reports;
 pub mod search;

@@ -119,7 +119,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> Json<TaxonomyResponse> {
 )]
 pub struct ApiDoc;
 
-/// `GET /openapi.json`.
+/// `GET /openapi.json`: the generated document completed by [`super::openapi`].
 pub async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    Json(super::openapi::document().clone())
 }

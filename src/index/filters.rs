@@ -3,13 +3,13 @@
 //! In: the filters as a person or the API gave them (strings, comma-separated lists).
 //! Out: `None` when there are none, else one query that all matches must satisfy, or an
 //! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
-//! refused rather than silently matching nothing), a bad date or score, a range whose lower
-//! end is past its upper end. Dates outside what the index can hold (about 1677–2262) are
+//! refused rather than silently matching nothing), a bad date or score. A range whose lower end is past its upper end is empty
+//! and matches nothing, as in SQL. Dates outside what the index can hold (about 1677–2262) are
 //! clamped to its ends, so `to=9999-12-31` means "no upper end".
 
 use std::ops::Bound;
 
-use tantivy::query::{AllQuery, BooleanQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::time::{Duration, OffsetDateTime, Time};
 use tantivy::{DateTime, Term};
@@ -133,14 +133,8 @@ fn date_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
     let to = date_bound("to", filters.to.as_deref(), true)?;
     if let (Some((lower, _)), Some((upper, upper_included))) = (from, to) {
         if lower > upper || (lower == upper && !upper_included) {
-            return Err(filter_error(
-                "from",
-                format!(
-                    "`{}` is after `to` (`{}`)",
-                    filters.from.as_deref().unwrap_or_default().trim(),
-                    filters.to.as_deref().unwrap_or_default().trim()
-                ),
-            ));
+            // An empty range, as in SQL: it matches nothing.
+            return Ok(Box::new(EmptyQuery));
         }
     }
     let term = |t| Term::from_field_date_for_search(fields.created_at, DateTime::from_utc(t));
@@ -197,10 +191,7 @@ fn score_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
     let max = check("score_max", filters.score_max)?;
     if let (Some(min), Some(max)) = (min, max) {
         if min > max {
-            return Err(filter_error(
-                "score_min",
-                format!("{min} is more than `score_max` ({max})"),
-            ));
+            return Ok(Box::new(EmptyQuery));
         }
     }
     let bound = |v: Option<f64>| {

@@ -1,0 +1,203 @@
+//! The OpenAPI document served at `/openapi.json`.
+//!
+//! In: what utoipa generates from the handlers' and types' annotations ([`super::ops::ApiDoc`]).
+//! Out: that document completed with what the annotations cannot say: the bearer security
+//! scheme, the answers every route can give before its handler runs (400, 401, 403, 413, 414,
+//! 415, 421, 503), the enums referenced by name, and the exact shape the server accepts for
+//! each query parameter and body field (patterns, bounds, list sizes), so that a generator
+//! such as schemathesis finds the server accepting exactly what the document allows.
+
+use std::sync::LazyLock;
+
+use serde_json::{json, Map, Value};
+use utoipa::OpenApi;
+
+use super::ops::ApiDoc;
+use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS};
+use crate::index::query_bounds::MAX_QUERY_CHARS;
+use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
+
+/// The completed document, built once.
+pub fn document() -> &'static Value {
+    static DOC: LazyLock<Value> = LazyLock::new(build);
+    &DOC
+}
+
+fn build() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    add_components(&mut doc);
+    for (path, item) in object(&mut doc["paths"]) {
+        for (method, operation) in object(item) {
+            complete_operation(path, method, operation);
+        }
+    }
+    body_schemas(&mut doc["components"]["schemas"]);
+    doc
+}
+
+fn object(v: &mut Value) -> impl Iterator<Item = (&String, &mut Value)> {
+    v.as_object_mut().into_iter().flat_map(Map::iter_mut)
+}
+
+fn enum_schema(values: &[&str], description: &str) -> Value {
+    json!({"type": "string", "enum": values, "description": description})
+}
+
+fn add_components(doc: &mut Value) {
+    let components = &mut doc["components"];
+    components["securitySchemes"] = json!({"bearer": {
+        "type": "http", "scheme": "bearer",
+        "description": "An API key (`--read-keys`/`--write-keys`). Without keys the server \
+                        serves loopback clients only and needs none."
+    }});
+    let schemas = &mut components["schemas"];
+    schemas["Sort"] = enum_schema(&["relevance", "date"], "The order of hits.");
+    schemas["DriverBy"] = enum_schema(&["topic", "keyword"], "What drivers are grouped by.");
+    schemas["ScoreKind"] = enum_schema(&["nps", "csat"], "The score a report explains.");
+    schemas["Interval"] = enum_schema(&["day", "week", "month"], "Trend periods.");
+    // Security is optional: a server without keys asks for none.
+    doc["security"] = json!([{}, {"bearer": []}]);
+}
+
+/// A JSON error answer with a description.
+fn error_answer(description: &str) -> Value {
+    json!({"description": description,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+}
+
+fn complete_operation(path: &str, method: &str, op: &mut Value) {
+    let mut answers = vec![
+        ("401", "no or an unknown API key (servers with keys)"),
+        ("403", "a key without the right, a cross-site write, or a non-loopback client of a server without keys"),
+        ("414", "the URI is longer than 16 KiB"),
+        ("421", "a `Host` that is not this server's"),
+        ("503", "the server is saturated; retry after `Retry-After` seconds"),
+    ];
+    if method != "get" {
+        answers.push(("400", "the body is not JSON"));
+        answers.push(("413", "the body is larger than 8 MiB"));
+        answers.push(("415", "the body is not `application/json`"));
+    }
+    if path.contains("{id}") {
+        answers.push(("400", "the id is not valid UTF-8 once percent-decoded"));
+    }
+    let responses = &mut op["responses"];
+    for (status, description) in answers {
+        if responses.get(status).is_none() {
+            responses[status] = error_answer(description);
+        }
+    }
+    for param in op["parameters"].as_array_mut().into_iter().flatten() {
+        if param["in"] == "query" {
+            query_parameter(param);
+        }
+    }
+}
+
+/// Case-insensitive alternation of `words`, as an ECMA regex group.
+fn any_case(words: &[&str]) -> String {
+    let alternatives: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.chars()
+                .map(|c| match (c.to_ascii_lowercase(), c.to_ascii_uppercase()) {
+                    (l, u) if l != u => format!("[{l}{u}]"),
+                    _ => regex_escape(c),
+                })
+                .collect()
+        })
+        .collect();
+    format!("(?:{})", alternatives.join("|"))
+}
+
+fn regex_escape(c: char) -> String {
+    if "\\^$.|?*+()[]{}-".contains(c) {
+        format!("\\{c}")
+    } else {
+        c.to_string()
+    }
+}
+
+/// A comma-separated list of `item`s (blank entries and spaces around them ignored).
+fn list_of(item: &str) -> String {
+    format!(r"^[\s,]*{item}(?:\s*,[\s,]*{item})*[\s,]*$")
+}
+
+const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
+const LANGS: [&str; 5] = ["zh-Hans", "zh-Hant", "en", "mixed", "other"];
+
+fn query_parameter(param: &mut Value) {
+    let name = param["name"].as_str().unwrap_or_default().to_string();
+    let string = |extra: Value| {
+        let mut s = json!({"type": "string"});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            s[k] = v.clone();
+        }
+        s
+    };
+    let date = json!({"anyOf": [{"type": "string", "format": "date"},
+                                {"type": "string", "format": "date-time"}]});
+    let schema = match name.as_str() {
+        "q" => string(json!({"maxLength": MAX_QUERY_CHARS})),
+        "sentiment" => string(json!({"pattern": list_of(&any_case(&LABELS))})),
+        "lang" => string(json!({"pattern": list_of(&any_case(&LANGS))})),
+        "topic" => {
+            let item = format!(r"[^,:\s](?:[^,:]*[^,:\s])?(?::{})?", any_case(&LABELS));
+            string(json!({"pattern": list_of(&item)}))
+        }
+        "channel" => string(json!({"pattern": r"[^\s,]", "maxLength": 4096})),
+        "attrs" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=",
+            "description": "An attribute that must match exactly, as `key=value`."})),
+        "from" | "to" => date,
+        "score_min" | "score_max" => json!({"type": "number", "minimum": -1.0, "maximum": 1.0}),
+        "limit" => json!({"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}),
+        "offset" => json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+        "min_support" => json!({"type": "integer", "minimum": 1, "maximum": 1_000_000_000}),
+        "sort" => json!({"$ref": "#/components/schemas/Sort"}),
+        "by" => json!({"$ref": "#/components/schemas/DriverBy"}),
+        "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
+        "interval" => json!({"$ref": "#/components/schemas/Interval"}),
+        _ => return,
+    };
+    param["schema"] = schema;
+    param["required"] = json!(false);
+}
+
+/// Bounds of the request bodies' fields, as the server checks them.
+fn body_schemas(schemas: &mut Value) {
+    let non_blank = r"[^\s\u200b-\u200f\u2060\ufeff]";
+    let comment = &mut schemas["Comment"]["properties"];
+    comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": 30_000,
+        "description": "The comment (at most 100,000 bytes of UTF-8)."});
+    for field in ["id", "channel", "customer_id"] {
+        comment[field] = json!({"type": ["string", "null"], "pattern": non_blank, "maxLength": 128,
+            "description": "At most 512 bytes."});
+    }
+    comment["nps"] = json!({"type": ["integer", "null"], "minimum": 0, "maximum": 10});
+    comment["csat"] = json!({"type": ["integer", "null"], "minimum": 1, "maximum": 5});
+    comment["created_at"] = json!({"type": ["string", "null"],
+        "pattern": r"^(?:199\d|20[01]\d|202[0-5])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])(?:T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ)?$",
+        "description": "An RFC 3339 timestamp or a date (YYYY-MM-DD), from 1990-01-01 to now + 1 day."});
+    comment["attrs"] = json!({"type": "object", "maxProperties": MAX_ATTRS,
+        "propertyNames": {"minLength": 1, "maxLength": MAX_ATTR_KEY_CHARS, "pattern": r"^[^\u0000-\u001f=]+$"},
+        "additionalProperties": {"type": "string", "maxLength": MAX_ATTR_VALUE_CHARS, "pattern": r"^[^\u0000-\u001f]*$"}});
+    let ingest = &mut schemas["IngestRequest"]["properties"];
+    ingest["items"]["minItems"] = json!(1);
+    ingest["items"]["maxItems"] = json!(super::comments::MAX_ITEMS);
+    ingest["items"]["uniqueItems"] = json!(true);
+    let analyze = &mut schemas["AnalyzeRequest"];
+    let texts = json!({"type": "array", "minItems": 1, "maxItems": super::analyze::MAX_TEXTS,
+        "items": {"type": "string", "pattern": non_blank, "maxLength": 30_000}});
+    let items = json!({"type": "array", "minItems": 1, "maxItems": super::analyze::MAX_TEXTS,
+        "items": {"$ref": "#/components/schemas/Input"}});
+    analyze["oneOf"] = json!([
+        {"type": "object", "required": ["texts"], "properties": {"texts": texts}, "additionalProperties": false},
+        {"type": "object", "required": ["items"], "properties": {"items": items}, "additionalProperties": false}
+    ]);
+    if let Some(obj) = analyze.as_object_mut() {
+        obj.remove("properties");
+        obj.remove("required");
+    }
+    let input = &mut schemas["Input"]["properties"];
+    input["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": 30_000});
+}
