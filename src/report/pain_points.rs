@@ -69,7 +69,6 @@ pub struct Example {
 pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<PainPointsReport> {
     let need = Need {
         keywords: true,
-        attrs: Vec::new(),
     };
     let rows = request.rows(index, &need)?;
     let topics = drivers::from_rows(

@@ -3,6 +3,7 @@
 //! input, concurrent ingest, back-pressure, and the `serve` process's graceful shutdown.
 
 mod bad_input;
+mod hostile_reports;
 mod process;
 
 use std::net::SocketAddr;
