@@ -242,7 +242,10 @@ fn check_attrs(field: &str, attrs: &BTreeMap<String, String>) -> Result<()> {
     if attrs.len() > MAX_ATTRS {
         return Err(field_error(
             field,
-            format!("{} attributes, more than the {MAX_ATTRS} allowed", attrs.len()),
+            format!(
+                "{} attributes, more than the {MAX_ATTRS} allowed",
+                attrs.len()
+            ),
         ));
     }
     for (key, value) in attrs {
@@ -437,7 +440,8 @@ mod tests {
     fn attrs_are_bounded_in_number_and_length() {
         let mut c = Comment::new("a", "x");
         for k in 0..MAX_ATTRS {
-            c.attrs.insert(format!("a{k:02}"), "值".repeat(MAX_ATTR_VALUE_CHARS));
+            c.attrs
+                .insert(format!("a{k:02}"), "值".repeat(MAX_ATTR_VALUE_CHARS));
         }
         c.attrs.insert("区".repeat(MAX_ATTR_KEY_CHARS), "v".into());
         c.attrs.pop_first();

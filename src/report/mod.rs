@@ -8,8 +8,8 @@
 
 mod attrs;
 pub mod drivers;
-mod periods;
 pub mod pain_points;
+mod periods;
 pub mod rows;
 pub mod stats;
 pub mod summary;

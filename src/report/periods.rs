@@ -87,7 +87,8 @@ fn start(number: i64, interval: Interval) -> i32 {
         Interval::Week => number * 7 - 3,
         Interval::Month => {
             let (year, month) = (number.div_euclid(12), number.rem_euclid(12) + 1);
-            let month = tantivy::time::Month::try_from(month as u8).unwrap_or(tantivy::time::Month::January);
+            let month = tantivy::time::Month::try_from(month as u8)
+                .unwrap_or(tantivy::time::Month::January);
             Date::from_calendar_date(year as i32, month, 1)
                 .map_or(0, |d| i64::from(d.to_julian_day()) - JULIAN_1970)
         }

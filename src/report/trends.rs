@@ -84,8 +84,7 @@ pub fn trends(index: &CommentIndex, request: &ReportRequest) -> Result<TrendsRep
 /// The trends report over rows already read.
 pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
     let dated = (0..rows.len()).filter(|&i| rows.day[i] != i32::MIN);
-    let Some(window) = Window::choose(dated.clone().map(|i| rows.day[i]), request.interval)
-    else {
+    let Some(window) = Window::choose(dated.clone().map(|i| rows.day[i]), request.interval) else {
         return TrendsReport {
             interval: request.interval,
             periods: Vec::new(),
@@ -243,8 +242,8 @@ impl<'a> Scan<'a> {
         let cum = prefix_sums(counts);
         let (all_x, all_n) = (cum[p], self.cum_totals[p]);
         let mut best: Option<(f64, usize, f64, f64)> = None;
-        for split in (p / 2).max(2)..p {
-            let (x0, n0) = (cum[split], self.cum_totals[split]);
+        let splits = cum.iter().zip(&self.cum_totals).enumerate();
+        for (split, (&x0, &n0)) in splits.take(p).skip((p / 2).max(2)) {
             let (x1, n1) = (all_x - x0, all_n - n0);
             if n0 == 0 || n1 == 0 || (x1 as f64) < self.min_after {
                 continue;

@@ -55,10 +55,13 @@ fn implausible_dates_are_refused_and_one_old_comment_cannot_disable_trends() {
 
     // 1990 and 2026 are both plausible but 13,000 days apart: more than the 5,000 periods a
     // daily series shows. The report keeps the recent, dense run and says what it left out.
-    let mut items = vec![json!({"id": "old", "text": "The box was damaged", "created_at": "1990-01-02"})];
+    let mut items =
+        vec![json!({"id": "old", "text": "The box was damaged", "created_at": "1990-01-02"})];
     for d in 1..=6 {
-        items.push(json!({"id": format!("new{d}"), "text": "Delivery was late again",
-            "created_at": format!("2026-05-0{d}"), "nps": d}));
+        items.push(
+            json!({"id": format!("new{d}"), "text": "Delivery was late again",
+            "created_at": format!("2026-05-0{d}"), "nps": d}),
+        );
     }
     let (status, body) = parts(s.post("/v1/comments", &json!({ "items": items })));
     assert_eq!(status, 200, "{body}");
@@ -92,18 +95,24 @@ fn attributes_are_bounded_and_breakdowns_follow_live_comments() {
         assert!(message.contains(&format!("`{field}`")), "{message}");
     }
     // Ten thousand keys, as the issue sent: refused, the server unharmed.
-    let huge: serde_json::Map<String, Value> =
-        (0..10_000).map(|k| (format!("a{k:05}"), json!("v"))).collect();
+    let huge: serde_json::Map<String, Value> = (0..10_000)
+        .map(|k| (format!("a{k:05}"), json!("v")))
+        .collect();
     let batch = json!({"items": [{"id": "a", "text": "ok", "attrs": huge}]});
     let (status, message) = status_message(s.post("/v1/comments", &batch));
-    assert!(status == 422 && message.contains("10000 attributes"), "{message}");
+    assert!(
+        status == 422 && message.contains("10000 attributes"),
+        "{message}"
+    );
     still_well(&s, 0);
 
     let regions = ["华东", "华南", "华北"];
     let mut items: Vec<Value> = regions
         .iter()
         .enumerate()
-        .map(|(i, r)| json!({"id": format!("r{i}"), "text": "客服回复很快", "attrs": {"region": r}}))
+        .map(
+            |(i, r)| json!({"id": format!("r{i}"), "text": "客服回复很快", "attrs": {"region": r}}),
+        )
         .collect();
     let twenty: serde_json::Map<String, Value> =
         (0..20).map(|k| (format!("a{k:02}"), json!("x"))).collect();
@@ -114,7 +123,11 @@ fn attributes_are_bounded_and_breakdowns_follow_live_comments() {
     // Twenty rare keys do not push out the key every comment has.
     let (_, summary) = parts(s.get("/v1/reports/summary"));
     let by = summary["by"].as_object().unwrap();
-    assert_eq!(by["attrs.region"].as_object().unwrap().len(), 3, "{summary}");
+    assert_eq!(
+        by["attrs.region"].as_object().unwrap().len(),
+        3,
+        "{summary}"
+    );
     assert_eq!(by.keys().filter(|k| k.starts_with("attrs.")).count(), 20);
     // Keys are counted among the matching comments only.
     let (_, summary) = parts(s.get("/v1/reports/summary?q=物流"));
@@ -168,8 +181,8 @@ fn many_keywords_over_many_days(dir: &std::path::Path, n: usize) -> std::path::P
         }
         w
     };
-    let start = tantivy::time::Date::from_calendar_date(2013, tantivy::time::Month::January, 1)
-        .unwrap();
+    let start =
+        tantivy::time::Date::from_calendar_date(2013, tantivy::time::Month::January, 1).unwrap();
     let mut lines = String::new();
     for i in 0..n {
         let words: Vec<String> = (0..6).map(|j| word(i * 6 + j)).collect();
@@ -191,7 +204,11 @@ fn many_keywords_over_many_days(dir: &std::path::Path, n: usize) -> std::path::P
         ],
         "",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     index
 }
 
@@ -228,13 +245,27 @@ fn trends_over_many_keywords_and_days_keep_memory_bounded() {
     assert_eq!(statuses, [200; 8]);
     // Dense periods × keywords tables took ~400 MB per request here; the sparse series take
     // a few MB. Generous bounds: the peak under 8 at once, and what stays.
-    assert!(hwm - rss_before < 300.0, "peak {hwm:.0} MB from {rss_before:.0} MB");
-    assert!(rss_after - rss_before < 150.0, "{rss_before:.0} → {rss_after:.0} MB");
+    assert!(
+        hwm - rss_before < 300.0,
+        "peak {hwm:.0} MB from {rss_before:.0} MB"
+    );
+    assert!(
+        rss_after - rss_before < 150.0,
+        "{rss_before:.0} → {rss_after:.0} MB"
+    );
     // Every keyword a candidate: still answered, still well.
     let (status, _) = parts(client.get(format!("{url}&min_support=1")).send().unwrap());
     assert_eq!(status, 200);
-    let health = client.get(format!("{}/healthz", server.base)).send().unwrap();
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let (_, found) = parts(client.get(format!("{}/v1/search?limit=0", server.base)).send().unwrap());
+    let (_, found) = parts(
+        client
+            .get(format!("{}/v1/search?limit=0", server.base))
+            .send()
+            .unwrap(),
+    );
     assert_eq!(found["total"], COMMENTS as u64);
 }
