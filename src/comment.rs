@@ -15,8 +15,16 @@ use crate::{Error, Result};
 
 /// The longest text accepted, in bytes.
 pub const MAX_TEXT_BYTES: usize = 100_000;
-/// The longest id, customer id, channel or attribute accepted, in bytes.
+/// The longest id, customer id or channel accepted, in bytes.
 pub const MAX_FIELD_BYTES: usize = 512;
+/// The most attributes one comment may carry.
+pub const MAX_ATTRS: usize = 32;
+/// The longest attribute key, in characters.
+pub const MAX_ATTR_KEY_CHARS: usize = 64;
+/// The longest attribute value, in characters.
+pub const MAX_ATTR_VALUE_CHARS: usize = 256;
+/// The earliest `created_at` accepted: 1990-01-01 (UTC). The latest is now + 1 day.
+pub const EARLIEST_DATE: &str = "1990-01-01";
 
 /// A comment with its metadata. `created_at` is kept as given (an RFC 3339 timestamp or a
 /// plain date) and parsed by [`Comment::validate`].
@@ -109,16 +117,14 @@ impl Comment {
                 check_short(&at(name), v)?;
             }
         }
-        for (key, value) in &self.attrs {
-            if key.is_empty() {
-                return Err(field_error(&at("attrs"), "an attribute has an empty name"));
-            }
-            check_short(&at(&format!("attrs.{key}")), key)?;
-            check_short(&at(&format!("attrs.{key}")), value)?;
-        }
+        check_attrs(&at("attrs"), &self.attrs)?;
         self.created_at
             .as_deref()
-            .map(|s| parse_timestamp(s).map_err(|m| field_error(&at("created_at"), m)))
+            .map(|s| {
+                parse_timestamp(s)
+                    .and_then(plausible_date)
+                    .map_err(|m| field_error(&at("created_at"), m))
+            })
             .transpose()
     }
 
@@ -227,6 +233,63 @@ fn check_short(field: &str, value: &str) -> Result<()> {
         return Err(field_error(field, "contains control characters"));
     }
     Ok(())
+}
+
+/// At most [`MAX_ATTRS`] attributes, keys of 1–[`MAX_ATTR_KEY_CHARS`] characters, values
+/// of at most [`MAX_ATTR_VALUE_CHARS`], no control characters. `field` is `attrs` with its
+/// path; a bad key or value is named `attrs.<key>`.
+fn check_attrs(field: &str, attrs: &BTreeMap<String, String>) -> Result<()> {
+    if attrs.len() > MAX_ATTRS {
+        return Err(field_error(
+            field,
+            format!(
+                "{} attributes, more than the {MAX_ATTRS} allowed",
+                attrs.len()
+            ),
+        ));
+    }
+    for (key, value) in attrs {
+        if key.is_empty() {
+            return Err(field_error(field, "an attribute has an empty name"));
+        }
+        if key.chars().count() > MAX_ATTR_KEY_CHARS {
+            let head: String = key.chars().take(16).collect();
+            return Err(field_error(
+                field,
+                format!("the key `{head}…` is longer than {MAX_ATTR_KEY_CHARS} characters"),
+            ));
+        }
+        let name = format!("{field}.{key}");
+        if key.chars().any(char::is_control) {
+            return Err(field_error(&name, "the key contains control characters"));
+        }
+        if value.chars().count() > MAX_ATTR_VALUE_CHARS {
+            return Err(field_error(
+                &name,
+                format!("longer than {MAX_ATTR_VALUE_CHARS} characters"),
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(field_error(&name, "contains control characters"));
+        }
+    }
+    Ok(())
+}
+
+/// `t` if it lies between [`EARLIEST_DATE`] and now + 1 day (time zones ahead of UTC and
+/// clocks a little fast), else why not: a date far off would stretch every trend.
+fn plausible_date(t: OffsetDateTime) -> std::result::Result<OffsetDateTime, String> {
+    let earliest = Date::from_calendar_date(1990, Month::January, 1)
+        .map(|d| d.with_time(Time::MIDNIGHT).assume_utc())
+        .map_err(|e| e.to_string())?;
+    let latest = OffsetDateTime::now_utc() + tantivy::time::Duration::days(1);
+    if t < earliest || t > latest {
+        return Err(format!(
+            "{} is not between {EARLIEST_DATE} and now + 1 day",
+            t.date()
+        ));
+    }
+    Ok(t)
 }
 
 fn scalar_string(field: &str, value: Value) -> Result<String> {
@@ -347,6 +410,22 @@ mod tests {
                 json!({"id": "a", "text": "x", "attrs": [1]}),
                 "field `attrs`",
             ),
+            (
+                json!({"id": "a", "text": "x", "created_at": "2500-01-01"}),
+                "field `created_at`: 2500-01-01 is not between 1990-01-01 and now + 1 day",
+            ),
+            (
+                json!({"id": "a", "text": "x", "created_at": "1989-12-31T23:59:59Z"}),
+                "field `created_at`: 1989-12-31 is not between",
+            ),
+            (
+                json!({"id": "a", "text": "x", "attrs": {"k": "v".repeat(257)}}),
+                "field `attrs.k`: longer than 256 characters",
+            ),
+            (
+                json!({"id": "a", "text": "x", "attrs": {"k".repeat(65): "v"}}),
+                "field `attrs`: the key `kkkkkkkkkkkkkkkk…` is longer than 64",
+            ),
         ];
         for (input, expected) in cases {
             let err = from_json(input.clone())
@@ -355,6 +434,38 @@ mod tests {
                 .to_string();
             assert!(err.starts_with(expected), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn attrs_are_bounded_in_number_and_length() {
+        let mut c = Comment::new("a", "x");
+        for k in 0..MAX_ATTRS {
+            c.attrs
+                .insert(format!("a{k:02}"), "值".repeat(MAX_ATTR_VALUE_CHARS));
+        }
+        c.attrs.insert("区".repeat(MAX_ATTR_KEY_CHARS), "v".into());
+        c.attrs.pop_first();
+        c.validate().unwrap();
+        c.attrs.insert("one-more".into(), "v".into());
+        let err = c.validate_at("items[3].").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "field `items[3].attrs`: 33 attributes, more than the 32 allowed"
+        );
+    }
+
+    #[test]
+    fn dates_from_1990_to_tomorrow_are_plausible() {
+        let at = |s: &str| {
+            let mut c = Comment::new("a", "x");
+            c.created_at = Some(s.into());
+            c.validate().map(|_| ())
+        };
+        at("1990-01-01").unwrap();
+        let today = OffsetDateTime::now_utc().date();
+        at(&today.to_string()).unwrap();
+        at(&(today + tantivy::time::Duration::days(3)).to_string()).unwrap_err();
+        at("9999-12-31").unwrap_err();
     }
 
     #[test]

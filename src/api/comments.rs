@@ -47,8 +47,7 @@ pub async fn ingest(
 ) -> Result<Json<IngestResponse>, ApiError> {
     let comments = request.items;
     let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
-    check_inputs("items", &inputs, MAX_ITEMS)?;
-    for (i, c) in comments.iter().enumerate() {
+    for (i, c) in comments.iter().enumerate().take(MAX_ITEMS) {
         c.validate_at(&format!("items[{i}].")).map_err(|e| {
             ApiError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -57,6 +56,7 @@ pub async fn ingest(
             )
         })?;
     }
+    check_inputs("items", &inputs, MAX_ITEMS)?;
     check_unique_ids(&comments)?;
     let analyses = state.pool.analyze(inputs).await?;
     let writer = state.writer.clone();

@@ -82,7 +82,6 @@ impl Group {
 pub fn drivers(index: &CommentIndex, request: &ReportRequest) -> Result<DriversReport> {
     let need = Need {
         keywords: request.by == DriverBy::Keyword,
-        attrs: Vec::new(),
     };
     let rows = request.rows(index, &need)?;
     Ok(from_rows(&rows, request))

@@ -6,8 +6,10 @@
 //! the matching comments as columns ([`rows::Rows`], from fast fields), so a drivers report
 //! over a million comments never loads a stored document.
 
+mod attrs;
 pub mod drivers;
 pub mod pain_points;
+mod periods;
 pub mod rows;
 pub mod stats;
 pub mod summary;
@@ -24,6 +26,7 @@ use crate::index::search::Filters;
 use crate::index::CommentIndex;
 use crate::{Error, Result};
 use rows::{Need, Rows};
+use tantivy::Searcher;
 
 /// The most drivers or pain points one report lists.
 pub const MAX_LIMIT: usize = 1000;
@@ -116,9 +119,14 @@ impl ReportRequest {
 
     /// The matching comments as columns.
     fn rows(&self, index: &CommentIndex, need: &Need) -> Result<Rows> {
+        self.rows_in(index, &index.reader().searcher(), need)
+    }
+
+    /// [`ReportRequest::rows`] read with `searcher`.
+    fn rows_in(&self, index: &CommentIndex, searcher: &Searcher, need: &Need) -> Result<Rows> {
         self.check()?;
         let query = index.query(&self.q, &self.filters)?;
-        Rows::load(index, &*query, need)
+        Rows::load_in(searcher, &*query, need)
     }
 
     /// The score of comment `i` (NPS or CSAT), if it has one.

@@ -67,10 +67,7 @@ pub struct Example {
 
 /// The pain points among the matching comments.
 pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<PainPointsReport> {
-    let need = Need {
-        keywords: true,
-        attrs: Vec::new(),
-    };
+    let need = Need { keywords: true };
     let rows = request.rows(index, &need)?;
     let topics = drivers::from_rows(
         &rows,

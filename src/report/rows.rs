@@ -2,8 +2,8 @@
 //!
 //! In: the index and a query (the search's text query and filters). Out: [`Rows`], one
 //! entry per matching comment: scores, sentiment, date, language, channel, the topics with
-//! their own sentiment, keywords and chosen attributes, each as a small integer into a
-//! name table. Stored documents are never loaded here; only the few example comments a
+//! their own sentiment and keywords, each as a small integer into a name table (chosen
+//! attributes are added by [`super::attrs`]). Stored documents are never loaded here; only the few example comments a
 //! report shows are (by [`Rows::address`]).
 
 use std::collections::HashMap;
@@ -13,9 +13,8 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::fastfield::FacetReader;
 use tantivy::query::Query;
 use tantivy::schema::Facet;
-use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use crate::index::schema::attr_path;
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -31,8 +30,6 @@ pub const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 pub struct Need {
     /// Read every comment's keywords.
     pub keywords: bool,
-    /// Attribute keys to read (one value per comment).
-    pub attrs: Vec<String>,
 }
 
 /// A table of names, each given a dense id the first time it is seen.
@@ -94,7 +91,8 @@ pub struct Rows {
     /// Comment `i`'s keywords are `keywords[keyword_start[i]..keyword_start[i + 1]]`.
     pub keyword_start: Vec<u32>,
     pub keywords: Vec<u32>,
-    /// One column per attribute of [`Need::attrs`]: into `attr_values[k]`, or [`NO_NAME`].
+    /// One column per attribute key [`super::attrs::read_values`] was given: into
+    /// `attr_values[k]`, or [`NO_NAME`].
     pub attr: Vec<Vec<u32>>,
     pub topics: Names,
     pub keyword_names: Names,
@@ -107,7 +105,11 @@ pub struct Rows {
 impl Rows {
     /// Read the comments `query` matches.
     pub fn load(index: &CommentIndex, query: &dyn Query, need: &Need) -> Result<Rows> {
-        let searcher = index.reader().searcher();
+        Rows::load_in(&index.reader().searcher(), query, need)
+    }
+
+    /// [`Rows::load`] with a given searcher (to read more of the same rows later).
+    pub fn load_in(searcher: &Searcher, query: &dyn Query, need: &Need) -> Result<Rows> {
         let collector = RowCollector { need: need.clone() };
         let mut rows = searcher.search(query, &collector)?;
         rows.aspect_start.push(rows.aspects.len() as u32);
@@ -192,18 +194,6 @@ impl Rows {
             .extend(seg.rows.lang.iter().map(|&v| remap(&lang_map, v)));
         self.channel
             .extend(seg.rows.channel.iter().map(|&v| remap(&channel_map, v)));
-        if self.attr.len() < seg.rows.attr.len() {
-            self.attr.resize(seg.rows.attr.len(), Vec::new());
-            self.attr_values
-                .resize(seg.rows.attr.len(), Names::default());
-        }
-        for (k, column) in seg.rows.attr.iter().enumerate() {
-            let map: Vec<u32> = seg.attr_values[k]
-                .iter()
-                .map(|v| self.attr_values[k].id(v))
-                .collect();
-            self.attr[k].extend(column.iter().map(|&v| remap(&map, v)));
-        }
         self.nps.append(&mut seg.rows.nps);
         self.csat.append(&mut seg.rows.csat);
         self.sentiment.append(&mut seg.rows.sentiment);
@@ -220,7 +210,6 @@ struct SegmentRows {
     keyword_names: Vec<String>,
     langs: Vec<String>,
     channels: Vec<String>,
-    attr_values: Vec<Vec<String>>,
 }
 
 struct RowCollector {
@@ -243,7 +232,6 @@ struct RowSegment {
     facet_kinds: Vec<FacetKind>,
     want_keywords: bool,
     keywords: Option<StrColumn>,
-    attrs: Vec<Option<StrColumn>>,
     nps: Column<u64>,
     csat: Column<u64>,
     score: Column<f64>,
@@ -268,7 +256,6 @@ impl Collector for RowCollector {
             keyword_names: Vec::new(),
             langs: Vec::new(),
             channels: Vec::new(),
-            attr_values: Vec::new(),
         };
         let mut facet_kinds = Vec::with_capacity(facets.num_facets());
         let mut facet = Facet::root();
@@ -315,26 +302,12 @@ impl Collector for RowCollector {
         } else {
             None
         };
-        let mut attrs = Vec::new();
-        for key in &self.need.attrs {
-            let column = fast.str(&format!("attrs.{}", attr_path(key)))?;
-            out.attr_values.push(
-                column
-                    .as_ref()
-                    .map(dictionary)
-                    .transpose()?
-                    .unwrap_or_default(),
-            );
-            out.rows.attr.push(Vec::new());
-            attrs.push(column);
-        }
         Ok(RowSegment {
             segment,
             want_keywords: self.need.keywords,
             facets,
             facet_kinds,
             keywords,
-            attrs,
             nps: fast.u64("nps")?,
             csat: fast.u64("csat")?,
             score: fast.f64("score")?,
@@ -404,13 +377,6 @@ impl SegmentCollector for RowSegment {
                 let unique = dedup_len(mine);
                 rows.keywords.truncate(start + unique);
             }
-        }
-        for (k, column) in self.attrs.iter().enumerate() {
-            let value = column
-                .as_ref()
-                .and_then(|c| c.term_ords(doc).next())
-                .map_or(NO_NAME, |ord| ord as u32);
-            rows.attr[k].push(value);
         }
     }
 

@@ -1,11 +1,13 @@
 //! Summary: counts, NPS (promoters 9–10, passives 7–8, detractors 0–6), CSAT (share of 4–5
 //! on 1–5), sentiment and topic distributions, for all matching comments and broken down by
-//! channel, language and each attribute key.
+//! channel, language and the [`MAX_ATTR_KEYS`] attribute keys most frequent among the
+//! matching comments (ties by name).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::attrs;
 use super::rows::{Names, Need, Rows, LABELS, NONE, NO_NAME};
 use super::{cell, round, ReportRequest, Table};
 use crate::index::CommentIndex;
@@ -13,8 +15,8 @@ use crate::Result;
 
 /// The most values listed per breakdown (the most frequent).
 const MAX_VALUES: usize = 50;
-/// The most attribute keys broken down.
-const MAX_ATTR_KEYS: usize = 20;
+/// The most attribute keys broken down: the most frequent among the matching comments.
+pub const MAX_ATTR_KEYS: usize = 20;
 
 /// The summary report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -137,13 +139,10 @@ impl Tally {
 
 /// The summary of the matching comments.
 pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryReport> {
-    let mut keys = index.attr_keys()?;
-    keys.truncate(MAX_ATTR_KEYS);
-    let need = Need {
-        keywords: false,
-        attrs: keys.clone(),
-    };
-    let rows = request.rows(index, &need)?;
+    let searcher = index.reader().searcher();
+    let mut rows = request.rows_in(index, &searcher, &Need::default())?;
+    let keys = attrs::frequent_keys(&searcher, index.fields().attrs, &rows, MAX_ATTR_KEYS)?;
+    attrs::read_values(&searcher, &mut rows, &keys)?;
     let mut all = Tally::default();
     let mut topics: BTreeMap<String, TopicCount> = BTreeMap::new();
     let mut by_lang = vec![Tally::default(); rows.langs.len()];

@@ -1,19 +1,24 @@
 //! Trends: per day, week (from Monday) or month, the volume, sentiment shares, mean
 //! sentiment score, NPS/CSAT and counts per topic; and the emerging topics and keywords.
 //!
-//! Emerging: for each topic (and keyword with enough support), every split of the series
-//! into "before" and "the latest periods" (at least two periods before, at most half of
-//! the series after) is tested with the two-proportion z-test on the share of comments
-//! that mention it; the best split is reported when z ≥ 3 (a strict bar, since the splits
-//! are scanned), the share at least doubled, and at least `min_support` / 3 comments fall
-//! after. `since` is the first period after the split: where the rise started. Undated
-//! comments are left out of trends.
+//! Emerging: for each topic (and each of the [`MAX_KEYWORD_SERIES`] most frequent keywords
+//! with at least `min_support` comments), every split of the series into "before" and "the
+//! latest periods" (at least two periods before, at most half of the series after) is
+//! tested with the two-proportion z-test on the share of comments that mention it; the
+//! best split is reported when z ≥ 3 (a strict bar, since the splits are scanned), the
+//! share at least doubled, and at least `min_support` / 3 comments fall after. `since` is
+//! the first period after the split: where the rise started. Undated comments are left out
+//! of trends, and so are dated comments outside the [`periods::MAX_PERIODS`] periods shown
+//! (counted in `left_out`).
+//!
+//! Memory is bounded by the comments read, not by periods × keywords: keyword series are
+//! built one at a time from a list of (keyword, period) pairs.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use tantivy::time::Date;
 
+use super::periods::{date_string, Window};
 use super::rows::{Need, Rows};
 use super::stats::two_proportion_z;
 use super::summary::Tally;
@@ -25,8 +30,8 @@ use crate::Result;
 const Z_MIN: f64 = 3.0;
 /// The most emerging keywords listed.
 const MAX_EMERGING_KEYWORDS: usize = 20;
-/// The longest series (periods); beyond it, a coarser interval is needed.
-const MAX_PERIODS: usize = 5000;
+/// The most keywords tested for a rise: the most frequent ones.
+pub const MAX_KEYWORD_SERIES: usize = 1000;
 
 /// The trends report (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -34,6 +39,10 @@ pub struct TrendsReport {
     pub interval: Interval,
     pub periods: Vec<Period>,
     pub emerging: Vec<Emerging>,
+    /// Dated comments outside the periods shown: when the comments span more than 5,000
+    /// periods, the 5,000 consecutive periods holding the most comments are shown.
+    #[serde(default)]
+    pub left_out: u64,
 }
 
 /// One period of the series.
@@ -67,63 +76,38 @@ pub struct Emerging {
 
 /// The trends of the matching comments.
 pub fn trends(index: &CommentIndex, request: &ReportRequest) -> Result<TrendsReport> {
-    let need = Need {
-        keywords: true,
-        attrs: Vec::new(),
-    };
+    let need = Need { keywords: true };
     let rows = request.rows(index, &need)?;
-    from_rows(&rows, request)
+    Ok(from_rows(&rows, request))
 }
 
 /// The trends report over rows already read.
-pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
-    let dated: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows.day[i] != i32::MIN)
-        .collect();
-    let Some(first) = dated
-        .iter()
-        .map(|&i| period_of(rows.day[i], request.interval))
-        .min()
-    else {
-        return Ok(TrendsReport {
+pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
+    let dated = (0..rows.len()).filter(|&i| rows.day[i] != i32::MIN);
+    let Some(window) = Window::choose(dated.clone().map(|i| rows.day[i]), request.interval) else {
+        return TrendsReport {
             interval: request.interval,
             periods: Vec::new(),
             emerging: Vec::new(),
-        });
+            left_out: 0,
+        };
     };
-    let last = dated
-        .iter()
-        .map(|&i| period_of(rows.day[i], request.interval))
-        .max()
-        .unwrap_or(first);
-    let mut starts = vec![first];
-    while let Some(&p) = starts.last() {
-        if p >= last {
-            break;
-        }
-        if starts.len() >= MAX_PERIODS {
-            return Err(crate::Error::User(format!(
-                "`interval`: more than {MAX_PERIODS} periods; choose a longer interval or a date range"
-            )));
-        }
-        starts.push(next_period(p, request.interval));
-    }
-    let slot: HashMap<i32, usize> = starts.iter().enumerate().map(|(k, &p)| (p, k)).collect();
-    let periods_n = starts.len();
+    // Each dated comment in the window with its slot.
+    let slotted: Vec<(usize, usize)> = dated
+        .clone()
+        .filter_map(|i| window.slot(rows.day[i]).map(|k| (i, k)))
+        .collect();
+    let left_out = (dated.count() - slotted.len()) as u64;
+    let starts = window.starts();
 
-    let mut acc = vec![Tally::default(); periods_n];
-    let mut topic_counts: HashMap<u32, Vec<u64>> = HashMap::new();
-    let mut keyword_counts: HashMap<u32, Vec<u64>> = HashMap::new();
-    for &i in &dated {
-        let k = slot[&period_of(rows.day[i], request.interval)];
+    let mut acc = vec![Tally::default(); window.len];
+    let mut topic_counts = vec![Vec::new(); rows.topics.len()];
+    for &(i, k) in &slotted {
         acc[k].add(rows, i);
         for (t, _) in rows.topics_of(i) {
-            topic_counts.entry(t).or_insert_with(|| vec![0; periods_n])[k] += 1;
-        }
-        for &kw in rows.keywords_of(i) {
-            keyword_counts
-                .entry(kw)
-                .or_insert_with(|| vec![0; periods_n])[k] += 1;
+            let counts: &mut Vec<u64> = &mut topic_counts[t as usize];
+            counts.resize(window.len, 0);
+            counts[k] += 1;
         }
     }
     let totals: Vec<u64> = acc.iter().map(|a| a.n).collect();
@@ -131,148 +115,170 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> Result<TrendsReport> {
         .iter()
         .zip(&acc)
         .enumerate()
-        .map(|(k, (&start, a))| {
-            let g = a.group();
-            let labelled: u64 = g.sentiment.values().sum();
-            Period {
-                start: date_string(start),
-                n: g.n,
-                sentiment: g
-                    .sentiment
-                    .iter()
-                    .map(|(l, &x)| {
-                        let share = if labelled > 0 {
-                            x as f64 / labelled as f64
-                        } else {
-                            0.0
-                        };
-                        (l.clone(), round(share, 4))
-                    })
-                    .collect(),
-                mean_score: g.mean_score,
-                nps: g.nps.as_ref().map(|n| n.nps),
-                mean_nps: g.nps.as_ref().map(|n| n.mean),
-                csat: g.csat.as_ref().map(|c| c.csat),
-                topics: topic_counts
-                    .iter()
-                    .filter(|(_, c)| c[k] > 0)
-                    .map(|(&t, c)| (rows.topics.names[t as usize].clone(), c[k]))
-                    .collect(),
-            }
-        })
+        .map(|(k, (&start, a))| period(rows, start, a, k, &topic_counts))
         .collect();
 
-    let mut emerging = Vec::new();
-    for (t, counts) in &topic_counts {
-        if let Some(e) = emerging_of(
-            "topic",
-            &rows.topics.names[*t as usize],
-            counts,
-            &totals,
-            &starts,
-            request,
-        ) {
-            emerging.push(e);
-        }
-    }
-    let mut keywords = Vec::new();
-    for (k, counts) in &keyword_counts {
-        if counts.iter().sum::<u64>() < request.min_support as u64 {
-            continue;
-        }
-        if let Some(e) = emerging_of(
-            "keyword",
-            &rows.keyword_names.names[*k as usize],
-            counts,
-            &totals,
-            &starts,
-            request,
-        ) {
-            keywords.push(e);
-        }
-    }
+    let scan = Scan::new(&totals, &starts, request);
+    let mut emerging: Vec<Emerging> = topic_counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_empty())
+        .filter_map(|(t, c)| scan.emerging("topic", &rows.topics.names[t], c))
+        .collect();
+    let mut keywords = emerging_keywords(rows, &slotted, &scan, window.len);
     keywords.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.id.cmp(&b.id)));
     keywords.truncate(MAX_EMERGING_KEYWORDS);
     emerging.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.id.cmp(&b.id)));
     emerging.extend(keywords);
-    Ok(TrendsReport {
+    TrendsReport {
         interval: request.interval,
         periods,
         emerging,
-    })
-}
-
-/// The best split of one series, if its rise is significant.
-fn emerging_of(
-    kind: &str,
-    id: &str,
-    counts: &[u64],
-    totals: &[u64],
-    starts: &[i32],
-    request: &ReportRequest,
-) -> Option<Emerging> {
-    let p = counts.len();
-    let min_after = (request.min_support as f64 / 3.0).ceil();
-    let mut best: Option<(f64, usize, f64, f64)> = None;
-    for split in (p / 2).max(2)..p {
-        let (x0, n0): (u64, u64) = (counts[..split].iter().sum(), totals[..split].iter().sum());
-        let (x1, n1): (u64, u64) = (counts[split..].iter().sum(), totals[split..].iter().sum());
-        if n0 == 0 || n1 == 0 || (x1 as f64) < min_after {
-            continue;
-        }
-        let (before, after) = (x0 as f64 / n0 as f64, x1 as f64 / n1 as f64);
-        if after < 2.0 * before {
-            continue;
-        }
-        let z = two_proportion_z(x1 as f64, n1 as f64, x0 as f64, n0 as f64);
-        if z >= Z_MIN && best.is_none_or(|b| z > b.0) {
-            best = Some((z, split, before, after));
-        }
-    }
-    let (z, split, before, after) = best?;
-    Some(Emerging {
-        kind: kind.into(),
-        id: id.into(),
-        since: date_string(starts[split]),
-        share_before: round(before, 4),
-        share_after: round(after, 4),
-        z: round(z, 3),
-    })
-}
-
-/// The first day (days since 1970-01-01) of the period holding `day`.
-fn period_of(day: i32, interval: Interval) -> i32 {
-    match interval {
-        Interval::Day => day,
-        // 1970-01-01 was a Thursday: Monday is day 4 of that week.
-        Interval::Week => day - (day + 3).rem_euclid(7),
-        Interval::Month => {
-            let date = to_date(day);
-            day - (i32::from(date.day()) - 1)
-        }
+        left_out,
     }
 }
 
-fn next_period(start: i32, interval: Interval) -> i32 {
-    match interval {
-        Interval::Day => start + 1,
-        Interval::Week => start + 7,
-        Interval::Month => {
-            let date = to_date(start);
-            let days = date.month().length(date.year());
-            start + i32::from(days)
-        }
+/// Period `k` of the series.
+fn period(rows: &Rows, start: i32, a: &Tally, k: usize, topic_counts: &[Vec<u64>]) -> Period {
+    let g = a.group();
+    let labelled: u64 = g.sentiment.values().sum();
+    Period {
+        start: date_string(start),
+        n: g.n,
+        sentiment: g
+            .sentiment
+            .iter()
+            .map(|(l, &x)| {
+                let share = if labelled > 0 {
+                    x as f64 / labelled as f64
+                } else {
+                    0.0
+                };
+                (l.clone(), round(share, 4))
+            })
+            .collect(),
+        mean_score: g.mean_score,
+        nps: g.nps.as_ref().map(|n| n.nps),
+        mean_nps: g.nps.as_ref().map(|n| n.mean),
+        csat: g.csat.as_ref().map(|c| c.csat),
+        topics: topic_counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.get(k).is_some_and(|&x| x > 0))
+            .map(|(t, c)| (rows.topics.names[t].clone(), c[k]))
+            .collect(),
     }
 }
 
-fn to_date(day: i32) -> Date {
-    Date::from_julian_day(2_440_588 + day).unwrap_or(Date::MIN)
+/// The emerging keywords among the [`MAX_KEYWORD_SERIES`] most frequent with enough
+/// support. Memory: one (keyword, slot) pair per mention of a candidate, one series buffer.
+fn emerging_keywords(
+    rows: &Rows,
+    slotted: &[(usize, usize)],
+    scan: &Scan,
+    periods: usize,
+) -> Vec<Emerging> {
+    let mut totals = vec![0u32; rows.keyword_names.len()];
+    for &(i, _) in slotted {
+        for &kw in rows.keywords_of(i) {
+            totals[kw as usize] += 1;
+        }
+    }
+    let mut candidates: Vec<u32> = (0..totals.len() as u32)
+        .filter(|&kw| totals[kw as usize] as usize >= scan.min_support)
+        .collect();
+    candidates.sort_by(|&a, &b| totals[b as usize].cmp(&totals[a as usize]).then(a.cmp(&b)));
+    candidates.truncate(MAX_KEYWORD_SERIES);
+    let chosen: HashMap<u32, u32> = candidates
+        .iter()
+        .enumerate()
+        .map(|(c, &kw)| (kw, c as u32))
+        .collect();
+    drop(totals);
+    let mut mentions: Vec<(u32, u32)> = Vec::new();
+    for &(i, k) in slotted {
+        for kw in rows.keywords_of(i) {
+            if let Some(&c) = chosen.get(kw) {
+                mentions.push((c, k as u32));
+            }
+        }
+    }
+    mentions.sort_unstable();
+    let mut series = vec![0u64; periods];
+    let mut found = Vec::new();
+    for run in mentions.chunk_by(|a, b| a.0 == b.0) {
+        series.iter_mut().for_each(|x| *x = 0);
+        for &(_, k) in run {
+            series[k as usize] += 1;
+        }
+        let name = &rows.keyword_names.names[candidates[run[0].0 as usize] as usize];
+        found.extend(scan.emerging("keyword", name, &series));
+    }
+    found
 }
 
-/// `YYYY-MM-DD` of a day number.
-fn date_string(day: i32) -> String {
-    let d = to_date(day);
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+/// The split scan of one series against the totals per period, with prefix sums.
+struct Scan<'a> {
+    /// Comments in periods `..k`.
+    cum_totals: Vec<u64>,
+    starts: &'a [i32],
+    min_support: usize,
+    min_after: f64,
+}
+
+impl<'a> Scan<'a> {
+    fn new(totals: &[u64], starts: &'a [i32], request: &ReportRequest) -> Scan<'a> {
+        Scan {
+            cum_totals: prefix_sums(totals),
+            starts,
+            min_support: request.min_support,
+            min_after: (request.min_support as f64 / 3.0).ceil(),
+        }
+    }
+
+    /// The best split of one series, if its rise is significant.
+    fn emerging(&self, kind: &str, id: &str, counts: &[u64]) -> Option<Emerging> {
+        let p = counts.len();
+        let cum = prefix_sums(counts);
+        let (all_x, all_n) = (cum[p], self.cum_totals[p]);
+        let mut best: Option<(f64, usize, f64, f64)> = None;
+        let splits = cum.iter().zip(&self.cum_totals).enumerate();
+        for (split, (&x0, &n0)) in splits.take(p).skip((p / 2).max(2)) {
+            let (x1, n1) = (all_x - x0, all_n - n0);
+            if n0 == 0 || n1 == 0 || (x1 as f64) < self.min_after {
+                continue;
+            }
+            let (before, after) = (x0 as f64 / n0 as f64, x1 as f64 / n1 as f64);
+            if after < 2.0 * before {
+                continue;
+            }
+            let z = two_proportion_z(x1 as f64, n1 as f64, x0 as f64, n0 as f64);
+            if z >= Z_MIN && best.is_none_or(|b| z > b.0) {
+                best = Some((z, split, before, after));
+            }
+        }
+        let (z, split, before, after) = best?;
+        Some(Emerging {
+            kind: kind.into(),
+            id: id.into(),
+            since: date_string(self.starts[split]),
+            share_before: round(before, 4),
+            share_after: round(after, 4),
+            z: round(z, 3),
+        })
+    }
+}
+
+/// `out[k]` = the sum of `xs[..k]`; `out.len()` = `xs.len() + 1`.
+fn prefix_sums(xs: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(xs.len() + 1);
+    let mut sum = 0;
+    out.push(0);
+    for &x in xs {
+        sum += x;
+        out.push(sum);
+    }
+    out
 }
 
 impl TrendsReport {
@@ -309,27 +315,5 @@ impl TrendsReport {
             ]);
         }
         t
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn periods_start_on_mondays_and_first_days() {
-        // 2026-09-23 is a Wednesday: day 20719.
-        let day = 20_719;
-        assert_eq!(date_string(day), "2026-09-23");
-        assert_eq!(date_string(period_of(day, Interval::Week)), "2026-09-21");
-        assert_eq!(date_string(period_of(day, Interval::Month)), "2026-09-01");
-        assert_eq!(
-            date_string(next_period(
-                period_of(day, Interval::Month),
-                Interval::Month
-            )),
-            "2026-10-01"
-        );
-        assert_eq!(date_string(period_of(day, Interval::Day)), "2026-09-23");
     }
 }
