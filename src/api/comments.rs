@@ -1,7 +1,7 @@
 //! `POST /v1/comments` (analyse and store, answered once durable), `GET` and `DELETE
 //! /v1/comments/{id}`.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use axum::extract::State;
 use axum::Json;
@@ -25,7 +25,8 @@ pub struct IngestRequest {
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestResponse {
-    /// Comments stored (durable when this answer is sent).
+    /// Comments stored, durable when this answer is sent: one per distinct id (a later item
+    /// with an id already in the batch replaces the earlier one).
     pub stored: usize,
     pub analyses: Vec<Analysis>,
 }
@@ -57,10 +58,9 @@ pub async fn ingest(
         })?;
     }
     check_inputs("items", &inputs, MAX_ITEMS)?;
-    check_unique_ids(&comments)?;
     let analyses = state.pool.analyze(inputs).await?;
     let writer = state.writer.clone();
-    let stored = comments.len();
+    let stored = distinct_ids(&comments);
     let analyses = state
         .blocking(move || {
             let mut last = None;
@@ -77,19 +77,14 @@ pub async fn ingest(
     Ok(Json(IngestResponse { stored, analyses }))
 }
 
-/// Refuse a batch that gives one id twice: storing both would keep only the last while
-/// reporting two.
-fn check_unique_ids(comments: &[Comment]) -> Result<(), ApiError> {
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(comments.len());
-    for (i, c) in comments.iter().enumerate() {
-        if let Some(first) = seen.insert(c.id.as_str(), i) {
-            return Err(ApiError::field(
-                &format!("items[{i}].id"),
-                format!("`{}` is also the id of items[{first}]", c.id),
-            ));
-        }
-    }
-    Ok(())
+/// How many comments a batch leaves stored: one per distinct id, since a later item with
+/// the same id replaces the earlier one (the batch is applied in order, as an upsert).
+fn distinct_ids(comments: &[Comment]) -> usize {
+    comments
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect::<HashSet<_>>()
+        .len()
 }
 
 /// One stored comment with its analysis.

@@ -13,9 +13,10 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::ops::ApiDoc;
-use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS};
+use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_TEXT_BYTES};
 use crate::index::query_bounds::MAX_QUERY_CHARS;
 use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
+use crate::report::MAX_MIN_SUPPORT;
 
 /// The completed document, built once.
 pub fn document() -> &'static Value {
@@ -87,7 +88,8 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             responses[status] = error_answer(description);
         }
     }
-    for param in op["parameters"].as_array_mut().into_iter().flatten() {
+    let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+    for param in params.into_iter().flatten() {
         if param["in"] == "query" {
             query_parameter(param);
         }
@@ -145,14 +147,14 @@ fn query_parameter(param: &mut Value) {
             let item = format!(r"[^,:\s](?:[^,:]*[^,:\s])?(?::{})?", any_case(&LABELS));
             string(json!({"pattern": list_of(&item)}))
         }
-        "channel" => string(json!({"pattern": r"[^\s,]", "maxLength": 4096})),
+        "channel" => string(json!({"pattern": r"[^\s,]"})),
         "attrs" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=",
             "description": "An attribute that must match exactly, as `key=value`."})),
         "from" | "to" => date,
         "score_min" | "score_max" => json!({"type": "number", "minimum": -1.0, "maximum": 1.0}),
         "limit" => json!({"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}),
         "offset" => json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
-        "min_support" => json!({"type": "integer", "minimum": 1, "maximum": 1_000_000_000}),
+        "min_support" => json!({"type": "integer", "minimum": 1, "maximum": MAX_MIN_SUPPORT}),
         "sort" => json!({"$ref": "#/components/schemas/Sort"}),
         "by" => json!({"$ref": "#/components/schemas/DriverBy"}),
         "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
@@ -165,29 +167,36 @@ fn query_parameter(param: &mut Value) {
 
 /// Bounds of the request bodies' fields, as the server checks them.
 fn body_schemas(schemas: &mut Value) {
-    let non_blank = r"[^\s\u200b-\u200f\u2060\ufeff]";
+    // Not blank: some character that is not whitespace, a control or an invisible mark
+    // (`comment::is_blank`'s rule).
+    let non_blank = r"[^\s\u0000-\u001f\u007f-\u009f\u200b\u2060\ufeff]";
     let comment = &mut schemas["Comment"]["properties"];
-    comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": 30_000,
-        "description": "The comment (at most 100,000 bytes of UTF-8)."});
+    comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES,
+        "description": "The comment: at most 100,000 bytes of UTF-8 (as many characters when ASCII)."});
     for field in ["id", "channel", "customer_id"] {
         comment[field] = json!({"type": ["string", "null"], "pattern": non_blank, "maxLength": 128,
             "description": "At most 512 bytes."});
     }
+    comment["id"]["type"] = json!("string");
     comment["nps"] = json!({"type": ["integer", "null"], "minimum": 0, "maximum": 10});
     comment["csat"] = json!({"type": ["integer", "null"], "minimum": 1, "maximum": 5});
     comment["created_at"] = json!({"type": ["string", "null"],
-        "pattern": r"^(?:199\d|20[01]\d|202[0-5])-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])(?:T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ)?$",
         "description": "An RFC 3339 timestamp or a date (YYYY-MM-DD), from 1990-01-01 to now + 1 day."});
     comment["attrs"] = json!({"type": "object", "maxProperties": MAX_ATTRS,
         "propertyNames": {"minLength": 1, "maxLength": MAX_ATTR_KEY_CHARS, "pattern": r"^[^\u0000-\u001f=]+$"},
         "additionalProperties": {"type": "string", "maxLength": MAX_ATTR_VALUE_CHARS, "pattern": r"^[^\u0000-\u001f]*$"}});
+    // What a client may send: the stored form, with dates the server accepts today.
+    let mut new_comment = schemas["Comment"].clone();
+    new_comment["properties"]["created_at"]["pattern"] = json!(created_at_pattern());
+    new_comment["description"] = json!("A comment to store (as `Comment`, dates checked).");
+    schemas["NewComment"] = new_comment;
     let ingest = &mut schemas["IngestRequest"]["properties"];
+    ingest["items"]["items"] = json!({"$ref": "#/components/schemas/NewComment"});
     ingest["items"]["minItems"] = json!(1);
     ingest["items"]["maxItems"] = json!(super::comments::MAX_ITEMS);
-    ingest["items"]["uniqueItems"] = json!(true);
     let analyze = &mut schemas["AnalyzeRequest"];
     let texts = json!({"type": "array", "minItems": 1, "maxItems": super::analyze::MAX_TEXTS,
-        "items": {"type": "string", "pattern": non_blank, "maxLength": 30_000}});
+        "items": {"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES}});
     let items = json!({"type": "array", "minItems": 1, "maxItems": super::analyze::MAX_TEXTS,
         "items": {"$ref": "#/components/schemas/Input"}});
     analyze["oneOf"] = json!([
@@ -197,7 +206,25 @@ fn body_schemas(schemas: &mut Value) {
     if let Some(obj) = analyze.as_object_mut() {
         obj.remove("properties");
         obj.remove("required");
+        obj.remove("additionalProperties");
     }
     let input = &mut schemas["Input"]["properties"];
-    input["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": 30_000});
+    input["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES});
+}
+
+/// Dates (or UTC timestamps) the server accepts now: from 1990 to the end of last month. The
+/// server takes up to now + 1 day; a pattern cannot say "today", so it says a little less.
+fn created_at_pattern() -> String {
+    let now = tantivy::time::OffsetDateTime::now_utc();
+    let (year, month) = (now.year(), u8::from(now.month()));
+    let years: Vec<String> = (1990..year).map(|y| y.to_string()).collect();
+    let mut periods = vec![format!("(?:{})-(?:0[1-9]|1[0-2])", years.join("|"))];
+    if month > 1 {
+        let months: Vec<String> = (1..month).map(|m| format!("{m:02}")).collect();
+        periods.push(format!("{year}-(?:{})", months.join("|")));
+    }
+    format!(
+        r"^(?:{})-(?:0[1-9]|1\d|2[0-8])(?:T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ)?$",
+        periods.join("|")
+    )
 }

@@ -64,6 +64,9 @@ pub enum Interval {
     Month,
 }
 
+/// The largest `min_support` (more comments than any index here holds).
+pub const MAX_MIN_SUPPORT: usize = 1_000_000_000;
+
 /// Which comments a report covers and how. Every field is optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
@@ -111,8 +114,11 @@ impl ReportRequest {
                 self.limit
             )));
         }
-        if self.min_support == 0 {
-            return Err(Error::User("`min_support`: must be at least 1".into()));
+        if !(1..=MAX_MIN_SUPPORT).contains(&self.min_support) {
+            return Err(Error::User(format!(
+                "`min_support`: {} is not between 1 and {MAX_MIN_SUPPORT}",
+                self.min_support
+            )));
         }
         Ok(())
     }

@@ -32,7 +32,10 @@ fn openapi_document_holds_under_schemathesis() {
     let bin = schemathesis();
     let (_dir, index) = demo_index_copy();
     let server = ServeProcess::start(&index, &[]);
+    let config = crate::common::root().join("tests/openapi/schemathesis.toml");
     let out = Command::new(&bin)
+        .arg("--config-file")
+        .arg(&config)
         .args(["run", &format!("{}/openapi.json", server.base)])
         .args(["--checks", "all", "--max-examples", MAX_EXAMPLES])
         // One worker: CPython 3.11's ast module is not safe when hypothesis describes
@@ -44,7 +47,10 @@ fn openapi_document_holds_under_schemathesis() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let summary = stdout.lines().last().unwrap_or_default().to_string();
     eprintln!("schemathesis: {summary}");
-    assert!(out.status.success(), "schemathesis failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "schemathesis failed:\n{stdout}\n{stderr}"
+    );
     let health = reqwest::blocking::get(format!("{}/v1/health", server.base)).unwrap();
     assert_eq!(health.status(), 200, "the server stopped answering");
     assert!(server.terminate().success());
