@@ -31,6 +31,13 @@ impl Embeddings {
         }
     }
 
+    /// These rows followed by `more`'s (same width).
+    pub fn append(mut self, more: &Embeddings) -> Embeddings {
+        self.data.extend_from_slice(&more.data);
+        self.truncated.extend_from_slice(&more.truncated);
+        self
+    }
+
     /// The embedding of input `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod process;
+mod starvation;
 
 use std::net::SocketAddr;
 use std::time::Duration;
