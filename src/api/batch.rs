@@ -3,22 +3,25 @@
 //!
 //! In: a request's texts (awaited by the handler). Out: their analyses, or 503 with
 //! Retry-After when `queue` requests are already admitted (bounded memory under any load),
-//! or when the answer takes longer than the request timeout. A worker holds every admitted
-//! job and goes through them in slices: each encoder call takes at most `max_batch` texts
+//! or when the answer takes longer than the request timeout. A worker holds the jobs it
+//! took and goes through them in slices: each encoder call takes at most `max_batch` texts
 //! and [`SLICE_COST`] of work ([`crate::analyze::cost`]), filled from the jobs with the
-//! least work left first, so a one-text request queued behind a long one is answered after
-//! one slice, not after the whole long job. Between slices, jobs whose caller has gone
-//! (disconnected, or already answered 503 on timeout) or whose deadline passed are dropped
-//! with the rest of their work.
+//! least work left first, so a long request cannot hold a worker for long. Short jobs (one
+//! slice at most) also have a worker of their own, the express lane ([`queue`]), with its
+//! own model session: a one-text request does not wait for a long encoder run. Between
+//! slices, jobs whose caller has gone (disconnected, or already answered 503 on timeout)
+//! or whose deadline passed are dropped with the rest of their work.
+
+mod queue;
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use self::queue::{Lane, Queue};
 use super::error::ApiError;
 use crate::analyze::{cost, Analysis, Analyzer, Input};
 use crate::Result;
@@ -73,30 +76,45 @@ impl Drop for Admitted {
 /// The analysis pool; cheap to clone.
 #[derive(Clone)]
 pub struct Pool {
-    tx: SyncSender<Job>,
+    queue: Arc<Queue<Job>>,
     admitted: Arc<AtomicUsize>,
-    queue: usize,
+    limit: usize,
     timeout: Duration,
+    _open: Arc<Open>,
+}
+
+/// Closes the queue when the last [`Pool`] handle goes, so the workers end.
+struct Open(Arc<Queue<Job>>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 impl Pool {
-    /// Start the workers.
+    /// Start the workers: `workers` main ones and the express one, which gets a model
+    /// session of its own.
     pub fn start(analyzer: Arc<Analyzer>, options: PoolOptions) -> Pool {
-        let queue = options.queue.max(1);
-        let (tx, rx) = mpsc::sync_channel::<Job>(queue);
-        let rx = Arc::new(Mutex::new(rx));
-        for k in 0..options.workers.max(1) {
-            let (rx, analyzer) = (rx.clone(), analyzer.clone());
-            let max_batch = options.max_batch.max(1);
+        if let Some(Err(e)) = analyzer.encoder().map(|e| e.add_session()) {
+            eprintln!("verbatim serve: warning: no second model session ({e}): short requests may wait behind long ones");
+        }
+        let queue = Arc::new(Queue::new());
+        let max_batch = options.max_batch.max(1);
+        let lanes = std::iter::once(Lane::Express)
+            .chain(std::iter::repeat(Lane::Main).take(options.workers.max(1)));
+        for (k, lane) in lanes.enumerate() {
+            let (queue, analyzer) = (queue.clone(), analyzer.clone());
             std::thread::Builder::new()
                 .name(format!("verbatim-infer-{k}"))
-                .spawn(move || work(&rx, &analyzer, max_batch))
+                .spawn(move || work(&queue, lane, &analyzer, max_batch))
                 .expect("spawn an inference worker");
         }
         Pool {
-            tx,
-            admitted: Arc::new(AtomicUsize::new(0)),
+            _open: Arc::new(Open(queue.clone())),
             queue,
+            admitted: Arc::new(AtomicUsize::new(0)),
+            limit: options.queue.max(1),
             timeout: options.timeout,
         }
     }
@@ -108,10 +126,11 @@ impl Pool {
 
     /// Analyse `inputs` (validated by the caller) on a worker.
     pub async fn analyze(&self, inputs: Vec<Input>) -> Result<Vec<Analysis>, ApiError> {
-        if self.admitted.fetch_add(1, Ordering::Relaxed) >= self.queue {
+        if self.admitted.fetch_add(1, Ordering::Relaxed) >= self.limit {
             self.admitted.fetch_sub(1, Ordering::Relaxed);
             return Err(overloaded());
         }
+        let short = inputs.iter().map(|i| cost(&i.text)).sum::<usize>() <= SLICE_COST;
         let (reply, answer) = oneshot::channel();
         let job = Job {
             inputs,
@@ -119,12 +138,8 @@ impl Pool {
             reply,
             _admitted: Admitted(self.admitted.clone()),
         };
-        match self.tx.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(overloaded()),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(ApiError::internal("inference workers stopped"))
-            }
+        if !self.queue.push(job, short) {
+            return Err(ApiError::internal("inference workers stopped"));
         }
         // Dropping `answer` (a timeout here, or the client going away) tells the worker to
         // abandon the rest of the job.
@@ -184,11 +199,12 @@ impl Active {
     }
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, analyzer: &Analyzer, max_batch: usize) {
+fn work(queue: &Queue<Job>, lane: Lane, analyzer: &Analyzer, max_batch: usize) {
     let mut active: Vec<Active> = Vec::new();
     loop {
-        if !take_jobs(rx, &mut active) {
-            return;
+        match queue.take(lane, active.is_empty()) {
+            Some(jobs) => active.extend(jobs.into_iter().map(Active::new)),
+            None => return,
         }
         let now = Instant::now();
         let held = active.len();
@@ -207,30 +223,6 @@ fn work(rx: &Mutex<Receiver<Job>>, analyzer: &Analyzer, max_batch: usize) {
             active.into_iter().partition(Active::finished);
         active = rest;
         finished.into_iter().for_each(Active::answer);
-    }
-}
-
-/// Move newly queued jobs into `active`: waiting for one when there is nothing to do,
-/// otherwise only those already queued (and none while another idle worker is waiting on
-/// the queue: it takes them). False when the pool is gone and nothing is left.
-fn take_jobs(rx: &Mutex<Receiver<Job>>, active: &mut Vec<Active>) -> bool {
-    let rx = if active.is_empty() {
-        let Ok(rx) = rx.lock() else { return false };
-        let Ok(first) = rx.recv() else { return false };
-        active.push(Active::new(first));
-        rx
-    } else {
-        match rx.try_lock() {
-            Ok(rx) => rx,
-            Err(_) => return true,
-        }
-    };
-    loop {
-        match rx.try_recv() {
-            Ok(job) => active.push(Active::new(job)),
-            Err(TryRecvError::Empty) => return true,
-            Err(TryRecvError::Disconnected) => return !active.is_empty(),
-        }
     }
 }
 

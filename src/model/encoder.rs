@@ -55,6 +55,11 @@ pub trait Encoder: Send + Sync {
     fn identity(&self) -> Option<String> {
         None
     }
+    /// Let two callers run at once (a second model session: more memory), so that a short
+    /// call need not wait for a long one. Encoders that cannot do without it do nothing.
+    fn add_session(&self) -> Result<()> {
+        Ok(())
+    }
     /// Embed `texts` (as [`Encoder::embed`]), and for each text one vector per byte range
     /// in `spans[i]`: the span read in its text's context, from the same model call (mean
     /// of the span's token states, L2-normalized).

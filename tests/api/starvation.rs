@@ -75,12 +75,16 @@ fn an_abusive_client_does_not_starve_a_one_text_request() {
             }
             sent
         });
-        // Let the flood reach the worker first.
+        // Let the flood reach the worker first, then ask for 15 s (at least 30 requests).
         std::thread::sleep(Duration::from_millis(1500));
+        let began = Instant::now();
         let mut latencies = Vec::new();
-        for i in 0..30 {
-            // Pauses of 0-190 ms, so requests arrive at every point of a slice.
-            std::thread::sleep(Duration::from_millis(i * 70 % 200));
+        for i in 0.. {
+            if i >= 30 && began.elapsed() > Duration::from_secs(15) || i >= 200 {
+                break;
+            }
+            // Pauses of 0-390 ms, so requests arrive at every point of a slice.
+            std::thread::sleep(Duration::from_millis(i * 170 % 400));
             let start = Instant::now();
             let (status, body) = parts(s.post(
                 "/v1/analyze",
@@ -92,6 +96,10 @@ fn an_abusive_client_does_not_starve_a_one_text_request() {
         }
         stop.store(true, Ordering::Relaxed);
         let sent = flood.join().unwrap();
+        eprintln!(
+            "{sent} maximal requests, {} one-text requests",
+            latencies.len()
+        );
         assert!(sent >= 2, "the flood sent {sent} requests");
         latencies
     });
