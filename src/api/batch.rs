@@ -102,7 +102,7 @@ impl Pool {
         let queue = Arc::new(Queue::new());
         let max_batch = options.max_batch.max(1);
         let lanes = std::iter::once(Lane::Express)
-            .chain(std::iter::repeat(Lane::Main).take(options.workers.max(1)));
+            .chain(std::iter::repeat_n(Lane::Main, options.workers.max(1)));
         for (k, lane) in lanes.enumerate() {
             let (queue, analyzer) = (queue.clone(), analyzer.clone());
             std::thread::Builder::new()
@@ -321,7 +321,9 @@ mod tests {
         assert_eq!(plan(&jobs, 64, SLICE_COST), vec![(0, 0..2)]);
         assert_eq!(plan(&jobs[1..], 64, SLICE_COST), vec![(0, 0..1)]);
         assert_eq!(plan(&jobs, 1, SLICE_COST), vec![(0, 0..1)]);
-        let short: Vec<String> = (0..100).map(|i| format!("第{i}条：还不错")).collect();
+        let short: Vec<String> = (0..100)
+            .map(|i| format!("第{i}条：{}", "客服态度很好，物流也快".repeat(3)))
+            .collect();
         let short: Vec<&str> = short.iter().map(String::as_str).collect();
         let many = [active(&short, &admitted)];
         let planned = plan(&many, 64, SLICE_COST);
