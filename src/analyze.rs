@@ -3,6 +3,11 @@
 //! In: [`Input`]s (an optional id and the original text). Out: one [`Analysis`] per input, in
 //! order, computed in parallel. Later stages (sentiment, topics) add their fields here, so the
 //! CLI, the batch scorer and the API all print the same object.
+//!
+//! The work per text is bounded whatever its length: the encoder reads the first 512 tokens,
+//! topics read the first [`MAX_CLAUSES`] clauses, and a contrast-split comment has its first
+//! [`MAX_ALONE`] clauses encoded again alone (the rest are read in context); a text cut by
+//! either bound is flagged `truncated`. [`cost`] estimates a text's share of a batch.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -16,8 +21,39 @@ use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
 use crate::model::topics::{Calibration, Clause, Features, TopicModel, Vectors};
 use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
+pub use crate::text::clauses::MAX_CLAUSES;
 use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
 use crate::{Error, Result};
+
+/// The most clauses of one contrast-split comment encoded again, each alone (see
+/// [`encode`]); its later clauses are read in the comment's context, at no extra model call.
+pub const MAX_ALONE: usize = 16;
+
+/// Whether `text` has nothing to analyse: only whitespace, control characters or invisible
+/// format characters (zero-width spaces and joiners, byte-order marks, direction marks,
+/// soft hyphens). Any text that normalization would leave empty is blank.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c,
+                '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{180e}'
+                | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
+                | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'
+                | '\u{e0000}'..='\u{e007f}')
+    })
+}
+
+/// An estimate of the work of analysing `text`, in encoder tokens: the model reads at most
+/// its 512-token window (and a few short clauses alone), and the text stage (segmentation,
+/// keywords) is linear in the text's length. A 100-byte comment costs about 40, a 100 KB
+/// text about 1,170. The API's worker fills each encoder call up to a budget of these, so
+/// that one long request goes through in slices.
+pub fn cost(text: &str) -> usize {
+    const OVERHEAD: usize = 8;
+    let window = (text.len() / 3).min(crate::model::onnx::MAX_TOKENS + 256);
+    OVERHEAD + window + text.len() / 256
+}
 
 /// Options of an analysis run.
 #[derive(Debug, Clone)]
@@ -75,6 +111,8 @@ struct Staged {
     /// Whether a contrast word splits it: its clauses are then also encoded on their own,
     /// for their own sentiment.
     contrast: bool,
+    /// Whether it had more than [`MAX_CLAUSES`] clauses (only the first were read).
+    clauses_cut: bool,
 }
 
 impl Analyzer {
@@ -180,10 +218,10 @@ impl Analyzer {
                 })
                 .collect()
         });
-        let clauses = if self.models.is_some() && self.options.topics {
+        let (clauses, clauses_cut) = if self.models.is_some() && self.options.topics {
             Clause::split(&prepared, &tokens)
         } else {
-            Vec::new()
+            (Vec::new(), false)
         };
         let contrast = clauses.len() > 1 && crate::text::clauses::has_contrast(&tokens);
         let analysis = Analysis {
@@ -201,6 +239,7 @@ impl Analyzer {
             prepared,
             clauses,
             contrast,
+            clauses_cut,
         })
     }
 
@@ -216,7 +255,7 @@ impl Analyzer {
         if let Some((i, input)) = inputs
             .iter()
             .enumerate()
-            .find(|(_, input)| input.text.trim().is_empty())
+            .find(|(_, input)| is_blank(&input.text))
         {
             let place = match &input.id {
                 Some(id) => format!("id {id}"),
@@ -252,7 +291,7 @@ impl Analyzer {
                 };
                 a.sentiment = Some(sentiment);
                 a.topics = topics;
-                a.truncated = encoded.comments.truncated[i];
+                a.truncated = encoded.comments.truncated[i] || s.clauses_cut;
                 a.explain = evidence;
                 a
             })
@@ -303,27 +342,34 @@ impl Encoded {
 /// inside the whole comment, "菜很好吃" in "菜很好吃但是配送太慢" takes the complaint's tone,
 /// and a topic's sentiment must come from its own clauses. On gold dev (held-out halves)
 /// and `corpora/labelled/holdout.jsonl`, topic and aspect scores match encoding every
-/// clause alone, at about 1.5 times the throughput.
+/// clause alone, at about 1.5 times the throughput. Only the first [`MAX_ALONE`] clauses
+/// of a comment are encoded alone; its later ones are read in context.
 fn encode(models: &Models, staged: &[Staged]) -> Result<Encoded> {
     let texts: Vec<&str> = staged
         .iter()
         .map(|s| s.prepared.normalized.text.as_str())
         .collect();
     let several = |s: &Staged| s.clauses.len() > 1;
+    // How many of a comment's clauses are encoded alone: its first ones, when split.
+    let alone_of = |s: &Staged| match several(s) && s.contrast {
+        true => s.clauses.len().min(MAX_ALONE),
+        false => 0,
+    };
     let spans: Vec<Vec<Range<usize>>> = staged
         .iter()
-        .map(|s| match several(s) && !s.contrast {
-            true => s.clauses.iter().map(|c| c.normalized.clone()).collect(),
+        .map(|s| match several(s) {
+            true => s.clauses[alone_of(s)..]
+                .iter()
+                .map(|c| c.normalized.clone())
+                .collect(),
             false => Vec::new(),
         })
         .collect();
     let (comments, in_context) = models.encoder.embed_spans(&texts, &spans)?;
-    let split = |s: &Staged| several(s) && s.contrast;
     let alone: Vec<&str> = staged
         .iter()
-        .filter(|s| split(s))
         .flat_map(|s| {
-            s.clauses
+            s.clauses[..alone_of(s)]
                 .iter()
                 .map(|c| &s.prepared.normalized.text[c.normalized.clone()])
         })
@@ -335,14 +381,14 @@ fn encode(models: &Models, staged: &[Staged]) -> Result<Encoded> {
         .zip(in_context)
         .enumerate()
         .map(|(i, (s, in_context))| {
-            if split(s) {
-                let rows = next..next + s.clauses.len();
-                next = rows.end;
-                alone.slice(rows)
-            } else if several(s) {
+            let rows = next..next + alone_of(s);
+            next = rows.end;
+            if !several(s) {
+                comments.slice(i..i + s.clauses.len())
+            } else if rows.is_empty() {
                 in_context
             } else {
-                comments.slice(i..i + s.clauses.len())
+                alone.slice(rows).append(&in_context)
             }
         })
         .collect();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::AppState;
-use crate::analyze::{Analysis, Input};
+use crate::analyze::{is_blank, Analysis, Input};
 use crate::comment::MAX_TEXT_BYTES;
 
 /// The most texts one call may analyse.
@@ -72,8 +72,11 @@ pub fn check_inputs(field: &str, inputs: &[Input], max: usize) -> Result<(), Api
                 input.text.len()
             )));
         }
-        if input.text.trim().is_empty() {
-            return Err(ApiError::field(&name, "empty text"));
+        if is_blank(&input.text) {
+            return Err(ApiError::field(
+                &name,
+                "empty text (only whitespace or invisible characters)",
+            ));
         }
     }
     Ok(())

@@ -31,6 +31,13 @@ impl Embeddings {
         }
     }
 
+    /// These rows followed by `more`'s (same width).
+    pub fn append(mut self, more: &Embeddings) -> Embeddings {
+        self.data.extend_from_slice(&more.data);
+        self.truncated.extend_from_slice(&more.truncated);
+        self
+    }
+
     /// The embedding of input `i`.
     pub fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.dim..(i + 1) * self.dim]
@@ -47,6 +54,11 @@ pub trait Encoder: Send + Sync {
     /// `None` when the vectors must not be cached.
     fn identity(&self) -> Option<String> {
         None
+    }
+    /// Let two callers run at once (a second model session: more memory), so that a short
+    /// call need not wait for a long one. Encoders that cannot do without it do nothing.
+    fn add_session(&self) -> Result<()> {
+        Ok(())
     }
     /// Embed `texts` (as [`Encoder::embed`]), and for each text one vector per byte range
     /// in `spans[i]`: the span read in its text's context, from the same model call (mean

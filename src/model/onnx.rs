@@ -3,12 +3,13 @@
 //! In: normalized texts. Out: [`Embeddings`]. Texts get the `query: ` prefix e5 expects, are
 //! tokenized with the model's own `tokenizer.json`, cut to 512 tokens (flagged), sorted by
 //! length and run in padded batches (length bucketing), so a short comment costs what it is.
-//! The ONNX Runtime environment and the session are created once and shared. With spans
+//! The ONNX Runtime environment and the session are created once and shared (a server adds
+//! a second session, so that a short request need not wait behind a long encoder run). With spans
 //! ([`Encoder::embed_spans`]), the same call also pools each span's token states: a clause
 //! read in its comment's context, for the price of the comment alone.
 
 use std::ops::Range;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
 
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
@@ -95,6 +96,11 @@ fn environment(paths: &ModelPaths) -> Result<&'static Environment> {
 /// The e5 encoder on ONNX Runtime.
 pub struct OnnxEncoder {
     session: Mutex<Session>,
+    /// A second session ([`Encoder::add_session`]): a caller finding the first one busy
+    /// runs on it instead of waiting behind a long run.
+    spare: OnceLock<Mutex<Session>>,
+    /// Where sessions come from: the environment, the weights and the threads of each.
+    source: (&'static Environment, std::path::PathBuf, usize),
     tokenizer: Tokenizer,
     batch_size: usize,
     bucket_by_length: bool,
@@ -115,18 +121,7 @@ impl OnnxEncoder {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let what = model_path.display().to_string();
-        let err = |e: ort::Error<_>| Error::resource(&what, e);
-        let session = Session::builder(env)
-            .map_err(|e| Error::resource(&what, e))?
-            .with_optimization_level(GraphOptimizationLevel::All)
-            .map_err(err)?
-            .with_intra_threads(threads)
-            .map_err(err)?
-            .with_inter_threads(1)
-            .map_err(err)?
-            .commit_from_file(&model_path)
-            .map_err(|e| Error::resource(&what, e))?;
+        let session = open_session(env, &model_path, threads)?;
         let identity = std::fs::metadata(&model_path).ok().map(|m| {
             let modified = m
                 .modified()
@@ -145,6 +140,8 @@ impl OnnxEncoder {
         });
         Ok(OnnxEncoder {
             session: Mutex::new(session),
+            spare: OnceLock::new(),
+            source: (env, model_path, threads),
             identity,
             tokenizer,
             batch_size: options.batch_size.max(1),
@@ -252,10 +249,7 @@ impl OnnxEncoder {
         let ort_err = |e: ort::Error| Error::Internal(format!("onnxruntime: {e}"));
         let ids = Tensor::from_array((shape, ids)).map_err(ort_err)?;
         let mask = Tensor::from_array((shape, mask)).map_err(ort_err)?;
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| Error::Internal("encoder session poisoned".into()))?;
+        let mut session = self.free_session()?;
         let outputs = session
             .run(ort::inputs!["input_ids" => ids, "attention_mask" => mask])
             .map_err(ort_err)?;
@@ -285,6 +279,39 @@ impl OnnxEncoder {
         }
         Ok(Some((width, hidden.to_vec())))
     }
+}
+
+impl OnnxEncoder {
+    /// The first session if it is free, else the spare one if there is one and it is free,
+    /// else the first one once it is.
+    fn free_session(&self) -> Result<MutexGuard<'_, Session>> {
+        let poisoned = || Error::Internal("encoder session poisoned".into());
+        match self.session.try_lock() {
+            Ok(session) => return Ok(session),
+            Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        if let Some(Ok(spare)) = self.spare.get().map(Mutex::try_lock) {
+            return Ok(spare);
+        }
+        self.session.lock().map_err(|_| poisoned())
+    }
+}
+
+/// An ONNX Runtime session on `model` with `threads` intra-op threads.
+fn open_session(env: &Environment, model: &std::path::Path, threads: usize) -> Result<Session> {
+    let what = model.display().to_string();
+    let err = |e: ort::Error<_>| Error::resource(&what, e);
+    Session::builder(env)
+        .map_err(|e| Error::resource(&what, e))?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(err)?
+        .with_intra_threads(threads)
+        .map_err(err)?
+        .with_inter_threads(1)
+        .map_err(err)?
+        .commit_from_file(model)
+        .map_err(|e| Error::resource(&what, e))
 }
 
 /// One text's tokens: ids, byte offsets into the prefixed text ((0, 0) for special tokens)
@@ -360,6 +387,15 @@ impl Encoder for OnnxEncoder {
 
     fn dim(&self) -> usize {
         DIM
+    }
+
+    fn add_session(&self) -> Result<()> {
+        if self.spare.get().is_none() {
+            let (env, model, threads) = &self.source;
+            let session = open_session(env, model, *threads)?;
+            let _ = self.spare.set(Mutex::new(session));
+        }
+        Ok(())
     }
 
     fn identity(&self) -> Option<String> {

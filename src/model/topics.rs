@@ -38,21 +38,28 @@ pub struct Clause {
 }
 
 impl Clause {
-    /// The clauses of a prepared comment; `tokens` are its default-mode tokens.
-    pub fn split(p: &Prepared, tokens: &[Token]) -> Vec<Clause> {
-        clauses::clauses(p, tokens)
+    /// The clauses of a prepared comment; `tokens` are its default-mode tokens (in text
+    /// order). At most [`clauses::MAX_CLAUSES`], and whether the text had more.
+    pub fn split(p: &Prepared, tokens: &[Token]) -> (Vec<Clause>, bool) {
+        let (ranges, cut) = clauses::clauses(p, tokens);
+        let clauses = ranges
             .into_iter()
-            .map(|r| Clause {
-                normalized: p.normalized_span(r.clone()),
-                original: p.original_span(r.clone()),
-                words: tokens
-                    .iter()
-                    .filter(|t| t.start >= r.start && t.end <= r.end && t.kind == TokenKind::Word)
-                    .map(|t| t.text.clone())
-                    .collect(),
-                folded: r,
+            .map(|r| {
+                let first = tokens.partition_point(|t| t.start < r.start);
+                Clause {
+                    normalized: p.normalized_span(r.clone()),
+                    original: p.original_span(r.clone()),
+                    words: tokens[first..]
+                        .iter()
+                        .take_while(|t| t.start < r.end)
+                        .filter(|t| t.end <= r.end && t.kind == TokenKind::Word)
+                        .map(|t| t.text.clone())
+                        .collect(),
+                    folded: r,
+                }
             })
-            .collect()
+            .collect();
+        (clauses, cut)
     }
 }
 

@@ -3,12 +3,20 @@
 //! so that "菜很好吃但是配送太慢" gives 菜很好吃 | 但是配送太慢.
 //!
 //! In: a [`Prepared`] text. Out: byte ranges of the folded text (map them with
-//! [`Prepared::original_span`]), in order, each with at least one word.
+//! [`Prepared::original_span`]), in order, each with at least one word: at most the first
+//! [`MAX_CLAUSES`], and whether more followed (the rest of the text is then not read for
+//! topics, and the analysis says `truncated`).
 
 use std::ops::Range;
 
 use super::segment::{Token, TokenKind};
 use super::Prepared;
+
+/// The most clauses read from one text. Each clause is scored against every topic, and the
+/// clauses of a contrast-split comment are encoded again, so this bounds the work one long
+/// text can ask for. Comments have a few (the gold set at most about a dozen); a text with
+/// more is far past the model's 512-token window anyway.
+pub const MAX_CLAUSES: usize = 64;
 
 /// Words that open a new clause (Simplified; text is folded before this runs).
 const CONTRAST: &[&str] = &[
@@ -51,8 +59,9 @@ pub fn has_contrast(tokens: &[Token]) -> bool {
         .any(|t| t.kind == TokenKind::Word && CONTRAST.contains(&t.text.as_str()))
 }
 
-/// Split a prepared comment into clauses; `tokens` are its default-mode tokens.
-pub fn clauses(p: &Prepared, tokens: &[Token]) -> Vec<Range<usize>> {
+/// Split a prepared comment into clauses; `tokens` are its default-mode tokens (in text
+/// order). Returns at most [`MAX_CLAUSES`] clauses, and whether the text had more.
+pub fn clauses(p: &Prepared, tokens: &[Token]) -> (Vec<Range<usize>>, bool) {
     let text = &p.folded;
     let mut cuts: Vec<usize> = vec![0];
     for (i, c) in text.char_indices() {
@@ -71,6 +80,8 @@ pub fn clauses(p: &Prepared, tokens: &[Token]) -> Vec<Range<usize>> {
     cuts.sort_unstable();
     cuts.dedup();
     let mut out: Vec<Range<usize>> = Vec::new();
+    // Tokens come in text order: a cursor keeps the scan linear in the text's length.
+    let mut next = 0;
     for w in cuts.windows(2) {
         let (start, end) = (w[0], w[1]);
         let piece = &text[start..end];
@@ -79,17 +90,24 @@ pub fn clauses(p: &Prepared, tokens: &[Token]) -> Vec<Range<usize>> {
         if trimmed_start >= trimmed_end {
             continue;
         }
-        let words = tokens.iter().any(|t| {
-            t.start >= trimmed_start && t.end <= trimmed_end && t.kind != TokenKind::Number
-        });
+        while next < tokens.len() && tokens[next].start < trimmed_start {
+            next += 1;
+        }
+        let words = tokens[next..]
+            .iter()
+            .take_while(|t| t.start < trimmed_end)
+            .any(|t| t.end <= trimmed_end && t.kind != TokenKind::Number);
         if words {
+            if out.len() == MAX_CLAUSES {
+                return (out, true);
+            }
             out.push(trimmed_start..trimmed_end);
         }
     }
     if out.is_empty() {
         out.push(0..text.len());
     }
-    out
+    (out, false)
 }
 
 #[cfg(test)]
@@ -99,6 +117,7 @@ mod tests {
     fn split(text: &str) -> Vec<String> {
         let p = Prepared::new(text).unwrap();
         clauses(&p, &p.tokens(crate::text::Mode::Default))
+            .0
             .into_iter()
             .map(|r| text[p.original_span(r)].to_string())
             .collect()
@@ -114,6 +133,20 @@ mod tests {
         assert!(contrast("Friendly staff but a dirty room"));
         assert!(!contrast("物流很快，包装也很好"));
         assert!(!contrast("But why?"));
+    }
+
+    #[test]
+    fn at_most_max_clauses_and_the_cut_is_reported() {
+        let text = "菜很好吃但是配送太慢。".repeat(3000);
+        let p = Prepared::new(&text).unwrap();
+        let (cl, cut) = clauses(&p, &p.tokens(crate::text::Mode::Default));
+        assert_eq!(cl.len(), MAX_CLAUSES);
+        assert!(cut);
+        assert_eq!(&p.folded[cl[1].clone()], "但是配送太慢");
+        let exact = "好,".repeat(MAX_CLAUSES);
+        let p = Prepared::new(&exact).unwrap();
+        let (cl, cut) = clauses(&p, &p.tokens(crate::text::Mode::Default));
+        assert_eq!((cl.len(), cut), (MAX_CLAUSES, false));
     }
 
     macro_rules! golden {

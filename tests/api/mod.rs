@@ -8,6 +8,7 @@ mod hostile_query;
 mod hostile_reports;
 mod process;
 mod schemathesis;
+mod starvation;
 
 use std::net::SocketAddr;
 use std::time::Duration;
