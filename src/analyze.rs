@@ -29,20 +29,7 @@ use crate::{Error, Result};
 /// [`encode`]); its later clauses are read in the comment's context, at no extra model call.
 pub const MAX_ALONE: usize = 16;
 
-/// Whether `text` has nothing to analyse: only whitespace, control characters or invisible
-/// format characters (zero-width spaces and joiners, byte-order marks, direction marks,
-/// soft hyphens). Any text that normalization would leave empty is blank.
-pub fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c,
-                '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{180e}'
-                | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
-                | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'
-                | '\u{e0000}'..='\u{e007f}')
-    })
-}
+pub use crate::text::normalize::is_blank;
 
 /// An estimate of the work of analysing `text`, in encoder tokens: the model reads at most
 /// its 512-token window (and a few short clauses alone), and the text stage (segmentation,

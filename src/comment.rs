@@ -36,10 +36,18 @@ pub struct Comment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Net Promoter score, 0–10.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_score"
+    )]
     pub nps: Option<u8>,
     /// Customer satisfaction, 1–5.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_score"
+    )]
     pub csat: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
@@ -213,13 +221,25 @@ impl Comment {
     }
 }
 
-/// Whether normalization leaves anything of `text`: a character that is not whitespace (what
-/// NFKC turns into spaces is whitespace already), a control or an invisible mark. The same
-/// test as [`crate::text::normalize`] without normalizing.
+/// Whether `text` has something to analyse (see [`crate::text::normalize::is_blank`]).
 fn has_visible_text(text: &str) -> bool {
-    text.chars().any(|c| {
-        !c.is_whitespace() && !c.is_control() && !matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}')
-    })
+    !crate::text::normalize::is_blank(text)
+}
+
+/// A score as a JSON integer, or as a number with no fraction (`7.0`), which JSON Schema
+/// counts as an integer too. Its range is checked by [`Comment::validate_at`].
+fn whole_score<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u8>, D::Error> {
+    let Some(v) = Option::<f64>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if v.fract() != 0.0 || !(0.0..=255.0).contains(&v) {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is not a whole number"
+        )));
+    }
+    Ok(Some(v as u8))
 }
 
 fn check_short(field: &str, value: &str) -> Result<()> {

@@ -168,13 +168,19 @@ fn query_parameter(param: &mut Value) {
 /// Bounds of the request bodies' fields, as the server checks them.
 fn body_schemas(schemas: &mut Value) {
     // Not blank: some character that is not whitespace, a control or an invisible mark
-    // (`comment::is_blank`'s rule).
-    let non_blank = r"[^\s\u0000-\u001f\u007f-\u009f\u200b\u2060\ufeff]";
+    // (`text::normalize::is_blank`'s rule, but for the tag characters past U+FFFF).
+    let non_blank = concat!(
+        r"[^\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e",
+        r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+    );
+    // A short field: no control characters, something visible.
+    let short =
+        format!(r"^[^\u0000-\u001f\u007f-\u009f]*{non_blank}[^\u0000-\u001f\u007f-\u009f]*$");
     let comment = &mut schemas["Comment"]["properties"];
     comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES,
         "description": "The comment: at most 100,000 bytes of UTF-8 (as many characters when ASCII)."});
     for field in ["id", "channel", "customer_id"] {
-        comment[field] = json!({"type": ["string", "null"], "pattern": non_blank, "maxLength": 128,
+        comment[field] = json!({"type": ["string", "null"], "pattern": short, "maxLength": 128,
             "description": "At most 512 bytes."});
     }
     comment["id"]["type"] = json!("string");
@@ -183,8 +189,8 @@ fn body_schemas(schemas: &mut Value) {
     comment["created_at"] = json!({"type": ["string", "null"],
         "description": "An RFC 3339 timestamp or a date (YYYY-MM-DD), from 1990-01-01 to now + 1 day."});
     comment["attrs"] = json!({"type": "object", "maxProperties": MAX_ATTRS,
-        "propertyNames": {"minLength": 1, "maxLength": MAX_ATTR_KEY_CHARS, "pattern": r"^[^\u0000-\u001f=]+$"},
-        "additionalProperties": {"type": "string", "maxLength": MAX_ATTR_VALUE_CHARS, "pattern": r"^[^\u0000-\u001f]*$"}});
+        "propertyNames": {"minLength": 1, "maxLength": MAX_ATTR_KEY_CHARS, "pattern": r"^[^\u0000-\u001f\u007f-\u009f]+$"},
+        "additionalProperties": {"type": "string", "maxLength": MAX_ATTR_VALUE_CHARS, "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*$"}});
     // What a client may send: the stored form, with dates the server accepts today.
     let mut new_comment = schemas["Comment"].clone();
     new_comment["properties"]["created_at"]["pattern"] = json!(created_at_pattern());

@@ -34,8 +34,30 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
         return Ok(Box::new(AllQuery));
     }
     query_bounds::check(&q)?;
+    match build(index, &q) {
+        Ok(query) => Ok(query),
+        // Syntax tantivy cannot turn into a query (a range without a field, say): the
+        // query's words are searched plainly, as search engines do with a slip of syntax.
+        Err(Error::User(_)) => {
+            let plain: String = q
+                .chars()
+                .map(|c| if QUERY_SYNTAX.contains(c) { ' ' } else { c })
+                .collect();
+            if plain.trim().is_empty() {
+                return Ok(Box::new(AllQuery));
+            }
+            build(index, &plain)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The characters that make query syntax rather than words.
+const QUERY_SYNTAX: &str = "()[]{}\"':^~*+-!<>=\\/";
+
+fn build(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>> {
     let schema = index.index.schema();
-    let (ast, _recovered) = query_grammar::parse_query_lenient(&q);
+    let (ast, _recovered) = query_grammar::parse_query_lenient(q);
     let ast = rewrite(ast, &schema)?;
     let mut parser = QueryParser::for_index(&index.index, vec![index.fields.text]);
     parser.set_conjunction_by_default();

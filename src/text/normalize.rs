@@ -78,6 +78,22 @@ pub fn normalize(original: &str) -> Normalized {
     Normalized { text, map }
 }
 
+/// Whether `text` has nothing to analyse: only whitespace, control characters or invisible
+/// format characters (zero-width spaces and joiners, byte-order marks, direction marks,
+/// soft hyphens, variation selectors, tag characters). The one rule for an empty text: the
+/// API, every file reader and the OpenAPI document's text pattern follow it.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c,
+                '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{180e}'
+                | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
+                | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'
+                | '\u{e0000}'..='\u{e007f}')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
