@@ -34,11 +34,14 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
         return Ok(Box::new(AllQuery));
     }
     query_bounds::check(&q)?;
-    match build(index, &q) {
+    let schema = index.index.schema();
+    let (ast, _recovered) = query_grammar::parse_query_lenient(&q);
+    let ast = rewrite(ast, &schema)?;
+    match build(index, ast) {
         Ok(query) => Ok(query),
         // Syntax tantivy cannot turn into a query (a range without a field, say): the
         // query's words are searched plainly, as search engines do with a slip of syntax.
-        Err(Error::User(_)) => {
+        Err(_) => {
             let plain: String = q
                 .chars()
                 .map(|c| if QUERY_SYNTAX.contains(c) { ' ' } else { c })
@@ -46,19 +49,16 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
             if plain.trim().is_empty() {
                 return Ok(Box::new(AllQuery));
             }
-            build(index, &plain)
+            let (ast, _recovered) = query_grammar::parse_query_lenient(&plain);
+            build(index, rewrite(ast, &schema)?)
         }
-        Err(e) => Err(e),
     }
 }
 
 /// The characters that make query syntax rather than words.
 const QUERY_SYNTAX: &str = "()[]{}\"':^~*+-!<>=\\/";
 
-fn build(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>> {
-    let schema = index.index.schema();
-    let (ast, _recovered) = query_grammar::parse_query_lenient(q);
-    let ast = rewrite(ast, &schema)?;
+fn build(index: &CommentIndex, ast: UserInputAst) -> Result<Box<dyn Query>> {
     let mut parser = QueryParser::for_index(&index.index, vec![index.fields.text]);
     parser.set_conjunction_by_default();
     parser.build_query_from_user_input_ast(ast).map_err(q_error)

@@ -225,6 +225,14 @@ fn every_field_with_every_query_form() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("`q`: `channel:*`"), "{err}");
+    // Syntax tantivy cannot build (ranges without a field) is searched as plain words.
+    for (slip, plain) in [
+        ("[a TO z]", "a TO z"),
+        (">3 发票", "3 发票"),
+        ("{* TO 5}", "TO 5"),
+    ] {
+        assert_eq!(q(&index, slip), q(&index, plain), "{slip}");
+    }
 }
 
 #[test]
