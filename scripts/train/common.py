@@ -85,7 +85,7 @@ def tensors(split, idx, topics):
 
 
 @torch.no_grad()
-def predict(model, split, idx, batch=64):
+def predict(model, split, idx, batch=64, bf16=False):
     """Probabilities for rows idx: sentiment [n,3], topic [n,T] (sigmoid), aspect [n,T,3], emb, teacher."""
     model.eval()
     order = sorted(idx, key=lambda i: split.lens[i])
@@ -93,7 +93,8 @@ def predict(model, split, idx, batch=64):
     for b in range(0, len(order), batch):
         chunk = order[b:b + batch]
         ids, mask = batch_of([split.ids[i] for i in chunk])
-        o = model(ids, mask, teacher=True)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            o = {k: v.float() for k, v in model(ids, mask, teacher=True).items()}
         outs["sentiment"].append(o["sentiment"].softmax(-1))
         outs["topic"].append(o["topic"].sigmoid())
         outs["aspect"].append(o["aspect"].softmax(-1))
@@ -103,7 +104,9 @@ def predict(model, split, idx, batch=64):
     return {k: torch.cat(v)[back] for k, v in outs.items()}
 
 
-def macro_f1(gold, pred, classes=(0, 1, 2)):
+def macro_f1(gold, pred, classes=None):
+    """Macro-F1 over the classes present in gold (binary sources: negative and positive)."""
+    classes = sorted(set(gold)) if classes is None else classes
     f1s = []
     for c in classes:
         tp = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
@@ -138,14 +141,14 @@ def topic_scores(rows, topic_p, aspect_p, topics, threshold=0.5):
     return micro, a_ok / max(a_n, 1)
 
 
-def report(model, split, idx_by_src, topics):
+def report(model, split, idx_by_src, topics, bf16=False):
     """Per source: n, acc3, macro-F1, binary acc (binary sources), topic micro-F1 / aspect acc (topic
     sources), mean cosine to the frozen embedding."""
     out = {}
     for src, idx in sorted(idx_by_src.items()):
         if not idx:
             continue
-        p = predict(model, split, idx)
+        p = predict(model, split, idx, bf16=bf16)
         gold = [split.rows[i]["label"] for i in idx]
         pred = p["sentiment"].argmax(-1).tolist()
         m = {"n": len(idx), "acc3": round(sum(g == q for g, q in zip(gold, pred)) / len(idx), 4),
