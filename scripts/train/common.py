@@ -88,13 +88,14 @@ def tensors(split, idx, topics):
 def predict(model, split, idx, batch=64, bf16=False):
     """Probabilities for rows idx: sentiment [n,3], topic [n,T] (sigmoid), aspect [n,T,3], emb, teacher."""
     model.eval()
+    device = next(model.parameters()).device
     order = sorted(idx, key=lambda i: split.lens[i])
     outs = defaultdict(list)
     for b in range(0, len(order), batch):
         chunk = order[b:b + batch]
-        ids, mask = batch_of([split.ids[i] for i in chunk])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            o = {k: v.float() for k, v in model(ids, mask, teacher=True).items()}
+        ids, mask = (t.to(device) for t in batch_of([split.ids[i] for i in chunk]))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            o = {k: v.float().cpu() for k, v in model(ids, mask, teacher=True).items() if k != "hidden"}
         outs["sentiment"].append(o["sentiment"].softmax(-1))
         outs["topic"].append(o["topic"].sigmoid())
         outs["aspect"].append(o["aspect"].softmax(-1))

@@ -107,7 +107,7 @@ def main():
         score = baseline_report
     else:
         ckpt = args.ckpt or CACHE / "ckpt" / args.run / "best.pt"
-        ck = torch.load(ckpt, weights_only=False)
+        ck = torch.load(ckpt, weights_only=False, map_location="cpu")
         model, _ = build(k=ck["args"]["k"])
         missing = model.load_state_dict(ck["model"], strict=False)
         assert not [m for m in missing.unexpected_keys], missing.unexpected_keys

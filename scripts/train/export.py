@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--dtype", choices=["fp16", "int8"], default="fp16")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    ck = torch.load(args.ckpt, weights_only=False)
+    ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
     cfg, W = read_weights()
     groups = {}
     for tname, t in ck["model"].items():

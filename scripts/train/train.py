@@ -58,6 +58,7 @@ def parse():
     ap.add_argument("--lambda-aspect", type=float, default=0.5)
     ap.add_argument("--lambda-embed", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the schedule and batches are the same)")
     ap.add_argument("--no-bf16", dest="bf16", action="store_false",
                     help="fp32 instead of bf16 autocast (bf16 is ~2x faster on this AMX CPU)")
     ap.add_argument("--log-every", type=int, default=25)
@@ -123,6 +124,8 @@ def main():
     t0 = time.time()
     train, dev = Split("train", args.max_len), Split("dev", args.max_len)
     model, _ = build(k=args.k, dropout=args.dropout)
+    dev_ice = torch.device(args.device)
+    model.to(dev_ice)
     topics = model.topics
     print(f"data + model ready in {time.time() - t0:.0f}s: train {len(train.rows)}, dev {len(dev.rows)}", flush=True)
 
@@ -139,7 +142,7 @@ def main():
     have_teacher = torch.zeros(len(train.rows), dtype=torch.bool)
     state = {"step": 0, "epoch": 0, "batch": 0, "best": -1.0}
     if args.resume and (run_dir / "latest.pt").exists():
-        ck = torch.load(run_dir / "latest.pt", weights_only=False)
+        ck = torch.load(run_dir / "latest.pt", weights_only=False, map_location="cpu")
         model.load_state_dict(ck["model"], strict=False)
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
@@ -184,16 +187,16 @@ def main():
                 break
             idx = plan[state["batch"]]
             model.train()
-            ids, mask, label, has_t, topic, aspect = tensors(train, idx, topics)
+            ids, mask, label, has_t, topic, aspect = (t.to(dev_ice) for t in tensors(train, idx, topics))
             need = ~have_teacher[idx]
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            with torch.autocast(dev_ice.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(ids, mask, teacher=bool(need.any()))
-            out = {k: v.float() for k, v in out.items()}
+            out = {k: v.float() for k, v in out.items() if k != "hidden"}
             if need.any():
                 rows = torch.tensor(idx)[need]
-                teacher[rows] = out["teacher_emb"][need].half()
+                teacher[rows] = out["teacher_emb"][need.to(dev_ice)].half().cpu()
                 have_teacher[rows] = True
-            t_emb = teacher[idx].float()
+            t_emb = teacher[idx].float().to(dev_ice)
             l_sent = F.cross_entropy(out["sentiment"], label)
             l_topic = F.binary_cross_entropy_with_logits(out["topic"][has_t], topic[has_t]) if has_t.any() else out["topic"].sum() * 0
             l_aspect = F.cross_entropy(out["aspect"].reshape(-1, 3), aspect.reshape(-1)) if (aspect >= 0).any() else out["aspect"].sum() * 0
