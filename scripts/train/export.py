@@ -3,9 +3,10 @@
 
 In:  a train.py checkpoint (default $VERBATIM_CACHE/train/ckpt/top4/best.pt) and the Q4_0 weights.
 Out: in --out (default models/finetune/): one .npz per changed layer `layer{l}.npz` and `heads.npz`,
+     the sentiment head as models/sentiment/head.json (src/model/sentiment.rs's format),
      plus `manifest.json` (dtype, sizes, sha256 of every file, the checkpoint's step and args). Tensor
      names follow scripts/prepare_model.py (`l{l}.q.w`, `l{l}.q.b`, ... `l{l}.oln.b`), so composing
-     them is `W.update(deltas)` after read_e5_bin. Not wired into setup yet (next phase).
+     them is `W.update(deltas)` after read_e5_bin; scripts/prepare_model.py --finetune does it at setup.
 
   --dtype fp16: every tensor stored whole in float16 (about 3.5 MB per layer).
   --dtype int8: weight matrices stored as the int8 difference from the Q4_0-dequantized original with
@@ -63,6 +64,18 @@ def decode(arrays, W):
     return out
 
 
+def write_head(state, path, run):
+    """The sentiment head as head.json: logits = (10 W) . embedding + b (one linear layer)."""
+    w = (state["sentiment.weight"].float() * 10.0).tolist()
+    b = state["sentiment.bias"].float().tolist()
+    head = {"version": 1, "encoder": f"e5-small-int8 + models/finetune ({run})", "input": "sentence_embedding",
+            "prefix": PREFIX, "classes": ["negative", "neutral", "positive"],
+            "layers": [{"weight": [[round(x, 6) for x in row] for row in w], "bias": [round(x, 6) for x in b],
+                        "activation": "none"}],
+            "class_bias": [0.0, 0.0, 0.0]}
+    path.write_text(json.dumps(head, separators=(",", ":")) + "\n")
+
+
 def npz_bytes(arrays):
     buf = io.BytesIO()
     np.savez(buf, **dict(sorted(arrays.items())))
@@ -71,9 +84,11 @@ def npz_bytes(arrays):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ckpt", type=Path, default=CACHE_CKPT / "top4" / "best.pt")
+    ap.add_argument("--ckpt", type=Path, default=CACHE_CKPT / "v2" / "best.pt")
+    ap.add_argument("--head", type=Path, default=ROOT / "models" / "sentiment" / "head.json",
+                    help="where the sentiment head goes, in src/model/sentiment.rs's format")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "finetune")
-    ap.add_argument("--dtype", choices=["fp16", "int8"], default="fp16")
+    ap.add_argument("--dtype", choices=["fp16", "int8"], default="int8")
     args = ap.parse_args()
     torch.set_num_threads(2)
     ck = torch.load(args.ckpt, weights_only=False, map_location="cpu")
@@ -111,7 +126,8 @@ def main():
         a, b = model(ids, mask), ref_model(ids, mask)
     cos = float((a["emb"] * b["emb"]).sum(-1).min())
     dlogit = float((a["sentiment"] - b["sentiment"]).abs().max())
-    manifest = {"dtype": args.dtype, "checkpoint": str(args.ckpt.name), "step": ck["state"]["step"],
+    write_head(ck["model"], args.head, args.ckpt.parent.name)
+    manifest = {"run": args.ckpt.parent.name, "dtype": args.dtype, "checkpoint": str(args.ckpt.name), "step": ck["state"]["step"],
                 "k": ck["args"]["k"], "topics": ck["topics"], "files": files, "total_bytes": total,
                 "max_abs_weight_error": err, "min_emb_cosine": cos, "max_sentiment_logit_diff": dlogit,
                 "head_input": "10 * sentence_embedding (L2-normalized masked mean)"}

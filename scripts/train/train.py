@@ -148,10 +148,11 @@ def main():
         sched.load_state_dict(ck["sched"])
         state = ck["state"]
         torch.set_rng_state(ck["rng"])
-        if (run_dir / "teacher.pt").exists():
-            tc = torch.load(run_dir / "teacher.pt")
-            teacher, have_teacher = tc["emb"], tc["have"]
-        log({"event": "resumed", **state, "teacher_cached": int(have_teacher.sum())})
+        log({"event": "resumed", **state})
+    if (run_dir / "teacher.pt").exists():  # frozen-encoder embeddings: the same for every run
+        tc = torch.load(run_dir / "teacher.pt")
+        teacher, have_teacher = tc["emb"], tc["have"]
+        log({"event": "teacher cache", "rows": int(have_teacher.sum())})
     log({"event": "start", "args": {k: str(v) for k, v in vars(args).items()}, "train": len(train.rows),
          "steps_per_epoch": steps_per_epoch, "total_steps": total_steps})
 
