@@ -54,21 +54,22 @@ fn a_telecom_taxonomy_finds_its_topics_on_held_out_comments() {
         polarity.accuracy,
         polarity.n
     );
-    // Measured with the shipped model (see corpora/custom/telecom/README.md): recall 0.674,
-    // precision 0.787, no topic 0.218, topic polarity 0.782 (on 188 topics found).
+    // Measured with the shipped model (see corpora/custom/telecom/README.md): recall 0.760,
+    // precision 0.739, no topic 0.054, topic polarity 0.797 on 212 topics found (before the
+    // fallback to a user's own best topic: 0.674, 0.787, 0.218, 0.782).
     assert!(
-        topics.micro_recall >= 0.63,
+        topics.micro_recall >= 0.72,
         "recall {}",
         topics.micro_recall
     );
     assert!(
-        topics.micro_precision >= 0.75,
+        topics.micro_precision >= 0.70,
         "precision {}",
         topics.micro_precision
     );
-    assert!(no_topic <= 0.26, "no-topic share {no_topic}");
+    assert!(no_topic <= 0.10, "no-topic share {no_topic}");
     assert!(
-        polarity.accuracy >= 0.74,
+        polarity.accuracy >= 0.76,
         "topic polarity {}",
         polarity.accuracy
     );
@@ -108,4 +109,47 @@ fn the_cli_analyzes_with_the_telecom_taxonomy() {
         .unwrap();
     assert_eq!(roaming["name"], "国际漫游");
     assert_eq!(roaming["sentiment"], "negative", "{v}");
+}
+
+#[test]
+fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_sets_one() {
+    // Below the unseen topics' threshold (0.3) but within the fallback's share of it: the
+    // user's own best topic is reported. A threshold written in the TOML is the user's word
+    // and is kept: the same value set explicitly reports nothing.
+    let texts = [
+        (
+            "家裡只有廁所收得到一格，其他房間都是叉叉",
+            "network_coverage",
+        ),
+        (
+            "Moved to the family plan and we're saving about 40 a month.",
+            "plan_contract",
+        ),
+    ];
+    let dir = telecom();
+    let toml = std::fs::read_to_string(dir.join("taxonomy.toml")).unwrap();
+    let strict = tempfile::tempdir().unwrap();
+    let strict_path = strict.path().join("taxonomy.toml");
+    std::fs::write(
+        &strict_path,
+        toml.replace("\nname_zh = ", "\nthreshold = 0.3\nname_zh = "),
+    )
+    .unwrap();
+    let load = |path| {
+        Analyzer::load(Options {
+            taxonomy: Some(path),
+            ..Options::default()
+        })
+        .unwrap()
+    };
+    let (lenient, strict) = (load(dir.join("taxonomy.toml")), load(strict_path));
+    for (text, id) in texts {
+        let a = lenient.analyze_one(&Input::new(text)).unwrap();
+        let ids: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, [id], "{text}: {:?}", a.topics);
+        assert!(a.topics[0].confidence < 0.3, "{:?}", a.topics);
+        assert!(!a.topics[0].evidence.is_empty());
+        let a = strict.analyze_one(&Input::new(text)).unwrap();
+        assert!(a.topics.is_empty(), "{text}: {:?}", a.topics);
+    }
 }
