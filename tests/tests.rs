@@ -3,6 +3,7 @@
 mod api;
 mod cli;
 mod common;
+mod custom_taxonomy;
 mod index;
 mod model;
 mod report;
