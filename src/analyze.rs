@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use self::cache::{ModelPart, Plan, Source};
 pub use self::cache::{CacheStats, ResultCache};
+use self::cache::{ModelPart, Plan, Source};
 pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;

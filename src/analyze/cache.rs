@@ -121,7 +121,7 @@ impl Plan {
 
 /// The results of recent texts, shared by a server's workers, with hit and miss counts.
 pub struct ResultCache {
-    lru: Mutex<Lru<Box<str>, Arc<ModelPart>>>,
+    lru: Mutex<Lru<Arc<str>, Arc<ModelPart>>>,
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -185,7 +185,7 @@ impl ResultCache {
 
     /// The map; a worker that panicked while holding it left it whole (no operation panics
     /// half-way), so a poisoned lock is taken as is.
-    fn lock(&self) -> MutexGuard<'_, Lru<Box<str>, Arc<ModelPart>>> {
+    fn lock(&self) -> MutexGuard<'_, Lru<Arc<str>, Arc<ModelPart>>> {
         self.lru.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -231,7 +231,10 @@ mod tests {
     #[test]
     fn spans_move_from_one_original_through_the_normalized_text_to_another() {
         use crate::analysis::{Label, Span};
-        let (a, b) = ("菜很好吃，就是配送太慢", "\u{feff}  菜很好吃,就是配送太慢\t");
+        let (a, b) = (
+            "菜很好吃，就是配送太慢",
+            "\u{feff}  菜很好吃,就是配送太慢\t",
+        );
         let (na, nb) = (crate::text::normalize(a), crate::text::normalize(b));
         assert_eq!(na.text, nb.text);
         let slow = a.find("配送").unwrap()..a.len();

@@ -288,11 +288,11 @@ fn run_slices(
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             analyzer.analyze_cached(inputs, cache)
         }))
-            .unwrap_or_else(|_| {
-                Err(crate::Error::Internal(
-                    "the analyzer panicked on this batch".into(),
-                ))
-            })
+        .unwrap_or_else(|_| {
+            Err(crate::Error::Internal(
+                "the analyzer panicked on this batch".into(),
+            ))
+        })
     };
     match run(&inputs) {
         Ok(all) => {

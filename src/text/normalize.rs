@@ -38,7 +38,10 @@ impl Normalized {
         if first >= end {
             return 0..0;
         }
-        let byte_end = self.map.get(end).map_or(self.text.len(), |(start, _)| *start);
+        let byte_end = self
+            .map
+            .get(end)
+            .map_or(self.text.len(), |(start, _)| *start);
         self.map[first].0..byte_end
     }
 

@@ -53,9 +53,16 @@ fn split_spans(a: &Value, text: &str) -> (Value, Vec<String>) {
     let mut covered = Vec::new();
     for topic in a["topics"].as_array_mut().unwrap() {
         for span in topic["evidence"].as_array().unwrap() {
-            let (start, end) = (span["start"].as_u64().unwrap(), span["end"].as_u64().unwrap());
+            let (start, end) = (
+                span["start"].as_u64().unwrap(),
+                span["end"].as_u64().unwrap(),
+            );
             let piece = text.get(start as usize..end as usize);
-            covered.push(piece.unwrap_or_else(|| panic!("{span} in {text:?}")).replace('，', ","));
+            covered.push(
+                piece
+                    .unwrap_or_else(|| panic!("{span} in {text:?}"))
+                    .replace('，', ","),
+            );
         }
         topic.as_object_mut().unwrap().remove("evidence");
     }
@@ -74,7 +81,10 @@ fn the_same_text_twice_is_encoded_once() {
     let before = counts(&s);
     let first = analyze(&s, json!({ "texts": [A] }));
     assert_eq!(counts(&s), (before.0, before.1 + 1, before.2 + 1));
-    assert!(!first[0]["topics"].as_array().unwrap().is_empty(), "{first:?}");
+    assert!(
+        !first[0]["topics"].as_array().unwrap().is_empty(),
+        "{first:?}"
+    );
     let second = analyze(&s, json!({ "texts": [A] }));
     assert_eq!(second, first);
     assert_eq!(counts(&s), (before.0 + 1, before.1 + 1, before.2 + 1));
@@ -92,7 +102,14 @@ fn the_same_text_twice_is_encoded_once() {
 #[test]
 fn a_batch_with_repeats_encodes_each_distinct_text_once() {
     let s = Server::open();
-    let texts = [A, "物流超快，包装完好", A, A_OTHER, "退款一直没到账", "物流超快，包装完好"];
+    let texts = [
+        A,
+        "物流超快，包装完好",
+        A,
+        A_OTHER,
+        "退款一直没到账",
+        "物流超快，包装完好",
+    ];
     let items: Vec<Value> = texts
         .iter()
         .enumerate()
@@ -106,10 +123,14 @@ fn a_batch_with_repeats_encodes_each_distinct_text_once() {
     }
     // Three distinct normalized texts: three encoded, three answered from a batch mate.
     assert_eq!(counts(&s), (before.0 + 3, before.1 + 3, before.2 + 3));
-    let same = |i: usize, j: usize| split_spans(&out[i], texts[i]) == split_spans(&out[j], texts[j]);
+    let same =
+        |i: usize, j: usize| split_spans(&out[i], texts[i]) == split_spans(&out[j], texts[j]);
     assert!(same(0, 2) && same(0, 3) && same(1, 5), "{out:?}");
     assert!(!same(0, 1) && !same(1, 4));
-    assert_ne!(out[0]["topics"][0]["evidence"], out[3]["topics"][0]["evidence"]);
+    assert_ne!(
+        out[0]["topics"][0]["evidence"],
+        out[3]["topics"][0]["evidence"]
+    );
     // The whole batch again: nothing encoded, the same answers.
     let again = analyze(&s, json!({ "items": items }));
     assert_eq!(again, out);
@@ -146,7 +167,10 @@ fn the_cache_holds_at_most_its_size_and_zero_turns_it_off() {
     let first = analyze(&off, json!({ "texts": [x] }));
     let second = analyze(&off, json!({ "texts": [x] }));
     assert_eq!(counts(&off), (0, 2, 0));
-    assert_eq!(first[0]["sentiment"]["label"], second[0]["sentiment"]["label"]);
+    assert_eq!(
+        first[0]["sentiment"]["label"],
+        second[0]["sentiment"]["label"]
+    );
     // Within a batch a repeat is still encoded once.
     let pair = analyze(&off, json!({ "texts": [y, y] }));
     assert_eq!(pair[0], pair[1]);
@@ -165,7 +189,10 @@ fn a_copied_analysis_equals_the_text_analysed_alone() {
     let alone = analyzer.analyze(&[Input::new(A_OTHER)]).unwrap();
     assert_eq!(batch[1], alone[0]);
     assert_eq!(batch[0], batch[2]);
-    assert_eq!(batch[0], analyzer.analyze_each(&[Input::new(A)]).unwrap()[0]);
+    assert_eq!(
+        batch[0],
+        analyzer.analyze_each(&[Input::new(A)]).unwrap()[0]
+    );
 }
 
 #[test]
@@ -189,7 +216,10 @@ fn serve_takes_the_cache_size_from_flag_and_config_file() {
             .unwrap();
         assert_eq!(r.status(), 200);
     }
-    let metrics = client.get(format!("{}/metrics", server.base)).send().unwrap();
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .unwrap();
     assert_eq!(counts_of(&metrics.text().unwrap()), (0, 2, 0));
     drop(server);
 
