@@ -8,6 +8,12 @@
 //! topics read the first [`MAX_CLAUSES`] clauses, and a contrast-split comment has its first
 //! [`MAX_ALONE`] clauses encoded again alone (the rest are read in context); a text cut by
 //! either bound is flagged `truncated`. [`cost`] estimates a text's share of a batch.
+//!
+//! Each distinct normalized text of a batch is encoded once, and a server's
+//! [`ResultCache`] keeps the model's results for recent texts ([`cache`]).
+
+pub mod cache;
+mod lru;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -15,6 +21,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use self::cache::{CacheStats, ResultCache};
+use self::cache::{ModelPart, Plan, Source};
 pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
@@ -169,7 +177,7 @@ impl Analyzer {
             .as_ref()
             .ok_or_else(|| Error::User("topic features need the model".into()))?;
         let staged = self.stage(inputs)?;
-        let encoded = encode(models, &staged)?;
+        let encoded = encode(models, &staged.iter().collect::<Vec<_>>())?;
         Ok(EncodedBatch { staged, encoded })
     }
 
@@ -236,53 +244,129 @@ impl Analyzer {
     }
 
     /// Analyse a batch: the text stage in parallel, then one encoder pass over the batch
-    /// (comments and their clauses together). An empty text anywhere fails the whole batch
-    /// with an error naming its position (or id), before anything is computed.
+    /// (comments and their clauses together), each distinct normalized text once. An empty
+    /// text anywhere fails the whole batch with an error naming its position (or id),
+    /// before anything is computed.
     pub fn analyze(&self, inputs: &[Input]) -> Result<Vec<Analysis>> {
-        if let Some((i, input)) = inputs
-            .iter()
-            .enumerate()
-            .find(|(_, input)| is_blank(&input.text))
-        {
-            let place = match &input.id {
-                Some(id) => format!("id {id}"),
-                None => format!("item {}", i + 1),
-            };
-            return Err(Error::EmptyText(Some(place)));
-        }
+        self.analyze_with(inputs, None)
+    }
+
+    /// [`Analyzer::analyze`] through a cache of recent results: texts whose normalized
+    /// text it holds are not encoded again, and the batch's results go into it.
+    pub fn analyze_cached(&self, inputs: &[Input], cache: &ResultCache) -> Result<Vec<Analysis>> {
+        self.analyze_with(inputs, Some(cache))
+    }
+
+    /// Every text encoded, repeats too: what [`Analyzer::analyze`] did before it shared
+    /// work between repeats, kept to measure that sharing against.
+    pub fn analyze_each(&self, inputs: &[Input]) -> Result<Vec<Analysis>> {
+        check_blank(inputs)?;
         let staged = self.stage(inputs)?;
         let Some(models) = &self.models else {
             return Ok(staged.into_iter().map(|s| s.analysis).collect());
         };
-        let encoded = encode(models, &staged)?;
-        let explain = self.options.explain;
-        // Scoring clauses against every prototype is the largest cost after the encoder:
-        // spread it over the cores too.
+        let encoded = encode(models, &staged.iter().collect::<Vec<_>>())?;
         Ok(staged
             .into_par_iter()
             .enumerate()
             .map(|(i, s)| {
                 let mut a = s.analysis;
-                let sentiment = models.sentiment.predict(encoded.comments.row(i));
-                let (topics, evidence) = if self.options.topics {
-                    models.topics.assign(
-                        &s.prepared,
-                        &s.clauses,
-                        &encoded.vectors(i),
-                        &models.sentiment,
-                        sentiment,
-                        explain,
-                    )
-                } else {
-                    (Vec::new(), None)
-                };
-                a.sentiment = Some(sentiment);
-                a.topics = topics;
-                a.truncated = encoded.comments.truncated[i] || s.clauses_cut;
-                a.explain = evidence;
+                self.model_part(models, &s.prepared, &s.clauses, s.clauses_cut, &encoded, i)
+                    .set(&mut a);
                 a
             })
             .collect())
+    }
+
+    fn analyze_with(&self, inputs: &[Input], cache: Option<&ResultCache>) -> Result<Vec<Analysis>> {
+        check_blank(inputs)?;
+        let staged = self.stage(inputs)?;
+        let Some(models) = &self.models else {
+            return Ok(staged.into_iter().map(|s| s.analysis).collect());
+        };
+        let keys: Vec<&str> = staged
+            .iter()
+            .map(|s| s.prepared.normalized.text.as_str())
+            .collect();
+        let plan = Plan::new(&keys, cache);
+        let todo: Vec<&Staged> = plan.compute.iter().map(|&i| &staged[i]).collect();
+        let encoded = encode(models, &todo)?;
+        // Scoring clauses against every prototype is the largest cost after the encoder:
+        // spread it over the cores too.
+        let parts: Vec<ModelPart> = todo
+            .par_iter()
+            .enumerate()
+            .map(|(j, s)| {
+                self.model_part(models, &s.prepared, &s.clauses, s.clauses_cut, &encoded, j)
+            })
+            .collect();
+        let shared: Vec<Arc<ModelPart>> = parts
+            .par_iter()
+            .zip(&todo)
+            .map(|(part, s)| Arc::new(part.to_normalized(&s.prepared.normalized)))
+            .collect();
+        if let Some(cache) = cache {
+            cache.record(&plan, &keys, &shared);
+        }
+        Ok(staged
+            .into_par_iter()
+            .zip(plan.sources)
+            .map(|(s, source)| {
+                let mut a = s.analysis;
+                match source {
+                    Source::Compute(j) => parts[j].set(&mut a),
+                    Source::Copy(j) => shared[j].apply(&mut a, &s.prepared.normalized),
+                    Source::Cached(part) => part.apply(&mut a, &s.prepared.normalized),
+                }
+                a
+            })
+            .collect())
+    }
+
+    /// The model's fields for the `i`th comment of `encoded`, spans on its original text.
+    fn model_part(
+        &self,
+        models: &Models,
+        prepared: &Prepared,
+        clauses: &[Clause],
+        clauses_cut: bool,
+        encoded: &Encoded,
+        i: usize,
+    ) -> ModelPart {
+        let sentiment = models.sentiment.predict(encoded.comments.row(i));
+        let (topics, explain) = if self.options.topics {
+            models.topics.assign(
+                prepared,
+                clauses,
+                &encoded.vectors(i),
+                &models.sentiment,
+                sentiment,
+                self.options.explain,
+            )
+        } else {
+            (Vec::new(), None)
+        };
+        ModelPart {
+            sentiment: Some(sentiment),
+            topics,
+            explain,
+            truncated: encoded.comments.truncated[i] || clauses_cut,
+        }
+    }
+}
+
+/// An empty text fails its batch, named by its id or its place.
+fn check_blank(inputs: &[Input]) -> Result<()> {
+    match inputs
+        .iter()
+        .enumerate()
+        .find(|(_, input)| is_blank(&input.text))
+    {
+        Some((i, input)) => Err(Error::EmptyText(Some(match &input.id {
+            Some(id) => format!("id {id}"),
+            None => format!("item {}", i + 1),
+        }))),
+        None => Ok(()),
     }
 }
 
@@ -331,7 +415,7 @@ impl Encoded {
 /// and `corpora/labelled/holdout.jsonl`, topic and aspect scores match encoding every
 /// clause alone, at about 1.5 times the throughput. Only the first [`MAX_ALONE`] clauses
 /// of a comment are encoded alone; its later ones are read in context.
-fn encode(models: &Models, staged: &[Staged]) -> Result<Encoded> {
+fn encode(models: &Models, staged: &[&Staged]) -> Result<Encoded> {
     let texts: Vec<&str> = staged
         .iter()
         .map(|s| s.prepared.normalized.text.as_str())

@@ -10,7 +10,8 @@
 //! slice at most) also have a worker of their own, the express lane ([`queue`]), with its
 //! own model session: a one-text request does not wait for a long encoder run. Between
 //! slices, jobs whose caller has gone (disconnected, or already answered 503 on timeout)
-//! or whose deadline passed are dropped with the rest of their work.
+//! or whose deadline passed are dropped with the rest of their work. Every worker goes
+//! through one [`ResultCache`]: a text seen recently is not encoded again.
 
 mod queue;
 
@@ -23,7 +24,7 @@ use tokio::sync::oneshot;
 
 use self::queue::{Lane, Queue};
 use super::error::ApiError;
-use crate::analyze::{cost, Analysis, Analyzer, Input};
+use crate::analyze::{cost, Analysis, Analyzer, Input, ResultCache};
 use crate::Result;
 
 /// The most work, in [`crate::analyze::cost`] units (about encoder tokens), that one
@@ -44,6 +45,8 @@ pub struct PoolOptions {
     pub max_batch: usize,
     /// How long a request may wait for its analyses.
     pub timeout: Duration,
+    /// Results of this many recent distinct texts are kept (0: none).
+    pub analysis_cache: usize,
 }
 
 impl Default for PoolOptions {
@@ -53,6 +56,7 @@ impl Default for PoolOptions {
             queue: 64,
             max_batch: 64,
             timeout: Duration::from_secs(30),
+            analysis_cache: crate::analyze::cache::DEFAULT_ENTRIES,
         }
     }
 }
@@ -80,6 +84,7 @@ pub struct Pool {
     admitted: Arc<AtomicUsize>,
     limit: usize,
     timeout: Duration,
+    cache: Arc<ResultCache>,
     _open: Arc<Open>,
 }
 
@@ -100,14 +105,15 @@ impl Pool {
             eprintln!("verbatim serve: warning: no second model session ({e}): short requests may wait behind long ones");
         }
         let queue = Arc::new(Queue::new());
+        let cache = Arc::new(ResultCache::new(options.analysis_cache));
         let max_batch = options.max_batch.max(1);
         let lanes = std::iter::once(Lane::Express)
             .chain(std::iter::repeat_n(Lane::Main, options.workers.max(1)));
         for (k, lane) in lanes.enumerate() {
-            let (queue, analyzer) = (queue.clone(), analyzer.clone());
+            let (queue, analyzer, cache) = (queue.clone(), analyzer.clone(), cache.clone());
             std::thread::Builder::new()
                 .name(format!("verbatim-infer-{k}"))
-                .spawn(move || work(&queue, lane, &analyzer, max_batch))
+                .spawn(move || work(&queue, lane, &analyzer, &cache, max_batch))
                 .expect("spawn an inference worker");
         }
         Pool {
@@ -116,7 +122,13 @@ impl Pool {
             admitted: Arc::new(AtomicUsize::new(0)),
             limit: options.queue.max(1),
             timeout: options.timeout,
+            cache,
         }
+    }
+
+    /// The result cache every worker shares (its counts go to `/metrics`).
+    pub fn cache(&self) -> &ResultCache {
+        &self.cache
     }
 
     /// Requests admitted and not yet answered (waiting, or being analysed).
@@ -199,7 +211,13 @@ impl Active {
     }
 }
 
-fn work(queue: &Queue<Job>, lane: Lane, analyzer: &Analyzer, max_batch: usize) {
+fn work(
+    queue: &Queue<Job>,
+    lane: Lane,
+    analyzer: &Analyzer,
+    cache: &ResultCache,
+    max_batch: usize,
+) {
     let mut active: Vec<Active> = Vec::new();
     loop {
         match queue.take(lane, active.is_empty()) {
@@ -218,7 +236,7 @@ fn work(queue: &Queue<Job>, lane: Lane, analyzer: &Analyzer, max_batch: usize) {
         }
         active.sort_by_key(Active::work_left);
         let slices = plan(&active, max_batch, SLICE_COST);
-        run_slices(analyzer, &mut active, &slices);
+        run_slices(analyzer, cache, &mut active, &slices);
         let (finished, rest): (Vec<Active>, Vec<Active>) =
             active.into_iter().partition(Active::finished);
         active = rest;
@@ -253,7 +271,12 @@ fn plan(active: &[Active], max_texts: usize, budget: usize) -> Vec<(usize, Range
 }
 
 /// Analyse the planned slices in one call, adding each job's analyses (or its error).
-fn run_slices(analyzer: &Analyzer, active: &mut [Active], slices: &[(usize, Range<usize>)]) {
+fn run_slices(
+    analyzer: &Analyzer,
+    cache: &ResultCache,
+    active: &mut [Active],
+    slices: &[(usize, Range<usize>)],
+) {
     let inputs_of = |active: &[Active], (k, range): &(usize, Range<usize>)| {
         active[*k].job.inputs[range.clone()].to_vec()
     };
@@ -262,12 +285,14 @@ fn run_slices(analyzer: &Analyzer, active: &mut [Active], slices: &[(usize, Rang
     metrics::counter!("verbatim_texts_analyzed_total").increment(inputs.len() as u64);
     // A panic in the analyzer must not take the worker (and every later request) down.
     let run = |inputs: &[Input]| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyzer.analyze(inputs)))
-            .unwrap_or_else(|_| {
-                Err(crate::Error::Internal(
-                    "the analyzer panicked on this batch".into(),
-                ))
-            })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analyzer.analyze_cached(inputs, cache)
+        }))
+        .unwrap_or_else(|_| {
+            Err(crate::Error::Internal(
+                "the analyzer panicked on this batch".into(),
+            ))
+        })
     };
     match run(&inputs) {
         Ok(all) => {

@@ -67,7 +67,24 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.metrics.render() + &cache_metrics(state.pool.cache().stats()),
+    )
+}
+
+/// The server's own result-cache counts (not the process-wide recorder's, which every
+/// server in a process shares).
+fn cache_metrics(stats: crate::analyze::CacheStats) -> String {
+    format!(
+        "\n# HELP verbatim_analysis_cache_hits_total Texts analysed without the encoder (a recent or batch-mate text with the same normalized text)\n\
+         # TYPE verbatim_analysis_cache_hits_total counter\n\
+         verbatim_analysis_cache_hits_total {}\n\
+         # HELP verbatim_analysis_cache_misses_total Texts encoded\n\
+         # TYPE verbatim_analysis_cache_misses_total counter\n\
+         verbatim_analysis_cache_misses_total {}\n\
+         # HELP verbatim_analysis_cache_entries Texts whose results the cache holds\n\
+         # TYPE verbatim_analysis_cache_entries gauge\n\
+         verbatim_analysis_cache_entries {}\n",
+        stats.hits, stats.misses, stats.entries
     )
 }
 

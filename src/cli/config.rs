@@ -14,6 +14,7 @@ use anyhow::{bail, Context};
 pub const KEYS: &[&str] = &[
     "addr",
     "allowed_hosts",
+    "analysis_cache",
     "batch_size",
     "commit_every",
     "format",

@@ -56,6 +56,10 @@ pub struct Args {
     /// Seconds a request may wait for its analyses before a 503.
     #[arg(long, default_value_t = 30, env = "VERBATIM_TIMEOUT")]
     pub timeout: u64,
+    /// Analysis results of this many recent distinct texts (normalized) are kept and reused
+    /// by /v1/analyze and ingest (0: none; each batch still encodes a repeated text once).
+    #[arg(long, default_value_t = verbatim::analyze::cache::DEFAULT_ENTRIES, env = "VERBATIM_ANALYSIS_CACHE")]
+    pub analysis_cache: usize,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -87,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         queue: args.queue,
         max_batch: args.max_batch,
         timeout: Duration::from_secs(args.timeout.max(1)),
+        analysis_cache: args.analysis_cache,
     };
     let hosts = args
         .allowed_hosts

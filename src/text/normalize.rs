@@ -29,6 +29,22 @@ impl Normalized {
         self.map[first].1.start..self.map[last].1.end
     }
 
+    /// The inverse of [`Normalized::original_span`]: the normalized byte range of the
+    /// characters whose original ranges lie inside `original` (empty when none do). For a
+    /// span that `original_span` gave, `original_span` of the result gives it back.
+    pub fn normalized_span(&self, original: Range<usize>) -> Range<usize> {
+        let first = self.map.partition_point(|(_, r)| r.start < original.start);
+        let end = self.map.partition_point(|(_, r)| r.end <= original.end);
+        if first >= end {
+            return 0..0;
+        }
+        let byte_end = self
+            .map
+            .get(end)
+            .map_or(self.text.len(), |(start, _)| *start);
+        self.map[first].0..byte_end
+    }
+
     fn index_of(&self, byte: usize) -> usize {
         match self.map.binary_search_by_key(&byte, |(start, _)| *start) {
             Ok(i) => i,
@@ -122,5 +138,25 @@ mod tests {
         let span = n.original_span(start..n.text.len());
         assert_eq!(&original[span], "好吃");
         assert_eq!(&original[n.original_span(0..2)], "ＡＢ");
+    }
+
+    #[test]
+    fn normalized_span_inverts_original_span() {
+        let original = "\u{feff}ＡＢ，\u{3000} 好吃㈱ ok ";
+        let n = normalize(original);
+        assert_eq!(n.text, "AB, 好吃(株) ok");
+        let len = n.text.len();
+        for start in n.text.char_indices().map(|(i, _)| i) {
+            for end in n.text.char_indices().map(|(i, _)| i).skip(1).chain([len]) {
+                if start >= end {
+                    continue;
+                }
+                let span = n.original_span(start..end);
+                assert_eq!(n.original_span(n.normalized_span(span.clone())), span);
+            }
+        }
+        let good = n.text.find('好').unwrap();
+        assert_eq!(n.normalized_span(n.original_span(good..len)), good..len);
+        assert_eq!(n.normalized_span(0..0), 0..0);
     }
 }

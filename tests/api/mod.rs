@@ -3,6 +3,7 @@
 //! input, concurrent ingest, back-pressure, and the `serve` process's graceful shutdown.
 
 mod bad_input;
+mod cache;
 mod hostile_http;
 mod hostile_query;
 mod hostile_reports;
@@ -300,6 +301,7 @@ fn a_full_queue_answers_503_with_retry_after() {
         queue: 1,
         max_batch: 1,
         timeout: Duration::from_secs(60),
+        ..PoolOptions::default()
     };
     let s = Server::start(Keys::default(), pool);
     let texts: Vec<String> = (0..64)

@@ -16,11 +16,15 @@ fn long_text() -> String {
     "菜很好吃但是配送太慢。".repeat(3000)
 }
 
-/// The most such texts one body may carry (the body limit is 8 MiB).
+/// The most such texts one body may carry (the body limit is 8 MiB), each distinct, in
+/// this request and from every other, so that the result cache cannot answer them.
 fn maximal_request() -> Value {
+    static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = SENT.fetch_add(1, Ordering::Relaxed);
     let text = long_text();
-    let n = verbatim::api::MAX_BODY_BYTES / (text.len() + 3);
-    json!({ "texts": vec![text; n] })
+    let n = verbatim::api::MAX_BODY_BYTES / (text.len() + 16);
+    let texts: Vec<String> = (0..n).map(|i| format!("{k}.{i:02}{text}")).collect();
+    json!({ "texts": texts })
 }
 
 /// Requests admitted and not yet answered, as `/readyz` reports them.
@@ -53,7 +57,6 @@ fn still_serves(s: &Server) {
 fn an_abusive_client_does_not_starve_a_one_text_request() {
     let s = Server::open();
     still_serves(&s);
-    let abuse = maximal_request();
     let stop = AtomicBool::new(false);
     // Each abusive request gives up after a few seconds: the server must drop the rest.
     let abuser = reqwest::blocking::Client::builder()
@@ -66,7 +69,7 @@ fn an_abusive_client_does_not_starve_a_one_text_request() {
             while !stop.load(Ordering::Relaxed) {
                 let r = abuser
                     .post(format!("{}/v1/analyze", s.base))
-                    .json(&abuse)
+                    .json(&maximal_request())
                     .send();
                 if let Ok(r) = r {
                     assert!(matches!(r.status().as_u16(), 200 | 503), "{:?}", r.status());
