@@ -8,6 +8,8 @@
 //! - [`schema`]: the fields and how a comment becomes a document;
 //! - [`tokenizer`]: the `verbatim` tokenizer over our segmenter (search mode, 繁→简,
 //!   English stemming), registered by name and used for indexing, queries and snippets;
+//! - [`chars`]: Chinese characters and character pairs (the `chars` field), so that words
+//!   inside jieba's words are found;
 //! - [`writer`]: replace-by-id writes, grouped commits, acknowledged only once durable;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`source`]: reading JSONL and CSV comment files.
@@ -27,7 +29,9 @@
 //! assert_eq!(found.hits[0].snippet, "<mark>發票</mark>一直沒開");
 //! ```
 
+pub mod chars;
 mod filters;
+mod forms;
 mod query;
 pub mod query_bounds;
 pub mod schema;
