@@ -27,7 +27,14 @@ enum Judge {
     Phrase(&'static [&'static str]),
 }
 
-const DELIVERY: &[&str] = &["deliver", "delivers", "delivered", "delivering", "delivery", "deliveries"];
+const DELIVERY: &[&str] = &[
+    "deliver",
+    "delivers",
+    "delivered",
+    "delivering",
+    "delivery",
+    "deliveries",
+];
 const REFUND: &[&str] = &["refund", "refunds", "refunded", "refunding"];
 
 const QUERIES: &[(&str, Judge)] = &[
@@ -41,7 +48,10 @@ const QUERIES: &[(&str, Judge)] = &[
     ("delivery", Judge::Words(&[DELIVERY])),
     ("delivered", Judge::Words(&[DELIVERY])),
     ("late delivery", Judge::Words(&[&["late"], DELIVERY])),
-    ("\"late delivery\"", Judge::Phrase(&["late delivery", "late deliveries"])),
+    (
+        "\"late delivery\"",
+        Judge::Phrase(&["late delivery", "late deliveries"]),
+    ),
     ("refund", Judge::Words(&[REFUND])),
 ];
 
@@ -61,11 +71,15 @@ fn relevant(judge: &Judge, text: &str) -> bool {
         }
         Judge::Words(groups) => {
             let w = words(text);
-            groups.iter().all(|g| w.iter().any(|x| g.contains(&x.as_str())))
+            groups
+                .iter()
+                .all(|g| w.iter().any(|x| g.contains(&x.as_str())))
         }
         Judge::Phrase(phrases) => {
             let joined = words(text).join(" ");
-            phrases.iter().any(|p| format!(" {joined} ").contains(&format!(" {p} ")))
+            phrases
+                .iter()
+                .any(|p| format!(" {joined} ").contains(&format!(" {p} ")))
         }
     }
 }
@@ -84,13 +98,21 @@ fn main() {
     let analyzer = Analyzer::text_only(Options::default());
     let start = Instant::now();
     writer
-        .ingest(&analyzer, comments.iter().cloned().map(Ok), IngestOptions::default(), |_| {})
+        .ingest(
+            &analyzer,
+            comments.iter().cloned().map(Ok),
+            IngestOptions::default(),
+            |_| {},
+        )
         .expect("ingest");
     let ingest = start.elapsed();
     writer.finish().expect("merges");
     index.reload().expect("reload");
 
-    println!("{:<18} {:>5} {:>5} {:>6} {:>7} {:>7}", "query", "hits", "rel", "recall", "p50 ms", "p99 ms");
+    println!(
+        "{:<18} {:>5} {:>5} {:>6} {:>7} {:>7}",
+        "query", "hits", "rel", "recall", "p50 ms", "p99 ms"
+    );
     let mut all = Vec::new();
     for (q, judge) in QUERIES {
         let rel: std::collections::HashSet<&str> = comments
@@ -99,9 +121,16 @@ fn main() {
             .map(|c| c.comment.id.as_str())
             .collect();
         let full = index
-            .search(&SearchRequest { limit: 1000, ..SearchRequest::query(*q) })
+            .search(&SearchRequest {
+                limit: 1000,
+                ..SearchRequest::query(*q)
+            })
             .expect("search");
-        let found = full.hits.iter().filter(|h| rel.contains(h.id.as_str())).count();
+        let found = full
+            .hits
+            .iter()
+            .filter(|h| rel.contains(h.id.as_str()))
+            .count();
         let mut times: Vec<Duration> = (0..40)
             .map(|_| {
                 let t = Instant::now();
@@ -112,7 +141,11 @@ fn main() {
         times.sort();
         all.extend(times.iter().copied());
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let recall = if rel.is_empty() { 1.0 } else { found as f64 / rel.len() as f64 };
+        let recall = if rel.is_empty() {
+            1.0
+        } else {
+            found as f64 / rel.len() as f64
+        };
         println!(
             "{q:<18} {:>5} {:>5} {recall:>6.2} {:>7.2} {:>7.2}",
             full.total,

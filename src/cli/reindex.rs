@@ -26,10 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = args.index.display().to_string();
     if args.if_outdated && is_current(&args.index)? {
         match args.format {
-            Format::Json => println!(
-                "{}",
-                serde_json::json!({"index": dir, "reindexed": false})
-            ),
+            Format::Json => println!("{}", serde_json::json!({"index": dir, "reindexed": false})),
             Format::Table => println!("{dir} is up to date"),
         }
         return Ok(());

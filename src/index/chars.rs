@@ -122,8 +122,14 @@ mod tests {
 
     #[test]
     fn index_holds_characters_and_pairs_of_han_runs() {
-        assert_eq!(texts("配送太慢", Grams::Index), "配 配送 送 送太 太 太慢 慢");
-        assert_eq!(texts("APP很慢!ok 發票", Grams::Index), "很 很慢 慢 发 发票 票");
+        assert_eq!(
+            texts("配送太慢", Grams::Index),
+            "配 配送 送 送太 太 太慢 慢"
+        );
+        assert_eq!(
+            texts("APP很慢!ok 發票", Grams::Index),
+            "很 很慢 慢 发 发票 票"
+        );
         assert_eq!(texts("refund only", Grams::Index), "");
     }
 

@@ -36,7 +36,15 @@ mod tests {
         assert_eq!(before_stemming("delivery"), Some("deliver"));
         assert_eq!(before_stemming("deliveries"), Some("deliver"));
         assert_eq!(before_stemming("batteries"), Some("batter"));
-        for kept in ["deliver", "delivered", "every", "very", "query", "queries", "slippery"] {
+        for kept in [
+            "deliver",
+            "delivered",
+            "every",
+            "very",
+            "query",
+            "queries",
+            "slippery",
+        ] {
             assert_eq!(before_stemming(kept), None, "{kept}");
         }
     }

@@ -18,11 +18,11 @@
 //! boosts are refused here, naming `q`. [`combine`] adds the filters ([`super::filters`])
 //! without affecting relevance.
 
+use std::sync::OnceLock;
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser};
 use tantivy::query_grammar::{
     self, Delimiter, Occur as UserOccur, UserInputAst, UserInputLeaf, UserInputLiteral,
 };
-use std::sync::OnceLock;
 
 use tantivy::schema::Schema;
 use tantivy::tokenizer::TokenizerManager;

@@ -29,7 +29,10 @@ const PLANTED: &[(&str, &str)] = &[
     ("scattered", "配送的司机态度好，就是速度太慢"),
     ("fast", "配送很快，服务好"),
     ("delivered-late", "The parcel was delivered two days late"),
-    ("late-deliveries", "Late deliveries every week, very annoying"),
+    (
+        "late-deliveries",
+        "Late deliveries every week, very annoying",
+    ),
     ("delivery", "Delivery was fine"),
     ("deliver", "They deliver on time"),
     ("other", "The app keeps crashing"),
@@ -71,7 +74,11 @@ fn found(q: &str) -> BTreeSet<String> {
 }
 
 fn order(q: &str) -> Vec<String> {
-    all(&planted().1, q).hits.into_iter().map(|h| h.id).collect()
+    all(&planted().1, q)
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
 }
 
 fn snippet_of(q: &str, id: &str) -> String {
@@ -102,7 +109,10 @@ fn a_chinese_word_is_found_inside_longer_words() {
         ])
     );
     assert_eq!(found("处理"), set(&["pending", "handled"]));
-    assert_eq!(found("发票"), set(&["open-invoice", "hant-invoice", "hant-slow"]));
+    assert_eq!(
+        found("发票"),
+        set(&["open-invoice", "hant-invoice", "hant-slow"])
+    );
     assert_eq!(found("發票"), found("发票"), "either script");
     // Sub-words do not make unrelated matches: no comment says 配送很慢.
     assert_eq!(found("配送很慢"), set(&[]));
@@ -117,10 +127,7 @@ fn whole_words_and_adjacent_words_rank_first() {
     // 配送慢: 配送 and 慢 next to each other above the same words apart.
     let run = order("配送慢");
     assert_eq!(run.len(), 3, "{run:?}");
-    assert!(
-        rank(&run, "adjacent") < rank(&run, "scattered"),
-        "{run:?}"
-    );
+    assert!(rank(&run, "adjacent") < rank(&run, "scattered"), "{run:?}");
     assert!(rank(&run, "adjacent") < rank(&run, "too-slow"), "{run:?}");
 }
 
@@ -138,7 +145,10 @@ fn marks_fall_on_the_original_characters() {
         snippet_of("发票", "open-invoice"),
         "想开<mark>发票</mark>但是找不到入口"
     );
-    assert_eq!(snippet_of("发票", "hant-invoice"), "<mark>發票</mark>開錯了");
+    assert_eq!(
+        snippet_of("发票", "hant-invoice"),
+        "<mark>發票</mark>開錯了"
+    );
     assert_eq!(
         snippet_of("處理", "pending"),
         "订单一直待<mark>处理</mark>，没人管"
@@ -148,10 +158,19 @@ fn marks_fall_on_the_original_characters() {
 #[test]
 fn english_word_forms_find_each_other() {
     let forms = set(&["delivered-late", "late-deliveries", "delivery", "deliver"]);
-    for q in ["delivery", "delivered", "deliver", "deliveries", "Delivering"] {
+    for q in [
+        "delivery",
+        "delivered",
+        "deliver",
+        "deliveries",
+        "Delivering",
+    ] {
         assert_eq!(found(q), forms, "{q}");
     }
-    assert_eq!(found("late delivery"), set(&["delivered-late", "late-deliveries"]));
+    assert_eq!(
+        found("late delivery"),
+        set(&["delivered-late", "late-deliveries"])
+    );
     assert_eq!(found("\"late delivery\""), set(&["late-deliveries"]));
     assert_eq!(
         snippet_of("\"late delivery\"", "late-deliveries"),
@@ -211,7 +230,14 @@ fn the_issue_table_on_the_demo_corpus() {
     assert_eq!(ids(&all(index, "配送慢")), han(&["配送", "慢"]));
     assert_eq!(ids(&all(index, "发票")), han(&["发票"]));
     // Before: delivery found 7 and missed the 38 with "delivered".
-    let forms = ["deliver", "delivers", "delivered", "delivering", "delivery", "deliveries"];
+    let forms = [
+        "deliver",
+        "delivers",
+        "delivered",
+        "delivering",
+        "delivery",
+        "deliveries",
+    ];
     let english = demo_where(|t| {
         t.to_lowercase()
             .split(|c: char| !c.is_alphanumeric())

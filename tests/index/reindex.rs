@@ -116,7 +116,11 @@ fn an_old_index_is_refused_then_rebuilt_from_what_it_stores() {
 
     let path = idx.to_str().unwrap();
     let out = verbatim(&["reindex", "--index", path], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = &stdout_json_lines(&out)[0];
     assert_eq!(report["comments"], 3);
     assert_eq!(report["reindexed"], true);
