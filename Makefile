@@ -28,6 +28,7 @@ DEMO_INDEX ?= target/demo-index
 # Ingest the demo corpus once (4,000 comments through the model, ~20 s), print the reports,
 # then serve the API and the web page on http://127.0.0.1:8080 (Ctrl-C stops it).
 demo: build
+	@test ! -f $(DEMO_INDEX)/meta.json || ./target/release/verbatim reindex --if-outdated --index $(DEMO_INDEX)
 	@test -f $(DEMO_INDEX)/meta.json || ./target/release/verbatim ingest --index $(DEMO_INDEX) --input corpora/demo/comments.jsonl
 	./target/release/verbatim report summary --index $(DEMO_INDEX) --format table
 	./target/release/verbatim report drivers --index $(DEMO_INDEX) --format table --limit 10

@@ -118,7 +118,12 @@ fn ingest_baseline(dir: &std::path::Path, n: usize) -> f64 {
         .tokenizers()
         .get("default")
         .expect("default tokenizer");
-    index.tokenizers().register(tokenizer::TOKENIZER, plain);
+    index
+        .tokenizers()
+        .register(tokenizer::TOKENIZER, plain.clone());
+    index
+        .tokenizers()
+        .register(verbatim::index::chars::CHARS_TOKENIZER, plain);
     let fields = Fields::new(&index.schema()).expect("fields");
     let vocab = vocabulary();
     let mut rng = Rng(42);

@@ -5,6 +5,8 @@
 mod filter_edges;
 mod process;
 mod query_fuzz;
+mod recall;
+mod reindex;
 
 use std::collections::BTreeSet;
 use std::path::Path;

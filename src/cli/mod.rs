@@ -8,6 +8,7 @@ pub mod config;
 mod eval;
 mod filters;
 mod ingest;
+mod reindex;
 mod report;
 mod score;
 mod search;
@@ -47,6 +48,8 @@ pub enum Command {
     BuildIdf(build_idf::Args),
     /// Analyse comments from a JSONL or CSV file and store them in the index.
     Ingest(ingest::Args),
+    /// Rebuild an index built by another version from the comments and analyses it stores.
+    Reindex(reindex::Args),
     /// Search the index: full text, filters, facet counts, highlighted snippets.
     Search(search::Args),
     /// Reports over the index: key drivers, pain points, trends, summary.
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze(args) => analyze::run(args),
         Command::BuildIdf(args) => build_idf::run(args),
         Command::Ingest(args) => ingest::run(args),
+        Command::Reindex(args) => reindex::run(args),
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),

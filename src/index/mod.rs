@@ -8,7 +8,10 @@
 //! - [`schema`]: the fields and how a comment becomes a document;
 //! - [`tokenizer`]: the `verbatim` tokenizer over our segmenter (search mode, 繁→简,
 //!   English stemming), registered by name and used for indexing, queries and snippets;
+//! - [`chars`]: Chinese characters and character pairs (the `chars` field), so that words
+//!   inside jieba's words are found;
 //! - [`writer`]: replace-by-id writes, grouped commits, acknowledged only once durable;
+//! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`source`]: reading JSONL and CSV comment files.
 //!
@@ -27,9 +30,12 @@
 //! assert_eq!(found.hits[0].snippet, "<mark>發票</mark>一直沒開");
 //! ```
 
+pub mod chars;
 mod filters;
+mod forms;
 mod query;
 pub mod query_bounds;
+pub mod reindex;
 pub mod schema;
 pub mod search;
 mod snippet;
@@ -86,11 +92,7 @@ impl CommentIndex {
         }
         let index = Index::open_in_dir(dir).map_err(|e| open_error(dir, e))?;
         if index.schema() != schema::schema() {
-            return Err(Error::User(format!(
-                "{} holds an index with another schema (built by another version of \
-                 Verbatim?): ingest into a new directory",
-                dir.display()
-            )));
+            return Err(outdated(dir));
         }
         CommentIndex::from_index(index, dir)
     }
@@ -243,12 +245,20 @@ fn open_error(dir: &Path, err: TantivyError) -> Error {
             dir.display(),
             dir.display()
         )),
-        TantivyError::SchemaError(_) => Error::User(format!(
-            "{} holds an index with another schema: ingest into a new directory",
-            dir.display()
-        )),
+        TantivyError::SchemaError(_) => outdated(dir),
         other => Error::Index(other),
     }
+}
+
+/// An index of another schema or text analysis: how to bring it up to date.
+fn outdated(dir: &Path) -> Error {
+    Error::User(format!(
+        "{} holds an index built by another version of Verbatim (another schema or text \
+         analysis): run `verbatim reindex --index {}` to rebuild it from the comments and \
+         analyses it stores (the old index is kept as a backup)",
+        dir.display(),
+        dir.display()
+    ))
 }
 
 /// Map a failure to take the writer lock to [`Error::Locked`].

@@ -5,18 +5,31 @@
 //! cut into words (发票 一直 没 开, stop words dropped) which are all required; a quoted
 //! Chinese phrase stays a phrase. Every word goes through the index's own tokenizer, so
 //! Traditional and Simplified, full- and half-width, and English word forms all meet.
+//!
+//! Every word is looked for in two fields: `text` (jieba's words, stemmed English) and
+//! `chars` (Han characters and pairs, [`super::chars`]), so 慢 finds 太慢 and 发票 finds
+//! 开发票. Ranking: a whole-word match scores in both fields and `text` is boosted
+//! ([`WORD_BOOST`]), so it ranks above a match inside a longer word; a Chinese run cut into
+//! several words (配送慢 → 配送 慢) also asks, optionally, for the run as a phrase
+//! ([`PHRASE_BOOST`]), so comments where the words are adjacent rank above those where they
+//! are scattered; within each, BM25.
 //! The query's length and nesting are bounded first ([`super::query_bounds`]); what tantivy
 //! would only refuse while searching (`field:*` on a field without a column) and absurd
 //! boosts are refused here, naming `q`. [`combine`] adds the filters ([`super::filters`])
 //! without affecting relevance.
 
+use std::sync::OnceLock;
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser};
 use tantivy::query_grammar::{
     self, Delimiter, Occur as UserOccur, UserInputAst, UserInputLeaf, UserInputLiteral,
 };
-use tantivy::schema::Schema;
 
+use tantivy::schema::Schema;
+use tantivy::tokenizer::TokenizerManager;
+
+use super::chars::{chars_analyzer, Grams, CHARS_TOKENIZER};
 use super::query_bounds;
+use super::tokenizer::{text_analyzer, TOKENIZER};
 use super::CommentIndex;
 use crate::text::lang::is_han;
 use crate::text::stopwords::is_stop_word;
@@ -25,6 +38,23 @@ use crate::{Error, Result};
 
 /// The largest boost (`word^3`) a query may give.
 pub const MAX_BOOST: f64 = 1000.0;
+/// How much more a match of a whole word (the `text` field) weighs than one of characters.
+pub const WORD_BOOST: f32 = 2.0;
+/// The weight of the optional phrase that ranks a Chinese run's adjacent words first.
+pub const PHRASE_BOOST: f64 = 2.0;
+
+/// The tokenizers queries are cut with: the index's, except that `chars` looks for bigrams.
+fn query_tokenizers() -> TokenizerManager {
+    static MANAGER: OnceLock<TokenizerManager> = OnceLock::new();
+    MANAGER
+        .get_or_init(|| {
+            let manager = TokenizerManager::default();
+            manager.register(TOKENIZER, text_analyzer());
+            manager.register(CHARS_TOKENIZER, chars_analyzer(Grams::Query));
+            manager
+        })
+        .clone()
+}
 
 /// The full-text part: all documents for a blank query.
 pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>> {
@@ -59,8 +89,14 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
 const QUERY_SYNTAX: &str = "()[]{}\"':^~*+-!<>=\\/";
 
 fn build(index: &CommentIndex, ast: UserInputAst) -> Result<Box<dyn Query>> {
-    let mut parser = QueryParser::for_index(&index.index, vec![index.fields.text]);
+    let fields = &index.fields;
+    let mut parser = QueryParser::new(
+        index.index.schema(),
+        vec![fields.text, fields.chars],
+        query_tokenizers(),
+    );
     parser.set_conjunction_by_default();
+    parser.set_field_boost(fields.text, WORD_BOOST);
     parser.build_query_from_user_input_ast(ast).map_err(q_error)
 }
 
@@ -144,21 +180,24 @@ fn rewrite_literal(mut literal: UserInputLiteral, schema: &Schema) -> UserInputA
         let words = query_words(&literal.phrase);
         if words.len() > 1 {
             let field_name = literal.field_name.clone();
-            return UserInputAst::Clause(
-                words
-                    .into_iter()
-                    .map(|word| {
-                        let leaf = UserInputLeaf::Literal(UserInputLiteral {
-                            field_name: field_name.clone(),
-                            phrase: word,
-                            delimiter: Delimiter::None,
-                            slop: 0,
-                            prefix: false,
-                        });
-                        (Some(UserOccur::Must), UserInputAst::Leaf(Box::new(leaf)))
-                    })
-                    .collect(),
-            );
+            let leaf = |phrase: String, delimiter: Delimiter| {
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(UserInputLiteral {
+                    field_name: field_name.clone(),
+                    phrase,
+                    delimiter,
+                    slop: 0,
+                    prefix: false,
+                })))
+            };
+            let mut clauses: Vec<(Option<UserOccur>, UserInputAst)> = words
+                .into_iter()
+                .map(|word| (Some(UserOccur::Must), leaf(word, Delimiter::None)))
+                .collect();
+            // Adjacent words rank first: the whole run as an optional phrase.
+            let phrase = leaf(literal.phrase.clone(), Delimiter::DoubleQuotes);
+            let boosted = UserInputAst::Boost(Box::new(phrase), PHRASE_BOOST.into());
+            clauses.push((Some(UserOccur::Should), boosted));
+            return UserInputAst::Clause(clauses);
         }
     }
     UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(literal)))

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `id` | raw string, indexed, stored | replace and delete by id, lookups |
 //! | `text` | [`super::tokenizer`] with positions | full-text search, phrases, snippets |
+//! | `chars` | [`super::chars`]: Han characters and pairs, with positions | words inside jieba's words (慢 in 太慢) |
 //! | `facets` | facet `/sentiment/..`, `/topic/..`, `/aspect/topic:label`, `/lang/..`, `/channel/..` | filters, facet counts, report breakdowns (its fast column) |
 //! | `keyword` | raw strings, fast | keyword filters and reports |
 //! | `score` | f64, indexed, fast | sentiment score range filter |
@@ -28,6 +29,7 @@ use tantivy::schema::{
 use tantivy::time::OffsetDateTime;
 use tantivy::{DateTime, TantivyDocument};
 
+use super::chars::CHARS_TOKENIZER;
 use super::tokenizer::TOKENIZER;
 use crate::analyze::Analysis;
 use crate::comment::Comment;
@@ -38,6 +40,7 @@ use crate::{Error, Result};
 pub struct Fields {
     pub id: Field,
     pub text: Field,
+    pub chars: Field,
     pub facets: Field,
     pub keyword: Field,
     pub score: Field,
@@ -55,14 +58,16 @@ pub fn schema() -> Schema {
     let mut b = Schema::builder();
     let raw_fast = STRING | FAST;
     b.add_text_field("id", STRING | STORED);
-    b.add_text_field(
-        "text",
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        ),
-    );
+    for (name, tokenizer) in [("text", TOKENIZER), ("chars", CHARS_TOKENIZER)] {
+        b.add_text_field(
+            name,
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        );
+    }
     b.add_facet_field("facets", FacetOptions::default());
     b.add_text_field("keyword", raw_fast);
     b.add_f64_field("score", INDEXED | FAST);
@@ -96,6 +101,7 @@ impl Fields {
         Ok(Fields {
             id: f("id")?,
             text: f("text")?,
+            chars: f("chars")?,
             facets: f("facets")?,
             keyword: f("keyword")?,
             score: f("score")?,
@@ -119,6 +125,7 @@ impl Fields {
         let mut doc = TantivyDocument::new();
         doc.add_text(self.id, &comment.id);
         doc.add_text(self.text, &comment.text);
+        doc.add_text(self.chars, &comment.text);
         let lang = analysis.lang.code();
         doc.add_facet(self.facets, facet("lang", lang));
         if let Some(s) = &analysis.sentiment {

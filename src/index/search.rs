@@ -6,15 +6,14 @@
 //! come as strings). Out: a [`SearchResponse`]. Facet counts are over everything the query
 //! and the filters match, not only the returned page.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DateTime, DocAddress, Order};
 
-use super::snippet::snippet;
-use super::tokenizer::text_analyzer;
+use super::snippet::{snippet, Highlighter, Terms};
 use super::{filters, query, CommentIndex};
 use crate::analyze::{Analysis, Label};
 use crate::{Error, Result};
@@ -214,13 +213,13 @@ impl CommentIndex {
                 }
             };
 
-        let mut analyzer = text_analyzer();
+        let mut highlighter = Highlighter::default();
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
             let stored = self.stored(&searcher, address)?;
             let c = stored.comment;
             hits.push(Hit {
-                snippet: snippet(&c.text, &terms, &mut analyzer),
+                snippet: snippet(&c.text, &terms, &mut highlighter),
                 id: c.id,
                 text: c.text,
                 analysis: stored.analysis,
@@ -248,14 +247,19 @@ impl CommentIndex {
         Ok(query::combine(text, filter))
     }
 
-    /// The terms a query looks for in `text` (to highlight them).
-    fn text_terms(&self, query: &dyn Query) -> HashSet<String> {
-        let mut terms = HashSet::new();
+    /// The terms a query looks for in `text` and `chars` (to highlight them).
+    fn text_terms(&self, query: &dyn Query) -> Terms {
+        let mut terms = Terms::default();
         query.query_terms(&mut |term, _| {
-            if term.field() == self.fields.text {
-                if let Some(s) = term.value().as_str() {
-                    terms.insert(s.to_string());
-                }
+            let set = if term.field() == self.fields.text {
+                &mut terms.words
+            } else if term.field() == self.fields.chars {
+                &mut terms.chars
+            } else {
+                return;
+            };
+            if let Some(s) = term.value().as_str() {
+                set.insert(s.to_string());
             }
         });
         terms

@@ -1,8 +1,9 @@
 //! Highlighted snippets: the part of a comment where the query's words are, with `<mark>`
 //! around each match and the rest HTML-escaped.
 //!
-//! In: the original text, the query's terms on the `text` field, the index's tokenizer. Out:
-//! an HTML fragment. tantivy's own `SnippetGenerator` expects tokens in offset order, which
+//! In: the original text, the query's terms on the `text` and `chars` fields, the index's
+//! tokenizers. Out: an HTML fragment. Both tokenizers give offsets into the original text,
+//! so a mark falls on what the user wrote in either script (發票 for a query 发票). tantivy's own `SnippetGenerator` expects tokens in offset order, which
 //! search mode (overlapping sub-words) does not give, so windows are chosen here, in
 //! characters so that Chinese and English snippets are of comparable length.
 
@@ -11,24 +12,54 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::tokenizer::tokens;
+use super::chars::{chars_analyzer, Grams};
+use super::tokenizer::{text_analyzer, tokens};
 
 /// The longest snippet, in characters (plus an ellipsis at a cut end).
 pub const SNIPPET_CHARS: usize = 120;
 /// Characters of context kept before the first match of a cut snippet.
 const LEAD_CHARS: usize = 20;
 
+/// The terms a query looks for, by field.
+#[derive(Debug, Default)]
+pub struct Terms {
+    /// Terms of the `text` field (jieba words, stemmed English).
+    pub words: HashSet<String>,
+    /// Terms of the `chars` field (Han characters and pairs).
+    pub chars: HashSet<String>,
+}
+
+/// The index's two analyzers, to find where the terms are in a text.
+pub struct Highlighter {
+    words: TextAnalyzer,
+    chars: TextAnalyzer,
+}
+
+impl Default for Highlighter {
+    fn default() -> Self {
+        Highlighter {
+            words: text_analyzer(),
+            chars: chars_analyzer(Grams::Index),
+        }
+    }
+}
+
 /// The snippet of `text` for a query whose terms (tokenized) are `terms`.
-pub fn snippet(text: &str, terms: &HashSet<String>, analyzer: &mut TextAnalyzer) -> String {
-    let mut marks: Vec<Range<usize>> = if terms.is_empty() {
-        Vec::new()
-    } else {
-        tokens(analyzer, text)
-            .into_iter()
-            .filter(|t| terms.contains(&t.text))
-            .map(|t| t.offset_from..t.offset_to)
-            .collect()
-    };
+pub fn snippet(text: &str, terms: &Terms, highlighter: &mut Highlighter) -> String {
+    let mut marks: Vec<Range<usize>> = Vec::new();
+    for (analyzer, wanted) in [
+        (&mut highlighter.words, &terms.words),
+        (&mut highlighter.chars, &terms.chars),
+    ] {
+        if !wanted.is_empty() {
+            marks.extend(
+                tokens(analyzer, text)
+                    .into_iter()
+                    .filter(|t| wanted.contains(&t.text))
+                    .map(|t| t.offset_from..t.offset_to),
+            );
+        }
+    }
     marks.sort_by_key(|r| (r.start, r.end));
     let marks = merge(marks);
     let window = window(text, &marks);
@@ -107,11 +138,25 @@ fn escape(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::tokenizer::text_analyzer;
 
     fn snip(text: &str, terms: &[&str]) -> String {
-        let terms = terms.iter().map(|t| t.to_string()).collect();
-        snippet(text, &terms, &mut text_analyzer())
+        let terms = Terms {
+            words: terms.iter().map(|t| t.to_string()).collect(),
+            chars: HashSet::new(),
+        };
+        snippet(text, &terms, &mut Highlighter::default())
+    }
+
+    #[test]
+    fn characters_inside_words_are_marked_in_either_script() {
+        let terms = Terms {
+            words: HashSet::new(),
+            chars: ["慢", "发票"].iter().map(|t| t.to_string()).collect(),
+        };
+        assert_eq!(
+            snippet("物流太慢，開發票也慢", &terms, &mut Highlighter::default()),
+            "物流太<mark>慢</mark>，開<mark>發票</mark>也<mark>慢</mark>"
+        );
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! the ORIGINAL text, so `<mark>` lands on what the user wrote, in either script.
 //!
 //! Steps: normalize (NFKC, half-width) → fold Traditional to Simplified → segment in search
-//! mode (测试工具箱 → 测试, 工具, 测试工具, 箱, ...) → (filters) drop over-long tokens → English
-//! stemming (tantivy's [`Stemmer`], which leaves Han words alone). The segmenter already
-//! lowercases.
+//! mode (测试工具箱 → 测试, 工具, 测试工具, 箱, ...) → `-ery` nouns read as their verbs
+//! ([`super::forms`]: delivery → deliver) → (filters) drop over-long tokens → English
+//! stemming (tantivy's [`Stemmer`], Porter2, which leaves Han words alone). The segmenter
+//! already lowercases. Words inside jieba's words (慢 in 太慢) are the `chars` field's
+//! business ([`super::chars`]).
 //!
 //! Positions: a Han character counts one position and every other token (an English word, a
 //! number, an emoji) counts one. A search-mode sub-word therefore sits at the position of its
@@ -19,11 +21,16 @@ use tantivy::tokenizer::{
     TokenizerManager,
 };
 
+use super::chars::{chars_analyzer, Grams, CHARS_TOKENIZER};
+use super::forms::before_stemming;
 use crate::text::lang::is_han;
 use crate::text::{Mode, Prepared, TokenKind};
 
-/// The name under which the comment tokenizer is registered in an index.
-pub const TOKENIZER: &str = "verbatim";
+/// The name under which the comment tokenizer is registered in an index. The suffix is the
+/// version of what it emits: an index built by another version has another schema, and is
+/// refused with a pointer to `verbatim reindex` rather than silently missing words.
+/// Version 2: `-ery` nouns meet their verbs.
+pub const TOKENIZER: &str = "verbatim-2";
 
 /// Tokens longer than this many bytes (runs of digits, URLs glued to words) are not indexed.
 const MAX_TOKEN_BYTES: usize = 100;
@@ -36,9 +43,11 @@ pub fn text_analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// Register the comment tokenizer in `manager` under [`TOKENIZER`].
+/// Register the comment tokenizer under [`TOKENIZER`] and the character tokenizer (as it
+/// indexes) under [`CHARS_TOKENIZER`] in `manager`.
 pub fn register(manager: &TokenizerManager) {
     manager.register(TOKENIZER, text_analyzer());
+    manager.register(CHARS_TOKENIZER, chars_analyzer(Grams::Index));
 }
 
 /// Segments a comment with [`crate::text`] and reports offsets into the original text.
@@ -53,11 +62,7 @@ impl Tokenizer for CommentTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream<'a> {
         self.tokens.clear();
         fill_tokens(text, &mut self.tokens);
-        VecTokenStream {
-            tokens: &mut self.tokens,
-            next: 0,
-            none: Token::default(),
-        }
+        VecTokenStream::new(&mut self.tokens)
     }
 }
 
@@ -88,11 +93,15 @@ fn fill_tokens(text: &str, out: &mut Vec<Token>) {
             others_before += 1;
         }
         let span = prepared.original_span(token.start..token.end);
+        let text = match before_stemming(&token.text) {
+            Some(form) => form.to_string(),
+            None => token.text,
+        };
         out.push(Token {
             offset_from: span.start,
             offset_to: span.end,
             position,
-            text: token.text,
+            text,
             position_length: 1,
         });
     }
@@ -108,6 +117,17 @@ pub struct VecTokenStream<'a> {
     next: usize,
     /// What `token()` shows before the first `advance()` (tantivy never asks).
     none: Token,
+}
+
+impl<'a> VecTokenStream<'a> {
+    /// A stream over `tokens`, from the first.
+    pub fn new(tokens: &'a mut Vec<Token>) -> VecTokenStream<'a> {
+        VecTokenStream {
+            tokens,
+            next: 0,
+            none: Token::default(),
+        }
+    }
 }
 
 impl TokenStream for VecTokenStream<'_> {
@@ -168,6 +188,9 @@ mod tests {
         search_mode_sub_words: "测试工具箱" => "测试 测试工具 试工 工具 箱";
         traditional_folded: "發票開錯了" => "发票 开错 了";
         english_stemmed: "The Refunded items" => "the refund item";
+        english_forms_meet: "deliver delivers delivered delivering delivery deliveries"
+            => "deliv deliv deliv deliv deliv deliv";
+        late_deliveries: "Late deliveries, late delivery" => "late deliv late deliv";
         mixed: "APP老是crash" => "app 老是 crash";
         emoji_kept: "物流超快👍" => "物流 超快 👍";
         empty: "   " => "";

@@ -249,7 +249,7 @@ fn analyze(analyzer: &Analyzer, comments: &[Comment]) -> Result<Vec<Analysis>> {
 
 /// Make a rename in `dir` durable (tantivy syncs the files it writes, not the directory
 /// entry of the `meta.json` it renames into place).
-fn sync_dir(dir: &std::path::Path) -> Result<()> {
+pub(super) fn sync_dir(dir: &std::path::Path) -> Result<()> {
     #[cfg(unix)]
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
