@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, Split, bucketed, report, tensors  # noqa: E402
 from model import build  # noqa: E402
 
-IN_DOMAIN = ("labelled", "neutral")
+IN_DOMAIN = ("labelled", "neutral", "contrast")
 
 
 def parse():
@@ -41,6 +41,8 @@ def parse():
     ap.add_argument("--run", default="top4", help="run name: checkpoints in CKPT_DIR/RUN")
     ap.add_argument("--ckpt-dir", type=Path, default=CACHE / "ckpt")
     ap.add_argument("--resume", action="store_true", help="continue from RUN/latest.pt")
+    ap.add_argument("--data-dir", type=Path, default=None, help="splits (default data.py's; augment.py's)")
+    ap.add_argument("--init", type=Path, default=None, help="start from this run's weights (best.pt)")
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--k", type=int, default=4, help="top layers to fine-tune")
     ap.add_argument("--epochs", type=float, default=3.0)
@@ -122,9 +124,13 @@ def main():
     log = lambda rec: (print(json.dumps(rec), flush=True),
                        open(log_path, "a").write(json.dumps(rec) + "\n"))
     t0 = time.time()
-    train, dev = Split("train", args.max_len), Split("dev", args.max_len)
+    data_kw = {"data_dir": args.data_dir} if args.data_dir else {}
+    train, dev = Split("train", args.max_len, **data_kw), Split("dev", args.max_len, **data_kw)
     model, _ = build(k=args.k, dropout=args.dropout)
     dev_ice = torch.device(args.device)
+    if args.init and not args.resume:
+        init = torch.load(args.init, weights_only=False, map_location="cpu")
+        model.load_state_dict(init["model"], strict=False)
     model.to(dev_ice)
     topics = model.topics
     print(f"data + model ready in {time.time() - t0:.0f}s: train {len(train.rows)}, dev {len(dev.rows)}", flush=True)
@@ -151,7 +157,8 @@ def main():
         log({"event": "resumed", **state})
     if (run_dir / "teacher.pt").exists():  # frozen-encoder embeddings: the same for every run
         tc = torch.load(run_dir / "teacher.pt")
-        teacher, have_teacher = tc["emb"], tc["have"]
+        n = min(len(tc["have"]), len(train.rows))  # augmented splits append rows: the prefix is the same
+        teacher[:n], have_teacher[:n] = tc["emb"][:n], tc["have"][:n]
         log({"event": "teacher cache", "rows": int(have_teacher.sum())})
     log({"event": "start", "args": {k: str(v) for k, v in vars(args).items()}, "train": len(train.rows),
          "steps_per_epoch": steps_per_epoch, "total_steps": total_steps})
