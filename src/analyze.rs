@@ -115,7 +115,8 @@ impl Analyzer {
     pub fn load(options: Options) -> Result<Analyzer> {
         let paths = ModelPaths::resolve(options.models.as_deref())?;
         let encoder = OnnxEncoder::load(&paths, &options.encoder)?;
-        let sentiment = SentimentHead::load(&paths.root.join("sentiment").join("head.json"))?;
+        let sentiment =
+            SentimentHead::load(&paths.paired_file("sentiment-head.json", "sentiment/head.json"))?;
         if sentiment.input_dim() != encoder.dim() {
             return Err(Error::resource(
                 "sentiment head",
@@ -131,8 +132,9 @@ impl Analyzer {
             .clone()
             .unwrap_or_else(|| paths.root.join("taxonomy.toml"));
         let taxonomy = Taxonomy::load(&taxonomy_path)?;
-        let calibration =
-            Calibration::load_or_default(&paths.root.join("topics").join("calibration.json"))?;
+        let calibration = Calibration::load_or_default(
+            &paths.paired_file("calibration.json", "topics/calibration.json"),
+        )?;
         let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
         Ok(Analyzer {
             idf: IdfTable::builtin(),

@@ -54,22 +54,22 @@ fn a_telecom_taxonomy_finds_its_topics_on_held_out_comments() {
         polarity.accuracy,
         polarity.n
     );
-    // Measured with the fine-tuned encoder v3 (see corpora/custom/telecom/README.md): recall
-    // 0.695, precision 0.815, no topic 0.146, topic polarity 0.851. Frozen encoder: 0.760, 0.739,
-    // 0.054, 0.797 (before the fallback to a user's own best topic: 0.674, 0.787, 0.218, 0.782).
+    // Measured with the shipped model (see corpora/custom/telecom/README.md): recall 0.760,
+    // precision 0.739, no topic 0.054, topic polarity 0.797 on 212 topics found (before the
+    // fallback to a user's own best topic: 0.674, 0.787, 0.218, 0.782).
     assert!(
-        topics.micro_recall >= 0.66,
+        topics.micro_recall >= 0.72,
         "recall {}",
         topics.micro_recall
     );
     assert!(
-        topics.micro_precision >= 0.77,
+        topics.micro_precision >= 0.70,
         "precision {}",
         topics.micro_precision
     );
-    assert!(no_topic <= 0.19, "no-topic share {no_topic}");
+    assert!(no_topic <= 0.10, "no-topic share {no_topic}");
     assert!(
-        polarity.accuracy >= 0.80,
+        polarity.accuracy >= 0.76,
         "topic polarity {}",
         polarity.accuracy
     );
@@ -84,7 +84,7 @@ fn the_cli_analyzes_with_the_telecom_taxonomy() {
             "analyze",
             "--taxonomy",
             taxonomy.to_str().unwrap(),
-            "出国旅游回来收到一张好几百的漫游账单，太坑了",
+            "出国旅游回来收到一张好几百的漫游账单",
         ],
         "",
     );
@@ -113,16 +113,18 @@ fn the_cli_analyzes_with_the_telecom_taxonomy() {
 
 #[test]
 fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_sets_one() {
-    // Below the unseen topics' threshold (0.40 in models/topics/calibration.json, fitted on the
-    // fine-tuned encoder; 0.30 on the frozen one) but within the fallback's share of it: the
+    // Below the unseen topics' threshold (0.3) but within the fallback's share of it: the
     // user's own best topic is reported. A threshold written in the TOML is the user's word
     // and is kept: the same value set explicitly reports nothing.
     let texts = [
         (
-            "老家在山里，你们的网络一直覆盖不到，别的运营商都有",
+            "家裡只有廁所收得到一格，其他房間都是叉叉",
             "network_coverage",
         ),
-        ("自助充值很快，几秒钟就到账了", "app_selfservice"),
+        (
+            "Moved to the family plan and we're saving about 40 a month.",
+            "plan_contract",
+        ),
     ];
     let dir = telecom();
     let toml = std::fs::read_to_string(dir.join("taxonomy.toml")).unwrap();
@@ -130,7 +132,7 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
     let strict_path = strict.path().join("taxonomy.toml");
     std::fs::write(
         &strict_path,
-        toml.replace("\nname_zh = ", "\nthreshold = 0.4\nname_zh = "),
+        toml.replace("\nname_zh = ", "\nthreshold = 0.3\nname_zh = "),
     )
     .unwrap();
     let load = |path| {
@@ -145,7 +147,7 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
         let a = lenient.analyze_one(&Input::new(text)).unwrap();
         let ids: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, [id], "{text}: {:?}", a.topics);
-        assert!(a.topics[0].confidence < 0.4, "{:?}", a.topics);
+        assert!(a.topics[0].confidence < 0.3, "{:?}", a.topics);
         assert!(!a.topics[0].evidence.is_empty());
         let a = strict.analyze_one(&Input::new(text)).unwrap();
         assert!(a.topics.is_empty(), "{text}: {:?}", a.topics);

