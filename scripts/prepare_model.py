@@ -122,25 +122,33 @@ def read_e5_bin(path: Path):
     return cfg, pieces, specials, tensors
 
 
+def decode_deltas(arrays, W) -> dict:
+    """Full float32 tensors from scripts/train/export.py's arrays: NAME.q8 * NAME.scale added to
+    W[NAME]; every other array (float16 vectors, heads) as it is."""
+    out = {}
+    for key, val in arrays.items():
+        if key.endswith(".scale"):
+            continue
+        if key.endswith(".q8"):
+            name = key[:-3]
+            out[name] = W[name] + val.astype(np.float32) * arrays[name + ".scale"].astype(np.float32)
+        else:
+            out[key] = val.astype(np.float32)
+    return out
+
+
 def compose_finetune(W, folder: Path) -> dict:
     """Apply the committed deltas in `folder` to W (in place); returns the manifest."""
     import hashlib
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for name, meta in sorted(manifest["files"].items()):
-        data = (folder / name).read_bytes()
+    for file, meta in sorted(manifest["files"].items()):
+        data = (folder / file).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        assert digest == meta["sha256"], f"{folder / name}: sha256 {digest} != manifest {meta['sha256']}"
-        arrays = np.load(folder / name)
-        for key in arrays.files:
-            if key.endswith(".scale") or not key.startswith("l"):
-                continue  # scales are read with their q8; heads are not part of the encoder
-            if key.endswith(".q8"):
-                base = key[:-3]
-                assert W[base].shape == arrays[key].shape, f"{name}: {key} shape"
-                W[base] = W[base] + arrays[key].astype(np.float32) * arrays[base + ".scale"].astype(np.float32)
-            else:
-                assert W[key].shape == arrays[key].shape, f"{name}: {key} shape"
-                W[key] = arrays[key].astype(np.float32)
+        assert digest == meta["sha256"], f"{folder / file}: sha256 {digest} != manifest {meta['sha256']}"
+        for name, value in decode_deltas(dict(np.load(folder / file)), W).items():
+            if name in W:  # the heads are not part of the encoder
+                assert W[name].shape == value.shape, f"{file}: {name} shape"
+                W[name] = value
     return manifest
 
 

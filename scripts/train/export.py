@@ -3,7 +3,7 @@
 
 In:  a train.py checkpoint (default $VERBATIM_CACHE/train/ckpt/top4/best.pt) and the Q4_0 weights.
 Out: in --out (default models/finetune/): one .npz per changed layer `layer{l}.npz` and `heads.npz`,
-     the sentiment head as models/sentiment/head.json (src/model/sentiment.rs's format),
+     the sentiment head as models/finetune/sentiment-head.json (src/model/sentiment.rs's format),
      plus `manifest.json` (dtype, sizes, sha256 of every file, the checkpoint's step and args). Tensor
      names follow scripts/prepare_model.py (`l{l}.q.w`, `l{l}.q.b`, ... `l{l}.oln.b`), so composing
      them is `W.update(deltas)` after read_e5_bin; scripts/prepare_model.py --finetune does it at setup.
@@ -27,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import PREFIX, ROOT, batch_of, build, read_weights, tokenizer  # noqa: E402
+from prepare_model import decode_deltas  # noqa: E402  (model.py put scripts/ on the path)
 
 CACHE_CKPT = Path.home() / ".cache" / "verbatim" / "train" / "ckpt"
 TORCH_TO_E5 = {"weight": "w", "bias": "b"}
@@ -51,19 +52,6 @@ def encode(name, value, original, dtype):
     return {name: value.astype(np.float16)}
 
 
-def decode(arrays, W):
-    out = {}
-    for key, val in arrays.items():
-        if key.endswith(".scale"):
-            continue
-        if key.endswith(".q8"):
-            name = key[:-3]
-            out[name] = W[name] + val.astype(np.float32) * arrays[f"{name}.scale"].astype(np.float32)
-        else:
-            out[key] = val.astype(np.float32)
-    return out
-
-
 def write_head(state, path, run):
     """The sentiment head as head.json: logits = (10 W) . embedding + b (one linear layer)."""
     w = (state["sentiment.weight"].float() * 10.0).tolist()
@@ -85,7 +73,7 @@ def npz_bytes(arrays):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ckpt", type=Path, default=CACHE_CKPT / "v2" / "best.pt")
-    ap.add_argument("--head", type=Path, default=ROOT / "models" / "sentiment" / "head.json",
+    ap.add_argument("--head", type=Path, default=ROOT / "models" / "finetune" / "sentiment-head.json",
                     help="where the sentiment head goes, in src/model/sentiment.rs's format")
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "finetune")
     ap.add_argument("--dtype", choices=["fp16", "int8"], default="int8")
@@ -106,7 +94,7 @@ def main():
         total += len(data)
         (args.out / f"{group}.npz").write_bytes(data)
         files[f"{group}.npz"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        restored.update(decode(dict(np.load(io.BytesIO(data))), W))
+        restored.update(decode_deltas(dict(np.load(io.BytesIO(data))), W))
     assert total <= MAX_TOTAL, f"deltas total {total} bytes (> 40 MB)"
 
     # check: reconstruction error and pooled-embedding agreement with the checkpoint

