@@ -109,8 +109,9 @@ class Encoder(nn.Module):
                 "aspect": self.aspect(h).view(len(ids), -1, 3)}
 
 
-def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr):
-    """AdamW + warm-up/linear decay; total steps cut to the time budget from steps 20-60."""
+def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr, hook=None):
+    """AdamW + warm-up/linear decay; total steps cut to the time budget from steps 20-60;
+    hook(step), if given, runs after every step (distill.py checkpoints from it)."""
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("layers.")], "lr": lr},
                              {"params": [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("layers.")], "lr": args.head_lr}],
@@ -136,6 +137,8 @@ def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr):
             opt.step()
             sched.step()
             step += 1
+            if hook:
+                hook(step)
             for k, v in parts.items():
                 run[k] += float(v)
             if step == 20:

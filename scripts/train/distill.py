@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Distil a 6-layer student from the committed fine-tuned teacher, on the CPU (issue 17).
+
+In:  the bundle of bundle.py (--bundle: base.npz, data.npz, rows.json.gz) and the teacher's committed
+     int8 deltas (--teacher, default models/finetune/: layer8-11.npz + heads.npz).
+Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, each the int8
+     difference from the registry layer it starts from, `l0..l5` + `layer_src`, heads in float16),
+     ckpt.pt (the float student, saved every --save-minutes: --init ckpt.pt starts a new run from it),
+     report.json (dev and test figures per source for the teacher and for the student rebuilt from
+     its int8 file), log.txt. scripts/train/export.py --student turns student.npz into models/student/.
+
+Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
+teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
++ (1 - cos(pooled, teacher's pooled)), so the general embedding the custom topics use stays.
+The run has a time budget: after 60 steps the number of steps is cut to fit it and the learning-rate
+schedule still decays to zero.
+
+  ~/.cache/verbatim/train-venv/bin/python scripts/train/distill.py --minutes 65 --seed 20261207
+"""
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gpu_run  # noqa: E402
+from gpu_run import STUDENT_LAYERS, Encoder, Split, evaluate, export, fit_thresholds, load_base, log, rebuild  # noqa: E402
+from prepare_model import decode_deltas  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = Path.home() / ".cache" / "verbatim" / "train" / "student"
+
+
+def teacher_of(cfg, W, folder, T):
+    """The committed fine-tuned encoder (frozen layers + deltas) with its heads, in eval mode."""
+    arrays = {}
+    for f in sorted(folder.glob("*.npz")):
+        arrays.update(dict(np.load(f)))
+    full = decode_deltas(arrays, W)
+    Wt = {**W, **{k: v for k, v in full.items() if k.startswith("l")}}
+    model = Encoder(cfg, Wt, range(cfg["layers"]), T, dropout=0.0)
+    with torch.no_grad():
+        for head in ("sentiment", "topic", "aspect"):
+            getattr(model, head).weight.copy_(torch.from_numpy(full[f"{head}.weight"]))
+            getattr(model, head).bias.copy_(torch.from_numpy(full[f"{head}.bias"]))
+    return model.eval().requires_grad_(False)
+
+
+def student_loss_of(teacher, T):
+    kl = lambda s, q: F.kl_div(F.log_softmax(s, -1), F.softmax(q, -1), reduction="batchmean")  # noqa: E731
+
+    def loss(model, batch):
+        ids, mask, label = batch[:3]
+        out = model(ids, mask)
+        with torch.no_grad():
+            t = teacher(ids, mask)
+        soft = t["topic"].sigmoid()
+        return {"kd": kl(out["sentiment"], t["sentiment"]), "sent": 0.5 * F.cross_entropy(out["sentiment"], label),
+                "topic": F.binary_cross_entropy_with_logits(out["topic"], soft)
+                - F.binary_cross_entropy_with_logits(t["topic"], soft),
+                "aspect": 0.5 * kl(out["aspect"].reshape(-1, 3), t["aspect"].reshape(-1, 3)) / T,
+                "embed": (1 - (out["emb"] * t["emb"]).sum(-1)).mean()}
+    return loss
+
+
+def saver(model, args):
+    """A hook that saves the float student to --out/ckpt.pt every --save-minutes."""
+    last = [time.time()]
+
+    def hook(step):
+        if time.time() - last[0] >= args.save_minutes * 60:
+            torch.save(model.state_dict(), args.out / "ckpt.pt")
+            log(f"step {step}: saved {args.out / 'ckpt.pt'}")
+            last[0] = time.time()
+    return hook
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bundle", type=Path, default=ROOT / ".gpu")
+    ap.add_argument("--teacher", type=Path, default=ROOT / "models" / "finetune")
+    ap.add_argument("--out", type=Path, default=CACHE)
+    ap.add_argument("--seed", type=int, default=20261207)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--alpha", type=float, default=0.7)
+    ap.add_argument("--in-domain-weight", type=float, default=5.0)
+    ap.add_argument("--epochs", type=float, default=2.0)
+    ap.add_argument("--minutes", type=float, default=65.0)
+    ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt instead of the teacher's layers")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--limit-rows", type=int, default=0, help="smoke test: keep the first N rows per split")
+    args = ap.parse_args()
+    args.device, args.bf16 = torch.device("cpu"), False
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    t0 = time.time()
+    cfg, W = load_base(args.bundle / "base.npz")
+    data = np.load(args.bundle / "data.npz")
+    meta = json.loads(gzip.decompress((args.bundle / "rows.json.gz").read_bytes()))
+    if args.limit_rows:
+        meta["rows"] = {k: v[:args.limit_rows] for k, v in meta["rows"].items()}
+    gpu_run.TOPIC_IX.update({t: j for j, t in enumerate(meta["topics"])})
+    T = len(meta["topics"])
+    train, dev, test = (Split(data, meta["rows"], n) for n in ("train", "dev", "test"))
+    teacher = teacher_of(cfg, W, args.teacher, T)
+    student = Encoder(cfg, W, STUDENT_LAYERS, T)
+    with torch.no_grad():
+        for pos, src in enumerate(STUDENT_LAYERS):
+            student.layers[pos].load_state_dict(teacher.layers[src].state_dict())
+        for head in ("sentiment", "topic", "aspect"):
+            getattr(student, head).load_state_dict(getattr(teacher, head).state_dict())
+    if args.init:
+        student.load_state_dict(torch.load(args.init))
+    log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
+    report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": STUDENT_LAYERS}
+    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T),
+                                             args.minutes, args.epochs, args.lr, saver(student, args))
+    torch.save(student.state_dict(), args.out / "ckpt.pt")
+    files = export(student.eval(), W, lambda pos: "student.npz")["student.npz"]
+    np.savez_compressed(args.out / "student.npz", layer_src=np.array(STUDENT_LAYERS, np.int32), **files)
+    student8 = rebuild(cfg, W, {"s": files}, STUDENT_LAYERS, T, args.device).eval()
+    original = Encoder(cfg, W, range(cfg["layers"]), T, 0.0).eval().requires_grad_(False)
+    for name, model in (("student", student8), ("teacher", teacher)):
+        th = fit_thresholds(model, dev, args.device)
+        report[name] = {"thresholds": th, "test": evaluate(model, test, args.device, original, th)}
+        gpu_run.save_report(args, report)
+    report["minutes_total"] = round((time.time() - t0) / 60, 2)
+    gpu_run.save_report(args, report)
+    log(f"done in {report['minutes_total']} min")
+
+
+if __name__ == "__main__":
+    main()
