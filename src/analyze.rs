@@ -27,6 +27,7 @@ pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
+use crate::model::topic_head::TopicHead;
 use crate::model::topics::{Calibration, Clause, Features, TopicModel, Vectors};
 use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
 pub use crate::text::clauses::MAX_CLAUSES;
@@ -135,7 +136,10 @@ impl Analyzer {
         let calibration = Calibration::load_or_default(
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
-        let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
+        let ids: Vec<String> = taxonomy.topics.iter().map(|t| t.id.clone()).collect();
+        let head =
+            TopicHead::load_optional(&paths.encoder_file("topic-head.json"), &ids, encoder.dim())?;
+        let topics = TopicModel::build(&taxonomy, &encoder, calibration, head)?;
         Ok(Analyzer {
             idf: IdfTable::builtin(),
             options,

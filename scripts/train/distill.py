@@ -7,7 +7,8 @@ Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, e
      difference from the registry layer it starts from, `l0..l5` + `layer_src`, heads in float16),
      ckpt.pt (the float student, saved every --save-minutes: --init ckpt.pt starts a new run from it),
      report.json (dev and test figures per source for the teacher and for the student rebuilt from
-     its int8 file), log.txt. scripts/train/export.py --student turns student.npz into models/student/.
+     its int8 file), log.txt. `--ship` turns student.npz into what is committed in models/student/:
+     student.npz, sentiment-head.json, topic-head.json, manifest.json (layer_src, sha256 of the deltas).
 
 Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
 teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
@@ -81,6 +82,28 @@ def saver(model, args):
     return hook
 
 
+def ship(src, dest, topics):
+    """Write the committed student: deltas (without layer_src), both heads' JSON, the manifest."""
+    import hashlib
+
+    from export import MAX_FILE, npz_bytes, write_head, write_topic_head
+    z = dict(np.load(src))
+    layer_src = [int(x) for x in z.pop("layer_src")]
+    data = npz_bytes(z)
+    assert len(data) <= MAX_FILE, f"student.npz is {len(data)} bytes (> 20 MB)"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "student.npz").write_bytes(data)
+    heads = {k: torch.from_numpy(v.astype(np.float32)) for k, v in z.items() if not k.startswith("l")}
+    write_head(heads, dest / "sentiment-head.json", "student")
+    write_topic_head(z["topic.weight"].astype(np.float32), z["topic.bias"].astype(np.float32), topics,
+                     dest / "topic-head.json")
+    manifest = {"run": "student", "dtype": "int8", "layer_src": layer_src, "topics": topics,
+                "files": {"student.npz": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}},
+                "teacher": "models/finetune (v3)", "script": "scripts/train/distill.py"}
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    print(f"shipped {dest}: {len(data)} bytes, layers {layer_src}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bundle", type=Path, default=ROOT / ".gpu")
@@ -96,6 +119,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=65.0)
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt instead of the teacher's layers")
+    ap.add_argument("--ship", type=Path, nargs="?", const=ROOT / "models" / "student",
+                    help="only write the committed student from --out/student.npz (default models/student)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--limit-rows", type=int, default=0, help="smoke test: keep the first N rows per split")
@@ -108,6 +133,8 @@ def main():
     cfg, W = load_base(args.bundle / "base.npz")
     data = np.load(args.bundle / "data.npz")
     meta = json.loads(gzip.decompress((args.bundle / "rows.json.gz").read_bytes()))
+    if args.ship:
+        return ship(args.out / "student.npz", args.ship, meta["topics"])
     if args.limit_rows:
         meta["rows"] = {k: v[:args.limit_rows] for k, v in meta["rows"].items()}
     gpu_run.TOPIC_IX.update({t: j for j, t in enumerate(meta["topics"])})
