@@ -59,7 +59,7 @@ bench: setup
 # Verbatim against SnowNLP and the usual Python onnxruntime pipeline, on the same comments.
 bench-speed: build
 	$(VERBATIM_CACHE)/venv/bin/pip install --quiet --disable-pip-version-check snownlp==0.12.3
-	$(VERBATIM_CACHE)/venv/bin/python scripts/bench_speed.py
+	$(VERBATIM_CACHE)/venv/bin/python scripts/bench_speed.py $(COMPARE)
 
 # Refit the topic calibration on the gold set's dev split (result committed).
 calibrate: build

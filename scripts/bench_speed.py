@@ -9,6 +9,8 @@
 It also reports the peak RSS of the verbatim process (from /usr/bin/time when present).
 
 Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it once)
+     make bench-speed COMPARE="student=/tmp/m-student v3=/tmp/m-v3": also the same run on other
+     encoders' models folders, written by `python3 scripts/setup.py --variant NAME DIR`.
 """
 import json
 import os
@@ -33,8 +35,8 @@ def comments():
     return out[:2000]
 
 
-def time_verbatim(texts):
-    binary = ROOT / "target" / "release" / "verbatim"
+def time_verbatim(texts, models=None):
+    binary = os.environ.get("VERBATIM_BIN", ROOT / "target" / "release" / "verbatim")
     env = dict(os.environ, VERBATIM_THREADS=str(THREADS))
     with tempfile.TemporaryDirectory() as tmp:
         many, one = Path(tmp) / "many.txt", Path(tmp) / "one.txt"
@@ -45,19 +47,24 @@ def time_verbatim(texts):
             best = None
             for _ in range(2):
                 start = time.perf_counter()
-                subprocess.run([str(binary), "analyze", "--input", str(path)], check=True,
+                subprocess.run([str(binary), "analyze", "--input", str(path), *models_arg(models)], check=True,
                                stdout=subprocess.DEVNULL, env=env)
                 took = time.perf_counter() - start
                 best = took if best is None else min(best, took)
             timings[name] = best
         rss = None
         if Path("/usr/bin/time").exists():
-            proc = subprocess.run(["/usr/bin/time", "-v", str(binary), "analyze", "--input", str(many)],
+            proc = subprocess.run(["/usr/bin/time", "-v", str(binary), "analyze", "--input", str(many),
+                                   *models_arg(models)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
             for line in proc.stderr.splitlines():
                 if "Maximum resident set size" in line:
                     rss = int(line.split(":")[1]) / 1024
     return (len(texts) - 1) / (timings["many"] - timings["one"]), timings["one"], rss
+
+
+def models_arg(models):
+    return ["--models", str(models)] if models else []
 
 
 def time_snownlp(texts):
@@ -100,6 +107,11 @@ def main():
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads")
     ours, startup, rss = time_verbatim(texts)
+    others = [a.split("=", 1) for a in sys.argv[1:] if "=" in a]
+    for name, models in others:  # NAME=DIR: another encoder's models folder (setup.py --variant)
+        theirs, their_start, their_rss = time_verbatim(texts, models)
+        print(f"verbatim [{name}]{'':<{max(0, 13 - len(name))}}{theirs:8.1f} comments/s  -> {theirs / ours:.2f}x the "
+              f"default (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB)")
     snow = time_snownlp(texts)
     pyort = time_python_onnx(texts)
     print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s)")
