@@ -3,12 +3,17 @@
 //! In: a [`CompareRequest`]: the report request (query, filters, score, interval) plus
 //! `vs_from`/`vs_to` and `segment`/`vs_segment`. A is the focus, B the baseline; every
 //! change is A − B. Sides:
-//! - none of `vs_from`, `vs_to`, `vs_segment` given: A is the latest full period of
-//!   `interval` (the period of the newest matching comment, or the one before it when that
-//!   period has not ended yet, UTC) and B the period before it;
-//! - otherwise A is the filters (with `segment`), and B the same filters with `from`/`to`
-//!   replaced by `vs_from`/`vs_to` where either is given and `segment` by `vs_segment`
-//!   where given.
+//! - `vs_from`/`vs_to` given: A is the filters (`from`–`to`), B the same filters over
+//!   `vs_from`–`vs_to`;
+//! - else `from` and `to` both given: B is the span as long as A just before it (dates stay
+//!   dates: October's 31 days are compared with 08-31–09-30);
+//! - else with `vs_segment`: both sides over the same dates;
+//! - else A is the latest full period of `interval` among the matching comments (the
+//!   period of the newest one, or the one before it when that period has not ended yet,
+//!   UTC) and B the period before it.
+//!
+//! `segment` narrows A (and B, unless `vs_segment` is given for B). As in the filters, a
+//! range the wrong way round is not an error: that side is empty and its figures null.
 //!
 //! A segment is `key=value`: `channel=…`, `lang=…` (replacing a channel or lang filter) or
 //! an attribute (`region=华南`, or `attrs.channel=…` for an attribute named like those).
@@ -26,6 +31,9 @@ use super::compare_moves::{moves, Moved, Side};
 use super::periods::{date_string, number, start};
 use super::rows::{Need, Rows};
 use super::{cell, Interval, ReportRequest, ScoreKind, Table};
+use tantivy::time::format_description::well_known::Rfc3339;
+use tantivy::time::{Date, Duration, OffsetDateTime};
+
 use crate::comment::parse_timestamp;
 use crate::index::search::Filters;
 use crate::index::CommentIndex;
@@ -87,8 +95,17 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
     if let Some(s) = &request.segment {
         add_segment(&mut a_filters, "segment", s)?;
     }
-    let explicit =
-        request.vs_from.is_some() || request.vs_to.is_some() || request.vs_segment.is_some();
+    check_date("vs_from", &request.vs_from)?;
+    check_date("vs_to", &request.vs_to)?;
+    // B's dates: given, or the span of A's length just before A when A has both ends.
+    let dates_b = if request.vs_from.is_some() || request.vs_to.is_some() {
+        Some((request.vs_from.clone(), request.vs_to.clone()))
+    } else if let (Some(f), Some(t)) = (&report.filters.from, &report.filters.to) {
+        Some(span_before(f, t)?)
+    } else {
+        None
+    };
+    let explicit = dates_b.is_some() || request.vs_segment.is_some();
     let mut info_a = SideInfo {
         from: report.filters.from.clone(),
         to: report.filters.to.clone(),
@@ -99,14 +116,11 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
     let (rows_a, sub_a, rows_b, sub_b);
     let owned_b;
     if explicit {
-        check_range("from", "to", &report.filters.from, &report.filters.to)?;
-        check_range("vs_from", "vs_to", &request.vs_from, &request.vs_to)?;
         let mut b_filters = report.filters.clone();
-        if request.vs_from.is_some() || request.vs_to.is_some() {
-            b_filters.from = request.vs_from.clone();
-            b_filters.to = request.vs_to.clone();
-            info_b.from = request.vs_from.clone();
-            info_b.to = request.vs_to.clone();
+        if let Some((from, to)) = dates_b {
+            b_filters.from = from.clone();
+            b_filters.to = to.clone();
+            (info_b.from, info_b.to) = (from, to);
         }
         match &request.vs_segment {
             Some(s) => {
@@ -125,13 +139,7 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
         sub_a = (0..rows_a.len()).collect::<Vec<_>>();
         sub_b = (0..rows_b.len()).collect::<Vec<_>>();
     } else {
-        if report.filters.from.is_some() || report.filters.to.is_some() {
-            return Err(Error::User(
-                "`vs_from`/`vs_to`: give the period to compare `from`–`to` against, or leave \
-                 `from` and `to` out to compare the latest full period with the one before"
-                    .into(),
-            ));
-        }
+        // A lone `from` or `to` only narrows the comments the periods are chosen among.
         rows_a = load(index, &searcher, report, &a_filters, &need)?;
         rows_b = &rows_a;
         let (a, b, periods) = latest_periods(&rows_a, report.interval, today());
@@ -206,9 +214,6 @@ pub(super) fn add_segment(filters: &mut Filters, name: &str, segment: &str) -> R
     if value.is_empty() {
         return Err(bad("has no value"));
     }
-    if value.contains(',') && matches!(key, "channel" | "lang") {
-        return Err(bad("names more than one value"));
-    }
     match key {
         "channel" => filters.channel = Some(value.to_string()),
         "lang" => filters.lang = Some(value.to_string()),
@@ -220,36 +225,48 @@ pub(super) fn add_segment(filters: &mut Filters, name: &str, segment: &str) -> R
     Ok(())
 }
 
-/// `from` must parse and not come after `to` (a plain `to` date includes its whole day).
-fn check_range(
-    from_name: &str,
-    to_name: &str,
-    from: &Option<String>,
-    to: &Option<String>,
-) -> Result<()> {
-    let parse = |name: &str, v: &Option<String>| -> Result<Option<(i64, bool)>> {
-        let Some(v) = v.as_deref().map(str::trim) else {
-            return Ok(None);
-        };
-        if v.is_empty() {
-            return Err(Error::User(format!(
-                "`{name}`: empty (leave it out, or give an RFC 3339 timestamp or a date, YYYY-MM-DD)"
-            )));
-        }
-        let t = parse_timestamp(v).map_err(|m| Error::User(format!("`{name}`: {m}")))?;
-        Ok(Some((t.unix_timestamp(), v.len() == 10)))
+/// `value`, when given, must be an RFC 3339 timestamp or a date (named `name` if not).
+fn check_date(name: &str, value: &Option<String>) -> Result<()> {
+    let Some(v) = value.as_deref().map(str::trim) else {
+        return Ok(());
     };
-    if let (Some((f, _)), Some((t, plain))) = (parse(from_name, from)?, parse(to_name, to)?) {
-        let end = if plain { t + 86_400 } else { t + 1 };
-        if f >= end {
-            return Err(Error::User(format!(
-                "`{from_name}`: {} is after `{to_name}` {}",
-                from.as_deref().unwrap_or_default().trim(),
-                to.as_deref().unwrap_or_default().trim()
-            )));
-        }
+    if v.is_empty() {
+        return Err(Error::User(format!(
+            "`{name}`: empty (leave it out, or give an RFC 3339 timestamp or a date, YYYY-MM-DD)"
+        )));
     }
+    parse_timestamp(v).map_err(|m| Error::User(format!("`{name}`: {m}")))?;
     Ok(())
+}
+
+/// The span as long as `from`–`to` that ends just before `from` (dates stay dates). A
+/// range the wrong way round gives itself back (empty on both sides, as in SQL).
+fn span_before(from: &str, to: &str) -> Result<(Option<String>, Option<String>)> {
+    let (f_str, t_str) = (from.trim(), to.trim());
+    let f = parse_timestamp(f_str).map_err(|m| Error::User(format!("filter `from`: {m}")))?;
+    let t = parse_timestamp(t_str).map_err(|m| Error::User(format!("filter `to`: {m}")))?;
+    let same = || (Some(from.to_string()), Some(to.to_string()));
+    if f_str.len() == 10 && t_str.len() == 10 {
+        let days = (t.date() - f.date()).whole_days() + 1;
+        if days <= 0 {
+            return Ok(same());
+        }
+        let day = |d: Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+        let start = f.date().checked_sub(Duration::days(days)).map(day);
+        return Ok((start, f.date().previous_day().map(day)));
+    }
+    let end = if t_str.len() == 10 {
+        t.checked_add(Duration::DAY).unwrap_or(t)
+    } else {
+        t
+    };
+    let len = end - f;
+    if len <= Duration::ZERO {
+        return Ok(same());
+    }
+    let stamp = |x: OffsetDateTime| x.format(&Rfc3339).ok();
+    let start = f.checked_sub(len).and_then(stamp);
+    Ok((start, f.checked_sub(Duration::SECOND).and_then(stamp)))
 }
 
 /// Today's day number (UTC).
@@ -391,17 +408,28 @@ mod tests {
         add_segment(&mut f, "segment", "attrs.lang=x").unwrap();
         assert_eq!(f.attrs, ["region=华南", "lang=x"]);
         assert_eq!(f.channel.as_deref(), Some("app"));
-        for bad in ["region", "=x", "region= ", "channel=a,b"] {
+        for bad in ["region", "=x", "region= "] {
             let e = add_segment(&mut f, "vs_segment", bad)
                 .unwrap_err()
                 .to_string();
             assert!(e.starts_with("`vs_segment`"), "{e}");
         }
-        let some = |s: &str| Some(s.to_string());
-        assert!(check_range("vs_from", "vs_to", &some("2026-10-01"), &some("2026-10-01")).is_ok());
-        let e = check_range("vs_from", "vs_to", &some("2026-10-02"), &some("2026-10-01"));
-        assert!(e.unwrap_err().to_string().starts_with("`vs_from`"));
-        let e = check_range("vs_from", "vs_to", &some("soon"), &None);
-        assert!(e.unwrap_err().to_string().starts_with("`vs_from`"));
+        let e = check_date("vs_from", &Some("soon".into())).unwrap_err();
+        assert!(e.to_string().starts_with("`vs_from`"), "{e}");
+        let s = |a: &str, b: &str| Some(a.to_string()).zip(Some(b.to_string()));
+        let before = |f, t| span_before(f, t).unwrap();
+        let pair = |(a, b): (Option<String>, Option<String>)| a.zip(b);
+        assert_eq!(
+            pair(before("2026-10-01", "2026-10-31")),
+            s("2026-08-31", "2026-09-30")
+        );
+        assert_eq!(
+            pair(before("2026-10-02", "2026-10-01")),
+            s("2026-10-02", "2026-10-01")
+        );
+        assert_eq!(
+            pair(before("2026-10-01T00:00:00Z", "2026-10-01T12:00:00Z")),
+            s("2026-09-30T12:00:00Z", "2026-09-30T23:59:59Z")
+        );
     }
 }
