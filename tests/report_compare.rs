@@ -215,6 +215,10 @@ fn compare_attributes_a_volume_shift_and_a_score_shift() {
         "{:?}",
         d.rows
     );
+    eprintln!("X={} Y={} nps {nps:?}", p.x, p.y);
+    for c in &d.rows[..4] {
+        eprintln!("{c:?}");
+    }
     let row = |t: &str| d.rows.iter().find(|c| c.topic == t).unwrap();
     let (x, y) = (row(&p.x), row(&p.y));
     assert!(x.volume_effect < -8.0, "{x:?}");
@@ -306,6 +310,10 @@ fn segments_put_the_planted_worst_region_first_with_its_driver() {
             && hi < r.segments[1].nps.estimate.value.unwrap() + 20.0
     );
     let drivers: Vec<&str> = worst.drivers.iter().map(|d| d.id.as_str()).collect();
+    eprintln!(
+        "Z={} worst {} vs rest {vs:?} drivers {drivers:?}",
+        p.z, worst.value
+    );
     assert!(
         drivers.len() <= 3 && drivers.contains(&p.z.as_str()),
         "{drivers:?}"
@@ -422,6 +430,7 @@ fn drivers_of_scores_independent_of_topics_are_rarely_significant() {
         flagged += r.drivers.iter().filter(|d| d.significant).count();
         listed += r.drivers.len();
     }
+    eprintln!("null: {significant} of {} flagged in the index; 100 draws: any q<.05 in {with_q}, any p<.05 in {with_p}, {flagged} of {listed} rows", r.drivers.len());
     assert!(with_q <= 10, "{with_q} of 100 null reports flag a driver");
     assert!(flagged * 20 <= listed, "{flagged} of {listed}");
     assert!(

@@ -218,7 +218,10 @@ pub(super) fn add_segment(filters: &mut Filters, name: &str, segment: &str) -> R
         "channel" => filters.channel = Some(value.to_string()),
         "lang" => filters.lang = Some(value.to_string()),
         _ => {
-            let key = key.strip_prefix("attrs.").unwrap_or(key);
+            let key = key
+                .strip_prefix("attrs.")
+                .filter(|k| !k.is_empty())
+                .unwrap_or(key);
             filters.attrs.push(format!("{key}={value}"));
         }
     }
