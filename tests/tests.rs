@@ -7,6 +7,7 @@ mod custom_taxonomy;
 mod index;
 mod model;
 mod report;
+mod report_compare;
 mod score;
 mod sentiment;
 mod text;

@@ -92,6 +92,10 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     for param in params.into_iter().flatten() {
         if param["in"] == "query" {
             query_parameter(param);
+            if path.ends_with("/segments") && param["name"] == "by" {
+                param["schema"] = json!({"type": "string", "pattern": r"[^\s]"});
+                param["required"] = json!(true);
+            }
         }
     }
 }
@@ -150,7 +154,9 @@ fn query_parameter(param: &mut Value) {
         "channel" => string(json!({"pattern": r"[^\s,]"})),
         "attrs" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=",
             "description": "An attribute that must match exactly, as `key=value`."})),
-        "from" | "to" => date,
+        "from" | "to" | "vs_from" | "vs_to" => date,
+        "segment" | "vs_segment" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=\s*[^\s]",
+            "description": "`key=value`: channel, lang or an attribute key."})),
         "score_min" | "score_max" => json!({"type": "number", "minimum": -1.0, "maximum": 1.0}),
         "limit" => json!({"type": "integer", "minimum": 0, "maximum": MAX_LIMIT}),
         "offset" => json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),

@@ -128,6 +128,8 @@ pub async fn taxonomy(State(state): State<AppState>) -> Json<TaxonomyResponse> {
         super::reports::pain_points,
         super::reports::trends,
         super::reports::summary,
+        super::reports::compare,
+        super::reports::segments,
         taxonomy,
         healthz,
         readyz,

@@ -1,4 +1,4 @@
-//! `GET /v1/reports/drivers|pain-points|trends|summary`: the search's filters plus the
+//! `GET /v1/reports/drivers|pain-points|trends|summary|compare|segments`: the search's filters plus the
 //! report's parameters in, the library's report types out (the same JSON as `verbatim report
 //! ... --format json`).
 
@@ -10,7 +10,8 @@ use super::AppState;
 use crate::index::search::Filters;
 use crate::index::CommentIndex;
 use crate::report::{
-    self, DriversReport, PainPointsReport, ReportRequest, SummaryReport, TrendsReport,
+    self, CompareReport, CompareRequest, DriversReport, PainPointsReport, ReportRequest,
+    SegmentsReport, SegmentsRequest, SummaryReport, TrendsReport,
 };
 
 impl KnownParams for ReportRequest {
@@ -74,11 +75,75 @@ pub async fn summary(
     run(state, request, report::summary).await
 }
 
+impl KnownParams for CompareRequest {
+    const PARAMS: &'static [&'static str] = &[
+        "q",
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "attrs",
+        "score",
+        "by",
+        "interval",
+        "min_support",
+        "limit",
+        "vs_from",
+        "vs_to",
+        "segment",
+        "vs_segment",
+    ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
+}
+
+impl KnownParams for SegmentsRequest {
+    const PARAMS: &'static [&'static str] = &[
+        "q",
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "attrs",
+        "by",
+        "score",
+        "min_support",
+    ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
+}
+
+/// Period A against period B, or segment A against segment B.
+#[utoipa::path(get, path = "/v1/reports/compare", params(CompareRequest, ReportRequest, Filters),
+    responses((status = 200, body = CompareReport), (status = 422, body = ErrorBody)))]
+pub async fn compare(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<CompareRequest>,
+) -> Result<Json<CompareReport>, ApiError> {
+    run(state, request, report::compare).await
+}
+
+/// One row per channel, language or attribute value, worst first, with its drivers.
+#[utoipa::path(get, path = "/v1/reports/segments", params(SegmentsRequest, Filters),
+    responses((status = 200, body = SegmentsReport), (status = 422, body = ErrorBody)))]
+pub async fn segments(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<SegmentsRequest>,
+) -> Result<Json<SegmentsReport>, ApiError> {
+    run(state, request, report::segments).await
+}
+
 /// Build one report on the blocking pool (bounded, timed out: [`AppState::blocking`]).
-async fn run<R: Send + 'static>(
+async fn run<Q: Send + 'static, R: Send + 'static>(
     state: AppState,
-    request: ReportRequest,
-    build: fn(&CommentIndex, &ReportRequest) -> crate::Result<R>,
+    request: Q,
+    build: fn(&CommentIndex, &Q) -> crate::Result<R>,
 ) -> Result<Json<R>, ApiError> {
     let index = state.index.clone();
     Ok(Json(state.blocking(move || build(&index, &request)).await?))

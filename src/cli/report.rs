@@ -1,11 +1,14 @@
-//! `verbatim report drivers|pain-points|trends|summary --index DIR [filters]`: the SPEC §5
-//! reports as JSON (the API's shape), an aligned table or CSV.
+//! `verbatim report drivers|pain-points|trends|summary|compare|segments --index DIR
+//! [filters]`: the SPEC §5 reports, compare (`--vs-from/--vs-to`, `--segment/--vs-segment`)
+//! and segments (`--by region`), as JSON (the API's shape), an aligned table or CSV.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use verbatim::index::CommentIndex;
-use verbatim::report::{self, DriverBy, Interval, ReportRequest, ScoreKind, Table};
+use verbatim::report::{
+    self, CompareRequest, DriverBy, Interval, ReportRequest, ScoreKind, SegmentsRequest, Table,
+};
 
 use super::filters::FilterArgs;
 
@@ -25,9 +28,22 @@ pub struct Args {
     /// The score drivers and pain points are about.
     #[arg(long, value_enum, default_value_t = ScoreArg::Nps)]
     pub score: ScoreArg,
-    /// Drivers grouped by topic (with topic×sentiment pairs) or by keyword.
-    #[arg(long, value_enum, default_value_t = ByArg::Topic)]
-    pub by: ByArg,
+    /// Drivers: `topic` (with topic×sentiment pairs) or `keyword`. Segments: `channel`,
+    /// `lang` or an attribute key (`region`).
+    #[arg(long, default_value = "topic")]
+    pub by: String,
+    /// Compare: B's first day (A's is `--from`).
+    #[arg(long)]
+    pub vs_from: Option<String>,
+    /// Compare: B's last day (A's is `--to`).
+    #[arg(long)]
+    pub vs_to: Option<String>,
+    /// Compare: A's segment, `key=value` (`region=华南`, `channel=app`, `lang=en`).
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Compare: B's segment (default: A's).
+    #[arg(long)]
+    pub vs_segment: Option<String>,
     /// Trend period.
     #[arg(long, value_enum, default_value_t = IntervalArg::Week)]
     pub interval: IntervalArg,
@@ -52,6 +68,11 @@ pub enum Kind {
     Trends,
     /// Counts, NPS, CSAT, sentiment and topics, by channel, language and attribute.
     Summary,
+    /// Period A against B (default: the latest full period against the one before), or
+    /// segment A against B: the change of NPS, CSAT and sentiment and why.
+    Compare,
+    /// One row per channel, language or attribute value (`--by`), worst first.
+    Segments,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,14 +81,6 @@ pub enum ScoreArg {
     Nps,
     /// Customer satisfaction (1–5).
     Csat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ByArg {
-    /// Topics and topic×sentiment pairs.
-    Topic,
-    /// Keywords.
-    Keyword,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,9 +110,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ScoreArg::Nps => ScoreKind::Nps,
             ScoreArg::Csat => ScoreKind::Csat,
         },
-        by: match args.by {
-            ByArg::Topic => DriverBy::Topic,
-            ByArg::Keyword => DriverBy::Keyword,
+        by: match (args.report, args.by.as_str()) {
+            (_, "keyword") => DriverBy::Keyword,
+            (Kind::Segments, _) | (_, "topic") => DriverBy::Topic,
+            (_, other) => {
+                anyhow::bail!("--by: `{other}` is not topic or keyword (segments take any key)")
+            }
         },
         interval: match args.interval {
             IntervalArg::Day => Interval::Day,
@@ -124,6 +140,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         Kind::Summary => {
             let r = report::summary(&index, &request)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+        Kind::Compare => {
+            let compare = CompareRequest {
+                report: request,
+                vs_from: args.vs_from,
+                vs_to: args.vs_to,
+                segment: args.segment,
+                vs_segment: args.vs_segment,
+            };
+            let r = report::compare(&index, &compare)?;
+            (serde_json::to_string(&r)?, r.table())
+        }
+        Kind::Segments => {
+            if args.by == "topic" || args.by == "keyword" {
+                anyhow::bail!(
+                    "--by: segments are by channel, lang or an attribute key such as region \
+                     (attrs.{} for an attribute of that name)",
+                    args.by
+                );
+            }
+            let segments = SegmentsRequest {
+                q: request.q,
+                filters: request.filters,
+                by: args.by,
+                score: request.score,
+                min_support: request.min_support,
+            };
+            let r = report::segments(&index, &segments)?;
             (serde_json::to_string(&r)?, r.table())
         }
     };

@@ -5,14 +5,19 @@
 //! Because mean(all) is the with/without means weighted by their counts, impact =
 //! n/N × (mean_with − mean_without) exactly, so its 95% interval is Welch's interval for the
 //! difference of means scaled by n/N; NPS impact is the same with each comment scored
-//! +100 (promoter), 0 (passive) or −100 (detractor). A driver is significant when its
-//! interval leaves out 0 (Welch p < 0.05). `effect` = mean_with − mean_without is reported
-//! beside it: how much lower or higher the score is where the driver appears.
+//! +100 (promoter), 0 (passive) or −100 (detractor). `p` is Welch's two-sided p-value;
+//! `q` is its Benjamini–Hochberg q-value over every driver the report tested (all groups
+//! with `min_support` comments, not only the `limit` listed), and a driver is significant
+//! when q < 0.05, so that among ~40 topic and topic×sentiment pairs (or hundreds of
+//! keywords) at most 5% of the significant ones are expected to be false discoveries.
+//! (`ci95` stays the unadjusted 95% interval.) `effect` = mean_with − mean_without is
+//! reported beside it: how much lower or higher the score is where the driver appears.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::bh;
 use super::rows::{Need, Rows, LABELS};
 use super::stats::{welch, Moments};
 use super::{cell, nps_points, round, DriverBy, ReportRequest, ScoreKind, Table};
@@ -59,6 +64,9 @@ pub struct Driver {
     pub effect_ci95: [f64; 2],
     /// Welch's two-sided p-value.
     pub p: f64,
+    /// Benjamini–Hochberg q-value of `p` among every driver tested.
+    pub q: f64,
+    /// q < 0.05.
     pub significant: bool,
 }
 
@@ -89,11 +97,20 @@ pub fn drivers(index: &CommentIndex, request: &ReportRequest) -> Result<DriversR
 
 /// The drivers report over rows already read.
 pub fn from_rows(rows: &Rows, request: &ReportRequest) -> DriversReport {
+    from_subset(rows, request, 0..rows.len())
+}
+
+/// The drivers report over the rows numbered `subset` (a segment of rows already read).
+pub fn from_subset(
+    rows: &Rows,
+    request: &ReportRequest,
+    subset: impl Iterator<Item = usize>,
+) -> DriversReport {
     let nps = request.score == ScoreKind::Nps;
     let mut all = Group::default();
     // Keys: (topic or keyword id, sentiment index or 255 for the whole).
     let mut groups: HashMap<(u32, u8), Group> = HashMap::new();
-    for i in 0..rows.len() {
+    for i in subset {
         let Some(score) = request.score_of(rows, i) else {
             continue;
         };
@@ -153,10 +170,16 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> DriversReport {
                 effect: r(w.diff),
                 effect_ci95: [r(w.ci95[0]), r(w.ci95[1])],
                 p: w.p,
-                significant: w.p < 0.05,
+                q: 1.0,
+                significant: false,
             })
         })
         .collect();
+    let q = bh::q_values(&drivers.iter().map(|d| d.p).collect::<Vec<_>>());
+    for (d, q) in drivers.iter_mut().zip(q) {
+        d.q = q;
+        d.significant = q < bh::ALPHA;
+    }
     drivers.sort_by(|a, b| {
         b.impact
             .abs()
@@ -194,6 +217,7 @@ impl DriversReport {
             "nps_impact",
             "effect",
             "p",
+            "q",
             "significant",
         ]);
         for d in &self.drivers {
@@ -210,6 +234,7 @@ impl DriversReport {
                 cell(d.nps_impact, 2),
                 cell(Some(d.effect), 2),
                 format!("{:.2e}", d.p),
+                format!("{:.2e}", d.q),
                 d.significant.to_string(),
             ]);
         }

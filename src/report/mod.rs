@@ -1,4 +1,5 @@
-//! Reports over the index (SPEC §5): key drivers, pain points, trends and a summary.
+//! Reports over the index (SPEC §5): key drivers, pain points, trends and a summary; and
+//! compare (period or segment A against B) and segments (one row per value, worst first).
 //!
 //! In: a [`ReportRequest`]: the search's query and filters plus the report's own
 //! parameters (score, grouping, interval, minimum support). Out: serde types whose JSON is
@@ -7,18 +8,27 @@
 //! over a million comments never loads a stored document.
 
 mod attrs;
+pub mod bh;
+pub mod compare;
+mod compare_decompose;
+pub mod compare_metrics;
+pub mod compare_moves;
 pub mod drivers;
 pub mod pain_points;
 mod periods;
 pub mod rows;
+pub mod segments;
 pub mod stats;
 pub mod summary;
 pub mod trends;
 
 use serde::{Deserialize, Serialize};
 
+pub use compare::{compare, CompareReport, CompareRequest};
+pub use compare_decompose::{Contribution, Decomposition};
 pub use drivers::{drivers, Driver, DriversReport};
 pub use pain_points::{pain_points, PainPoint, PainPointsReport};
+pub use segments::{segments, SegmentsReport, SegmentsRequest};
 pub use summary::{summary, SummaryReport};
 pub use trends::{trends, TrendsReport};
 

@@ -7,7 +7,9 @@
 //! those where the topic's own (aspect) sentiment is negative; a keyword's, those whose
 //! comment is negative. Keywords are kept only when distinctive of the negative side:
 //! the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008),
-//! negative or detractor comments (NPS 0–6, CSAT 1–2) against the rest, z ≥ 1.96.
+//! negative or detractor comments (NPS 0–6, CSAT 1–2) against the rest, with a positive z
+//! whose Benjamini–Hochberg q-value (two-sided p, over every keyword tested) is under 0.05.
+//! A topic's `p` and `q` are those of its driver (the topic as a whole).
 
 use std::collections::HashMap;
 
@@ -15,9 +17,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::schema::Value;
 use tantivy::TantivyDocument;
 
-use super::drivers;
 use super::rows::{Need, Rows};
 use super::stats::log_odds_z;
+use super::{bh, drivers};
 use super::{cell, round, DriverBy, ReportRequest, ScoreKind, Table};
 use crate::index::CommentIndex;
 use crate::{Error, Result};
@@ -26,8 +28,6 @@ use crate::{Error, Result};
 pub const EXAMPLES: usize = 3;
 /// The total weight of the Dirichlet prior (spread over keywords by their frequency).
 const PRIOR_TOTAL: f64 = 500.0;
-/// The z a keyword needs to count as distinctively negative (two-sided 5%).
-const Z_MIN: f64 = 1.96;
 
 /// The pain-points report (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -55,6 +55,12 @@ pub struct PainPoint {
     /// Keywords: the log-odds z-score, negative side against the rest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub z: Option<f64>,
+    /// Two-sided p-value: of `z` for a keyword, of the topic's driver impact for a topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// Benjamini–Hochberg q-value of `p` (among the keywords tested, or the topic drivers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<f64>,
     pub examples: Vec<Example>,
 }
 
@@ -86,13 +92,13 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         },
     );
     let scored = topics.n >= request.min_support as u64;
-    // Impact of each topic as a whole and each keyword, looked up by id.
-    let impacts = |report: &drivers::DriversReport| -> HashMap<String, f64> {
+    // Impact (and p, q) of each topic as a whole and each keyword, looked up by id.
+    let impacts = |report: &drivers::DriversReport| -> HashMap<String, (f64, f64, f64)> {
         report
             .drivers
             .iter()
             .filter(|d| d.sentiment.is_none())
-            .map(|d| (d.id.clone(), d.impact))
+            .map(|d| (d.id.clone(), (d.impact, d.p, d.q)))
             .collect()
     };
     let (topic_impacts, keyword_impacts) = (impacts(&topics), impacts(&keywords));
@@ -127,7 +133,8 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         }
         let id = rows.topics.names[topic as usize].clone();
         let share = neg as f64 / n as f64;
-        let impact = topic_impacts.get(&id).copied().filter(|_| scored);
+        let driver = topic_impacts.get(&id).copied().filter(|_| scored);
+        let impact = driver.map(|d| d.0);
         points.push((
             candidates,
             PainPoint {
@@ -137,6 +144,8 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
                 impact,
                 weight: round(weight(share, n, impact), 4),
                 z: None,
+                p: driver.map(|d| d.1),
+                q: driver.map(|d| d.2),
                 examples: Vec::new(),
                 id,
             },
@@ -162,6 +171,8 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         }
     }
     let total = total_a + total_b;
+    // Every keyword with enough support is tested; q over all of them.
+    let mut tested: Vec<(u32, u64, f64, Vec<usize>)> = Vec::new();
     for (k, (ya, yb, candidates)) in counts {
         let n = (ya + yb) as u64;
         if n < request.min_support as u64 || candidates.is_empty() {
@@ -169,12 +180,17 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         }
         let alpha = PRIOR_TOTAL * (ya + yb) / total;
         let (_, z) = log_odds_z(ya, total_a, yb, total_b, alpha, PRIOR_TOTAL);
-        if z < Z_MIN {
+        tested.push((k, n, z, candidates));
+    }
+    let ps: Vec<f64> = tested.iter().map(|t| bh::two_sided_p(t.2)).collect();
+    let qs = bh::q_values(&ps);
+    for (((k, n, z, candidates), p), q) in tested.into_iter().zip(ps).zip(qs) {
+        if z <= 0.0 || q >= bh::ALPHA {
             continue;
         }
         let id = rows.keyword_names.names[k as usize].clone();
         let share = candidates.len() as f64 / n as f64;
-        let impact = keyword_impacts.get(&id).copied().filter(|_| scored);
+        let impact = keyword_impacts.get(&id).map(|d| d.0).filter(|_| scored);
         points.push((
             candidates,
             PainPoint {
@@ -184,6 +200,8 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
                 impact,
                 weight: round(weight(share, n, impact), 4),
                 z: Some(round(z, 3)),
+                p: Some(p),
+                q: Some(q),
                 examples: Vec::new(),
                 id,
             },
@@ -245,6 +263,7 @@ impl PainPointsReport {
             "impact",
             "weight",
             "z",
+            "q",
             "example",
         ]);
         for p in &self.pain_points {
@@ -256,6 +275,7 @@ impl PainPointsReport {
                 cell(p.impact, 3),
                 cell(Some(p.weight), 3),
                 cell(p.z, 2),
+                p.q.map(|q| format!("{q:.2e}")).unwrap_or_default(),
                 p.examples
                     .first()
                     .map(|e| e.text.clone())

@@ -67,7 +67,7 @@ fn densest_run(sorted: &[i64], max: i64) -> Option<(i64, i64)> {
 }
 
 /// The number of the period holding `day`: consecutive periods, consecutive numbers.
-fn number(day: i32, interval: Interval) -> i64 {
+pub(super) fn number(day: i32, interval: Interval) -> i64 {
     let day = i64::from(day);
     match interval {
         Interval::Day => day,
@@ -81,7 +81,7 @@ fn number(day: i32, interval: Interval) -> i64 {
 }
 
 /// The first day of period `number`.
-fn start(number: i64, interval: Interval) -> i32 {
+pub(super) fn start(number: i64, interval: Interval) -> i32 {
     let day = match interval {
         Interval::Day => number,
         Interval::Week => number * 7 - 3,

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod cache;
+mod compare;
 mod hostile_http;
 mod hostile_query;
 mod hostile_reports;
