@@ -233,7 +233,7 @@ def venv_python() -> Path:
     return python
 
 
-PAIRED = ("sentiment-head.json", "topic-head.json", "calibration.json")
+PAIRED = ("sentiment-head.json", "calibration.json")
 # The encoders setup can compose: the registry's frozen one, or it plus the project's deltas.
 VARIANTS = {"frozen": None, "v3": "finetune", "student": "student"}
 
@@ -242,7 +242,7 @@ def prepare_model(model: str, dest: Path) -> None:
     """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs
     into `dest` (models/e5-small/). `v3` (`make setup MODEL=v3`) composes the committed
     fine-tuned layers (models/finetune/), `student` the distilled 6-layer student
-    (models/student/); each brings its own sentiment head, topic head and topic calibration,
+    (models/student/); each brings its own sentiment head and topic calibration,
     linked beside the encoder. `frozen` is the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
@@ -274,7 +274,7 @@ def prepare_model(model: str, dest: Path) -> None:
         tmp.rename(out)
     for name in outputs:
         install(out / name, dest / name)
-    # a fine-tuned encoder brings its own heads and topic calibration (src/model/paths.rs)
+    # a fine-tuned encoder brings its own sentiment head and topic calibration (src/model/paths.rs)
     for name in PAIRED:
         if tuned and (deltas / name).exists():
             install(deltas / name, dest / name)

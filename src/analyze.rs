@@ -27,7 +27,6 @@ pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
-use crate::model::topic_head::TopicHead;
 use crate::model::topics::{Calibration, Clause, Features, TopicModel, Vectors};
 use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
 pub use crate::text::clauses::MAX_CLAUSES;
@@ -136,10 +135,7 @@ impl Analyzer {
         let calibration = Calibration::load_or_default(
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
-        let ids: Vec<String> = taxonomy.topics.iter().map(|t| t.id.clone()).collect();
-        let head =
-            TopicHead::load_optional(&paths.encoder_file("topic-head.json"), &ids, encoder.dim())?;
-        let topics = TopicModel::build(&taxonomy, &encoder, calibration, head)?;
+        let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
         Ok(Analyzer {
             idf: IdfTable::builtin(),
             options,

@@ -8,7 +8,8 @@ Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, e
      ckpt.pt (the float student, saved every --save-minutes: --init ckpt.pt starts a new run from it),
      report.json (dev and test figures per source for the teacher and for the student rebuilt from
      its int8 file), log.txt. `--ship` turns student.npz into what is committed in models/student/:
-     student.npz, sentiment-head.json, topic-head.json, manifest.json (layer_src, sha256 of the deltas).
+     student.npz, sentiment-head.json, manifest.json (layer_src, sha256 of the deltas); the topic
+     calibration (calibration.json) is refit on the composed student by `verbatim calibrate-topics`.
 
 Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
 teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
@@ -83,10 +84,10 @@ def saver(model, args):
 
 
 def ship(src, dest, topics):
-    """Write the committed student: deltas (without layer_src), both heads' JSON, the manifest."""
+    """Write the committed student: deltas (without layer_src), the sentiment head, the manifest."""
     import hashlib
 
-    from export import MAX_FILE, npz_bytes, write_head, write_topic_head
+    from export import MAX_FILE, npz_bytes, write_head
     z = dict(np.load(src))
     layer_src = [int(x) for x in z.pop("layer_src")]
     data = npz_bytes(z)
@@ -95,8 +96,6 @@ def ship(src, dest, topics):
     (dest / "student.npz").write_bytes(data)
     heads = {k: torch.from_numpy(v.astype(np.float32)) for k, v in z.items() if not k.startswith("l")}
     write_head(heads, dest / "sentiment-head.json", "student")
-    write_topic_head(z["topic.weight"].astype(np.float32), z["topic.bias"].astype(np.float32), topics,
-                     dest / "topic-head.json")
     manifest = {"run": "student", "dtype": "int8", "layer_src": layer_src, "topics": topics,
                 "files": {"student.npz": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}},
                 "teacher": "models/finetune (v3)", "script": "scripts/train/distill.py"}

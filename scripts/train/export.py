@@ -64,14 +64,6 @@ def write_head(state, path, run):
     path.write_text(json.dumps(head, separators=(",", ":")) + "\n")
 
 
-def write_topic_head(weight, bias, topics, path):
-    """The topic head as topic-head.json (src/model/topic_head.rs): p = sigmoid(W . (10 v) + b),
-    one row per topic id; a feature of the topic calibration."""
-    head = {"version": 1, "topics": list(topics), "scale": 10.0,
-            "weight": [[round(float(x), 6) for x in row] for row in weight], "bias": [round(float(x), 6) for x in bias]}
-    path.write_text(json.dumps(head, separators=(",", ":")) + "\n")
-
-
 def npz_bytes(arrays):
     buf = io.BytesIO()
     np.savez(buf, **dict(sorted(arrays.items())))
@@ -123,8 +115,6 @@ def main():
     cos = float((a["emb"] * b["emb"]).sum(-1).min())
     dlogit = float((a["sentiment"] - b["sentiment"]).abs().max())
     write_head(ck["model"], args.head, args.ckpt.parent.name)
-    write_topic_head(ck["model"]["topic.weight"].float().numpy(), ck["model"]["topic.bias"].float().numpy(),
-                     ck["topics"], args.out / "topic-head.json")
     manifest = {"run": args.ckpt.parent.name, "dtype": args.dtype, "checkpoint": str(args.ckpt.name), "step": ck["state"]["step"],
                 "k": ck["args"]["k"], "topics": ck["topics"], "files": files, "total_bytes": total,
                 "max_abs_weight_error": err, "min_emb_cosine": cos, "max_sentiment_logit_diff": dlogit,

@@ -10,7 +10,7 @@ use verbatim::analyze::Input;
 use verbatim::eval::read_gold;
 
 use verbatim::model::calibrate::{fit, fit_unseen};
-use verbatim::model::topics::{Calibration, Features, Labelled};
+use verbatim::model::topics::{Calibration, Labelled};
 
 use super::ModelArgs;
 
@@ -106,8 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .collect();
             let model = learnt_from(without)?;
             for (&i, f) in members.iter().zip(batch.topic_features(&model)) {
-                // A user's own topic has no column in the fine-tuned topic head.
-                unseen[i][k] = Features { head: 0.0, ..f[k] };
+                unseen[i][k] = f[k];
             }
         }
     }

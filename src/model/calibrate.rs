@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// How many features a (clause, topic) pair has; see [`Features`].
-const N: usize = 6;
+const N: usize = 5;
 
 /// The logistic calibration of a clause's features into a confidence, per-topic thresholds,
 /// and the labelled comments the model learns from at load time.
@@ -31,9 +31,6 @@ pub struct Calibration {
     /// Weight of the whole comment's probe score.
     #[serde(default)]
     pub comment_probe_weight: f32,
-    /// Weight of the fine-tuned encoder's topic head (absent, 0, for the frozen encoder).
-    #[serde(default)]
-    pub head_weight: f32,
     pub bias: f32,
     /// Ridge penalty of the probe (see [`super::probe::Probe`]).
     #[serde(default = "default_lambda")]
@@ -63,8 +60,6 @@ pub struct Calibration {
 /// comments do not teach.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Unseen {
-    /// Older files have one weight fewer (no head): the missing ones read 0.
-    #[serde(deserialize_with = "padded")]
     pub weights: [f32; N],
     pub bias: f32,
     pub threshold: f32,
@@ -75,19 +70,6 @@ pub struct Unseen {
 pub struct Labelled {
     pub text: String,
     pub topics: Vec<String>,
-}
-
-fn padded<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<[f32; N], D::Error> {
-    let given = Vec::<f32>::deserialize(d)?;
-    if given.len() > N {
-        return Err(serde::de::Error::invalid_length(
-            given.len(),
-            &"at most 6 weights",
-        ));
-    }
-    let mut out = [0.0; N];
-    out[..given.len()].copy_from_slice(&given);
-    Ok(out)
 }
 
 fn default_lambda() -> f32 {
@@ -103,7 +85,6 @@ impl Default for Calibration {
             seed_weight: 3.0,
             probe_weight: 3.0,
             comment_probe_weight: 2.0,
-            head_weight: 0.0,
             bias: -7.0,
             probe_lambda: default_lambda(),
             default_threshold: 0.5,
@@ -134,7 +115,6 @@ impl Calibration {
             self.seed_weight,
             self.probe_weight,
             self.comment_probe_weight,
-            self.head_weight,
         ];
         logistic_of(f, w, self.bias)
     }
@@ -177,8 +157,6 @@ pub struct Features {
     pub probe: f32,
     /// The probe's score of the whole comment (the same for all its clauses).
     pub comment_probe: f32,
-    /// The fine-tuned topic head's probability (0 without a head or for a topic it lacks).
-    pub head: f32,
 }
 
 impl Features {
@@ -190,7 +168,6 @@ impl Features {
             seed: a.seed || b.seed,
             probe: a.probe.max(b.probe),
             comment_probe: a.comment_probe.max(b.comment_probe),
-            head: a.head.max(b.head),
         }
     }
 
@@ -202,7 +179,6 @@ impl Features {
             seed: false,
             probe: f32::MIN,
             comment_probe: f32::MIN,
-            head: f32::MIN,
         }
     }
 
@@ -213,7 +189,6 @@ impl Features {
             f32::from(u8::from(self.seed)),
             self.probe,
             self.comment_probe,
-            self.head,
         ]
     }
 }
@@ -287,7 +262,6 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         seed_weight: w[2] as f32,
         probe_weight: w[3] as f32,
         comment_probe_weight: w[4] as f32,
-        head_weight: w[5] as f32,
         bias: b as f32,
         ..Calibration::default()
     };

@@ -12,7 +12,6 @@ pub mod paths;
 pub mod probe;
 pub mod sentiment;
 pub mod taxonomy;
-pub mod topic_head;
 pub mod topics;
 
 pub use encoder::{Embeddings, Encoder};

@@ -23,7 +23,6 @@ use super::encoder::{dot, Embeddings, Encoder};
 use super::probe::Probe;
 use super::sentiment::SentimentHead;
 use super::taxonomy::{Taxonomy, Topic};
-use super::topic_head::TopicHead;
 use crate::analysis::{Label, Sentiment, Span, TopicEvidence, TopicHit};
 use crate::text::{clauses, normalize, Lang, Prepared, Token, TokenKind};
 use crate::Result;
@@ -99,19 +98,15 @@ pub struct TopicModel {
     dim: usize,
     probe: Probe,
     calibration: Calibration,
-    /// The fine-tuned encoder's topic head, in taxonomy order (none for the frozen encoder).
-    head: Option<TopicHead>,
 }
 
 impl TopicModel {
     /// Build the model: embed every topic's examples and descriptions once, and fit the
-    /// probe on the examples and the calibration's labelled comments. `head`: the
-    /// fine-tuned encoder's topic head with its columns in this taxonomy's order.
+    /// probe on the examples and the calibration's labelled comments.
     pub fn build(
         taxonomy: &Taxonomy,
         encoder: &dyn Encoder,
         calibration: Calibration,
-        head: Option<TopicHead>,
     ) -> Result<TopicModel> {
         let dim = encoder.dim();
         let k = taxonomy.topics.len();
@@ -187,7 +182,6 @@ impl TopicModel {
             dim,
             probe,
             calibration,
-            head,
         })
     }
 
@@ -196,7 +190,7 @@ impl TopicModel {
         let taxonomy = Taxonomy {
             topics: self.entries.iter().map(|e| e.topic.clone()).collect(),
         };
-        TopicModel::build(&taxonomy, encoder, calibration, self.head.clone())
+        TopicModel::build(&taxonomy, encoder, calibration)
     }
 
     /// The topics, in taxonomy order.
@@ -224,7 +218,6 @@ impl TopicModel {
     ) -> Vec<ClauseScore> {
         let lower = text.to_lowercase();
         let probe = self.probe.scores(vector);
-        let head = self.head.as_ref().map(|h| h.probs(vector));
         let sims: Vec<f32> = self
             .entries
             .iter()
@@ -259,7 +252,6 @@ impl TopicModel {
                     seed: !seeds.is_empty(),
                     probe: probe[k],
                     comment_probe: comment_probe[k],
-                    head: head.as_ref().map_or(0.0, |h| h[k]),
                 };
                 let alone = Features {
                     comment_probe: features.probe,
