@@ -153,6 +153,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/pain-points", get(reports::pain_points))
         .route("/v1/reports/trends", get(reports::trends))
         .route("/v1/reports/summary", get(reports::summary))
+        .route("/v1/reports/discover", get(reports::discover))
         .route("/v1/taxonomy", get(ops::taxonomy))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

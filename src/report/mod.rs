@@ -7,6 +7,10 @@
 //! over a million comments never loads a stored document.
 
 mod attrs;
+pub mod discover;
+mod discover_cluster;
+mod discover_label;
+mod discover_sample;
 pub mod drivers;
 pub mod pain_points;
 mod periods;
@@ -17,6 +21,7 @@ pub mod trends;
 
 use serde::{Deserialize, Serialize};
 
+pub use discover::{discover, DiscoverReport, DiscoverRequest};
 pub use drivers::{drivers, Driver, DriversReport};
 pub use pain_points::{pain_points, PainPoint, PainPointsReport};
 pub use summary::{summary, SummaryReport};
