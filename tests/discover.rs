@@ -201,7 +201,12 @@ fn finds_the_planted_theme_as_one_labelled_cluster() {
     // One cluster: no other holds more than a few planted comments.
     for c in &report.clusters {
         if c.id != theme.id {
-            assert!(planted_in(c) <= 3, "planted split into {}: {:?}", c.id, c.ids);
+            assert!(
+                planted_in(c) <= 3,
+                "planted split into {}: {:?}",
+                c.id,
+                c.ids
+            );
         }
     }
     // In both scripts and English.
@@ -231,7 +236,11 @@ fn finds_the_planted_theme_as_one_labelled_cluster() {
         for id in &c.ids {
             let stored = index.get(id).unwrap().unwrap();
             assert!(
-                stored.analysis.topics.iter().all(|t| f64::from(t.confidence) < max),
+                stored
+                    .analysis
+                    .topics
+                    .iter()
+                    .all(|t| f64::from(t.confidence) < max),
                 "{id} has a confident topic: {:?}",
                 stored.analysis.topics
             );
@@ -292,13 +301,29 @@ fn cli_prints_topic_blocks_and_refuses_a_bad_min_size() {
     let (_dir, copy) = planted_copy();
     let index = copy.to_str().unwrap();
     let out = verbatim(
-        &["discover", "--index", index, "--min-size", "5", "--format", "toml"],
+        &[
+            "discover",
+            "--index",
+            index,
+            "--min-size",
+            "5",
+            "--format",
+            "toml",
+        ],
         "",
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("[[topic]]"), "{stdout}");
-    let blocks: String = stdout.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    let blocks: String = stdout
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
     Taxonomy::parse(&blocks).expect("every block parses");
     let out = verbatim(&["discover", "--index", index, "--min-size", "1"], "");
     assert_eq!(out.status.code(), Some(2));
@@ -335,7 +360,10 @@ fn api_answers_and_refuses_hostile_parameters_by_name() {
         let (status, body) = get(&format!("/v1/reports/discover?{query}"));
         let message = body["error"]["message"].as_str().unwrap_or_default();
         assert_eq!(status, 422, "{query}: {body}");
-        assert!(message.contains(field), "{query}: `{message}` should name {field}");
+        assert!(
+            message.contains(field),
+            "{query}: `{message}` should name {field}"
+        );
     }
     // Still answering, still holding its data.
     assert_eq!(get("/healthz").0, 200);

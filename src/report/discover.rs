@@ -91,7 +91,9 @@ impl Default for DiscoverRequest {
 impl DiscoverRequest {
     fn check(&self) -> Result<()> {
         let bad = |field: &str, v: String, range: &str| {
-            Err(Error::User(format!("`{field}`: {v} is not between {range}")))
+            Err(Error::User(format!(
+                "`{field}`: {v} is not between {range}"
+            )))
         };
         if !(100..=MAX_SAMPLE).contains(&self.sample) {
             return bad("sample", self.sample.to_string(), "100 and 50000");
@@ -182,13 +184,22 @@ pub fn discover(
 ) -> Result<DiscoverReport> {
     request.check()?;
     let (Some(encoder), Some(topics)) = (analyzer.encoder(), analyzer.topic_model()) else {
-        return Err(Error::User("discover needs the model (not --no-model)".into()));
+        return Err(Error::User(
+            "discover needs the model (not --no-model)".into(),
+        ));
     };
     let searcher = index.reader().searcher();
     let query = index.query(&request.q, &request.filters)?;
     let rows = Rows::load_in(&searcher, &*query, &Need { keywords: true })?;
     let max_confidence = request.max_confidence.unwrap_or(0.0) as f32;
-    let sample = draw(index, &searcher, &rows, encoder, request.sample, max_confidence)?;
+    let sample = draw(
+        index,
+        &searcher,
+        &rows,
+        encoder,
+        request.sample,
+        max_confidence,
+    )?;
     let langs: Vec<u32> = sample.rows.iter().map(|&i| rows.lang[i]).collect();
     let clustering = cluster(&sample.vectors.data, sample.vectors.dim, &langs);
     let k = clustering.cohesion.len();
@@ -227,7 +238,11 @@ pub fn discover(
                 .map(|t| format!("probably {t}: consider more examples")),
             nearest,
             examples,
-            ids: mine.iter().take(MAX_IDS).map(|&j| sample.ids[j].clone()).collect(),
+            ids: mine
+                .iter()
+                .take(MAX_IDS)
+                .map(|&j| sample.ids[j].clone())
+                .collect(),
         });
     }
     Ok(DiscoverReport {
@@ -245,7 +260,12 @@ fn medoids(clustering: &Clustering, c: usize, mine: &[usize], sample: &Sample) -
     let centroid = &clustering.centroids[c];
     let mut by_closeness: Vec<(f32, usize)> = mine
         .iter()
-        .map(|&j| (dot(&clustering.centred[j * dim..(j + 1) * dim], centroid), j))
+        .map(|&j| {
+            (
+                dot(&clustering.centred[j * dim..(j + 1) * dim], centroid),
+                j,
+            )
+        })
         .collect();
     by_closeness.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut seen = HashSet::new();
@@ -399,7 +419,10 @@ impl DiscoverReport {
                 cell(c.sentiment, 2),
                 cell(c.impact.as_ref().and_then(|i| i.nps_impact), 2),
                 c.probably.clone().unwrap_or_default(),
-                c.examples.first().map(|e| e.text.clone()).unwrap_or_default(),
+                c.examples
+                    .first()
+                    .map(|e| e.text.clone())
+                    .unwrap_or_default(),
             ]);
         }
         t

@@ -140,7 +140,11 @@ fn centre(data: &[f32], dim: usize, n: usize, groups: &[u32]) -> (Vec<f32>, Vec<
     let means: std::collections::HashMap<u32, Vec<f32>> = means
         .into_iter()
         .map(|(g, m)| {
-            let v = if m.1 >= MIN_GROUP.min(n) { scale(m) } else { global.clone() };
+            let v = if m.1 >= MIN_GROUP.min(n) {
+                scale(m)
+            } else {
+                global.clone()
+            };
             (g, v)
         })
         .collect();

@@ -62,7 +62,14 @@ pub fn terms(rows: &Rows, sample_rows: &[usize], members: &[usize], k: usize) ->
             if ya < 2.0f64.max(sizes[c] as f64 * 0.1) {
                 continue;
             }
-            let (_, z) = log_odds_z(ya, totals[c], all - ya, total - totals[c], alpha, PRIOR_TOTAL);
+            let (_, z) = log_odds_z(
+                ya,
+                totals[c],
+                all - ya,
+                total - totals[c],
+                alpha,
+                PRIOR_TOTAL,
+            );
             if z >= Z_MIN {
                 out[c].push(Term {
                     term: rows.keyword_names.names[*w as usize].clone(),
@@ -84,7 +91,8 @@ fn is_chinese(term: &str) -> bool {
 }
 
 fn is_english(term: &str) -> bool {
-    term.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '\'')
+    term.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '\'')
         && term.chars().any(|c| c.is_ascii_alphabetic())
 }
 
@@ -214,7 +222,10 @@ mod tests {
         let block = topic_block(
             &id,
             &terms,
-            &["My \"carbon\" points\\never came\n".into(), "碳积分没到账".into()],
+            &[
+                "My \"carbon\" points\\never came\n".into(),
+                "碳积分没到账".into(),
+            ],
         );
         let t = Taxonomy::parse(&block).unwrap();
         let topic = &t.topics[0];
