@@ -4,6 +4,7 @@ mod api;
 mod cli;
 mod common;
 mod custom_taxonomy;
+mod discover;
 mod index;
 mod model;
 mod report;

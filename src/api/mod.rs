@@ -155,6 +155,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/summary", get(reports::summary))
         .route("/v1/reports/compare", get(reports::compare))
         .route("/v1/reports/segments", get(reports::segments))
+        .route("/v1/reports/discover", get(reports::discover))
         .route("/v1/taxonomy", get(ops::taxonomy))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

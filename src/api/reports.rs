@@ -1,6 +1,6 @@
 //! `GET /v1/reports/drivers|pain-points|trends|summary|compare|segments`: the search's filters plus the
 //! report's parameters in, the library's report types out (the same JSON as `verbatim report
-//! ... --format json`).
+//! ... --format json`). `/v1/reports/discover` also runs the encoder (on the blocking pool).
 
 use axum::extract::State;
 use axum::Json;
@@ -10,8 +10,8 @@ use super::AppState;
 use crate::index::search::Filters;
 use crate::index::CommentIndex;
 use crate::report::{
-    self, CompareReport, CompareRequest, DriversReport, PainPointsReport, ReportRequest,
-    SegmentsReport, SegmentsRequest, SummaryReport, TrendsReport,
+    self, CompareReport, CompareRequest, DiscoverReport, DiscoverRequest, DriversReport,
+    PainPointsReport, ReportRequest, SegmentsReport, SegmentsRequest, SummaryReport, TrendsReport,
 };
 
 impl KnownParams for ReportRequest {
@@ -137,6 +137,39 @@ pub async fn segments(
     ApiQuery(request): ApiQuery<SegmentsRequest>,
 ) -> Result<Json<SegmentsReport>, ApiError> {
     run(state, request, report::segments).await
+}
+
+impl KnownParams for DiscoverRequest {
+    const PARAMS: &'static [&'static str] = &[
+        "q",
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "attrs",
+        "score",
+        "min_size",
+        "limit",
+        "sample",
+        "max_confidence",
+    ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
+}
+
+/// Themes of the uncategorised comments, each with a proposed `[[topic]]` block.
+#[utoipa::path(get, path = "/v1/reports/discover", params(DiscoverRequest, Filters),
+    responses((status = 200, body = DiscoverReport), (status = 422, body = ErrorBody)))]
+pub async fn discover(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<DiscoverRequest>,
+) -> Result<Json<DiscoverReport>, ApiError> {
+    let (index, analyzer) = (state.index.clone(), state.analyzer.clone());
+    let work = move || report::discover(&index, &analyzer, &request);
+    Ok(Json(state.blocking(work).await?))
 }
 
 /// Build one report on the blocking pool (bounded, timed out: [`AppState::blocking`]).

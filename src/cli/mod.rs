@@ -5,6 +5,7 @@ mod analyze;
 mod build_idf;
 mod calibrate;
 pub mod config;
+mod discover;
 mod eval;
 mod filters;
 mod ingest;
@@ -54,6 +55,8 @@ pub enum Command {
     Search(search::Args),
     /// Reports over the index: key drivers, pain points, trends, summary.
     Report(report::Args),
+    /// Themes the taxonomy misses: clusters of uncategorised comments, as topic blocks.
+    Discover(discover::Args),
     /// Score a CSV or JSONL file: every column kept, the analysis added; resumable.
     Score(score::Args),
     /// Serve the HTTP API and the analysts' web page.
@@ -130,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex(args) => reindex::run(args),
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
+        Command::Discover(args) => discover::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),

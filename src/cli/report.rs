@@ -191,7 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Columns padded to their widest cell (CJK characters count double); long cells cut.
-fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<()> {
+pub(super) fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<()> {
     const MAX_CELL: usize = 48;
     let cut = |s: &str| -> String {
         let mut out = String::new();

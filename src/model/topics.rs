@@ -198,6 +198,11 @@ impl TopicModel {
         self.entries.iter().map(|e| &e.topic)
     }
 
+    /// The prototype vectors of topic `k` (rows of the encoder's width).
+    pub fn prototypes(&self, k: usize) -> &[f32] {
+        &self.entries[k].prototypes
+    }
+
     /// The threshold of topic `k`.
     pub fn threshold(&self, k: usize) -> f32 {
         self.entries[k].threshold

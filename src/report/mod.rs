@@ -13,6 +13,10 @@ pub mod compare;
 mod compare_decompose;
 pub mod compare_metrics;
 pub mod compare_moves;
+pub mod discover;
+mod discover_cluster;
+mod discover_label;
+mod discover_sample;
 pub mod drivers;
 pub mod pain_points;
 mod periods;
@@ -26,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{compare, CompareReport, CompareRequest};
 pub use compare_decompose::{Contribution, Decomposition};
+pub use discover::{discover, DiscoverReport, DiscoverRequest};
 pub use drivers::{drivers, Driver, DriversReport};
 pub use pain_points::{pain_points, PainPoint, PainPointsReport};
 pub use segments::{segments, SegmentsReport, SegmentsRequest};
