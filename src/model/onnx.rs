@@ -9,7 +9,7 @@
 //! read in its comment's context, for the price of the comment alone.
 
 use std::ops::Range;
-use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
@@ -86,6 +86,7 @@ fn environment(paths: &ModelPaths) -> Result<&'static Environment> {
         ort::init_from(dylib)
             .map_err(|e| format!("{}: {e}", dylib.display()))?
             .with_name("verbatim")
+            .with_telemetry(false)
             .build()
             .map_err(|e| e.to_string())
     });
@@ -101,7 +102,7 @@ pub struct OnnxEncoder {
     spare: OnceLock<Mutex<Session>>,
     /// Where sessions come from: the environment, the weights and the threads of each.
     source: (&'static Environment, std::path::PathBuf, usize),
-    tokenizer: Tokenizer,
+    tokenizer: Arc<Tokenizer>,
     batch_size: usize,
     bucket_by_length: bool,
     min_padding: usize,
@@ -110,18 +111,24 @@ pub struct OnnxEncoder {
 }
 
 impl OnnxEncoder {
-    /// Load the tokenizer and the ONNX model once.
+    /// Load the tokenizer and the ONNX model once (the tokenizer on a second thread while
+    /// ONNX Runtime builds the session: both are a single core's work).
     pub fn load(paths: &ModelPaths, options: &EncoderOptions) -> Result<OnnxEncoder> {
         let env = environment(paths)?;
         let tokenizer_path = paths.encoder_file("tokenizer.json");
-        let tokenizer = Tokenizer::from_file(&tokenizer_path)
-            .map_err(|e| Error::resource(tokenizer_path.display().to_string(), e))?;
         let model_path = paths.encoder_file(options.precision.file());
         let threads = match options.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let session = open_session(env, &model_path, threads)?;
+        let (tokenizer, session) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| super::tokenizer::load(&tokenizer_path));
+            let session = open_session(env, &model_path, threads);
+            let tokenizer = tokenizer
+                .join()
+                .map_err(|_| Error::Internal("tokenizer loading panicked".into()))?;
+            Ok::<_, Error>((tokenizer?, session?))
+        })?;
         let identity = std::fs::metadata(&model_path).ok().map(|m| {
             let modified = m
                 .modified()
