@@ -181,6 +181,18 @@ def read_list(path: Path, tokenizer: Path) -> list[int]:
 
 
 # ------------------------------------------------------------------ applying it
+def kept_ids(keep: Path, tokenizer: Path, word, n: int) -> list[int]:
+    """The full-vocabulary ids whose rows the pruned table holds, in order (new id = index):
+    the committed list plus the rows of the table's extreme values (int8 scale). Code that
+    pairs the pruned tokenizer.json with the registry weights gathers `word[kept_ids(...)]`."""
+    assert word.shape[0] >= n, f"embedding table of {word.shape[0]} rows for {n} pieces"
+    ids = set(read_list(keep, tokenizer))  # the table has a few padding rows more (250,037)
+    ids |= {int(word[:n].max(axis=1).argmax()), int(word[:n].min(axis=1).argmin())}
+    ids = sorted(ids)
+    assert ids[:4] == [0, 1, 2, 3], "specials must keep ids 0..3 (<s> <pad> </s> <unk>)"
+    return ids
+
+
 def prune_tokenizer(full: dict, ids: list[int]) -> dict:
     """tokenizer.json with the Unigram vocabulary cut to `ids` (renumbered, scores kept)."""
     new_id = {old: new for new, old in enumerate(ids)}
@@ -204,12 +216,7 @@ def apply(keep: Path, tokenizer: Path, word, out_dir: Path, reference=None):
     import numpy as np
     from tokenizers import Tokenizer
     full = json.loads(tokenizer.read_text(encoding="utf-8"))
-    n = len(full["model"]["vocab"])  # the table has a few padding rows more (250,037)
-    assert word.shape[0] >= n, f"embedding table of {word.shape[0]} rows for {n} pieces"
-    ids = set(read_list(keep, tokenizer))
-    ids |= {int(word[:n].max(axis=1).argmax()), int(word[:n].min(axis=1).argmin())}  # int8 scale
-    ids = sorted(ids)
-    assert ids[:4] == [0, 1, 2, 3], "specials must keep ids 0..3 (<s> <pad> </s> <unk>)"
+    ids = kept_ids(keep, tokenizer, word, len(full["model"]["vocab"]))
     pruned = prune_tokenizer(full, ids)
     path = out_dir / "tokenizer.json"
     path.write_text(json.dumps(pruned, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
