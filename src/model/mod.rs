@@ -12,6 +12,7 @@ pub mod paths;
 pub mod probe;
 pub mod sentiment;
 pub mod taxonomy;
+pub mod tokenizer;
 pub mod topics;
 
 pub use encoder::{Embeddings, Encoder};

@@ -9,10 +9,10 @@
 //! read in its comment's context, for the price of the comment alone.
 
 use std::ops::Range;
-use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 
 use ort::environment::Environment;
-use ort::session::builder::GraphOptimizationLevel;
+use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::session::Session;
 use ort::value::Tensor;
 use tokenizers::Tokenizer;
@@ -86,6 +86,7 @@ fn environment(paths: &ModelPaths) -> Result<&'static Environment> {
         ort::init_from(dylib)
             .map_err(|e| format!("{}: {e}", dylib.display()))?
             .with_name("verbatim")
+            .with_telemetry(false)
             .build()
             .map_err(|e| e.to_string())
     });
@@ -101,7 +102,9 @@ pub struct OnnxEncoder {
     spare: OnceLock<Mutex<Session>>,
     /// Where sessions come from: the environment, the weights and the threads of each.
     source: (&'static Environment, std::path::PathBuf, usize),
-    tokenizer: Tokenizer,
+    /// The weights ONNX Runtime repacks for its matrix kernels, shared by both sessions.
+    packed: PrepackedWeights,
+    tokenizer: Arc<Tokenizer>,
     batch_size: usize,
     bucket_by_length: bool,
     min_padding: usize,
@@ -110,18 +113,25 @@ pub struct OnnxEncoder {
 }
 
 impl OnnxEncoder {
-    /// Load the tokenizer and the ONNX model once.
+    /// Load the tokenizer and the ONNX model once (the tokenizer on a second thread while
+    /// ONNX Runtime builds the session: both are a single core's work).
     pub fn load(paths: &ModelPaths, options: &EncoderOptions) -> Result<OnnxEncoder> {
         let env = environment(paths)?;
         let tokenizer_path = paths.encoder_file("tokenizer.json");
-        let tokenizer = Tokenizer::from_file(&tokenizer_path)
-            .map_err(|e| Error::resource(tokenizer_path.display().to_string(), e))?;
         let model_path = paths.encoder_file(options.precision.file());
         let threads = match options.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let session = open_session(env, &model_path, threads)?;
+        let packed = PrepackedWeights::new();
+        let (tokenizer, session) = std::thread::scope(|scope| {
+            let tokenizer = scope.spawn(|| super::tokenizer::load(&tokenizer_path));
+            let session = open_session(env, &model_path, threads, &packed);
+            let tokenizer = tokenizer
+                .join()
+                .map_err(|_| Error::Internal("tokenizer loading panicked".into()))?;
+            Ok::<_, Error>((tokenizer?, session?))
+        })?;
         let identity = std::fs::metadata(&model_path).ok().map(|m| {
             let modified = m
                 .modified()
@@ -142,6 +152,7 @@ impl OnnxEncoder {
             session: Mutex::new(session),
             spare: OnceLock::new(),
             source: (env, model_path, threads),
+            packed,
             identity,
             tokenizer,
             batch_size: options.batch_size.max(1),
@@ -298,8 +309,15 @@ impl OnnxEncoder {
     }
 }
 
-/// An ONNX Runtime session on `model` with `threads` intra-op threads.
-fn open_session(env: &Environment, model: &std::path::Path, threads: usize) -> Result<Session> {
+/// An ONNX Runtime session on `model` with `threads` intra-op threads. Without a memory
+/// pattern (planned for one input shape; ours change with every batch) a 512-token text
+/// leaves about 40 MB less behind in the session's arena, at the same speed.
+fn open_session(
+    env: &Environment,
+    model: &std::path::Path,
+    threads: usize,
+    packed: &PrepackedWeights,
+) -> Result<Session> {
     let what = model.display().to_string();
     let err = |e: ort::Error<_>| Error::resource(&what, e);
     Session::builder(env)
@@ -309,6 +327,10 @@ fn open_session(env: &Environment, model: &std::path::Path, threads: usize) -> R
         .with_intra_threads(threads)
         .map_err(err)?
         .with_inter_threads(1)
+        .map_err(err)?
+        .with_memory_pattern(false)
+        .map_err(err)?
+        .with_prepacked_weights(packed)
         .map_err(err)?
         .commit_from_file(model)
         .map_err(|e| Error::resource(&what, e))
@@ -392,7 +414,7 @@ impl Encoder for OnnxEncoder {
     fn add_session(&self) -> Result<()> {
         if self.spare.get().is_none() {
             let (env, model, threads) = &self.source;
-            let session = open_session(env, model, *threads)?;
+            let session = open_session(env, model, *threads, &self.packed)?;
             let _ = self.spare.set(Mutex::new(session));
         }
         Ok(())
