@@ -9,7 +9,7 @@ export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
 .PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
-# MODEL=v3 composes the project's fine-tuned encoder (models/finetune/); default: the frozen one.
+# MODEL=v3 composes the project's fine-tuned encoder (models/finetune/), MODEL=student the distilled 6-layer one (models/student/); default: the frozen one.
 setup:
 	@VERBATIM_MODEL=$(or $(MODEL),$(VERBATIM_MODEL),frozen) $(PYTHON) scripts/setup.py
 
