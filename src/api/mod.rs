@@ -6,6 +6,17 @@
 //! Retry-After when full), index work on tokio's blocking pool. Writes are answered only
 //! once committed. One file per resource; [`app`] builds the router.
 
+/// The query parameters of every filtered route (the search's query and filters, see
+/// [`crate::index::search::Filters`]), then the route's own: a [`error::KnownParams::PARAMS`].
+macro_rules! filtered_params {
+    ($($own:literal),* $(,)?) => {
+        &[
+            "q", "sentiment", "topic", "lang", "channel", "from", "to", "score_min", "score_max",
+            "attrs", $($own),*
+        ]
+    };
+}
+
 pub mod analyze;
 pub mod auth;
 pub mod batch;

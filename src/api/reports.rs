@@ -15,23 +15,8 @@ use crate::report::{
 };
 
 impl KnownParams for ReportRequest {
-    const PARAMS: &'static [&'static str] = &[
-        "q",
-        "sentiment",
-        "topic",
-        "lang",
-        "channel",
-        "from",
-        "to",
-        "score_min",
-        "score_max",
-        "attrs",
-        "score",
-        "by",
-        "interval",
-        "min_support",
-        "limit",
-    ];
+    const PARAMS: &'static [&'static str] =
+        filtered_params!["score", "by", "interval", "min_support", "limit"];
     const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
 }
 
@@ -76,17 +61,7 @@ pub async fn summary(
 }
 
 impl KnownParams for CompareRequest {
-    const PARAMS: &'static [&'static str] = &[
-        "q",
-        "sentiment",
-        "topic",
-        "lang",
-        "channel",
-        "from",
-        "to",
-        "score_min",
-        "score_max",
-        "attrs",
+    const PARAMS: &'static [&'static str] = filtered_params![
         "score",
         "by",
         "interval",
@@ -95,27 +70,13 @@ impl KnownParams for CompareRequest {
         "vs_from",
         "vs_to",
         "segment",
-        "vs_segment",
+        "vs_segment"
     ];
     const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
 }
 
 impl KnownParams for SegmentsRequest {
-    const PARAMS: &'static [&'static str] = &[
-        "q",
-        "sentiment",
-        "topic",
-        "lang",
-        "channel",
-        "from",
-        "to",
-        "score_min",
-        "score_max",
-        "attrs",
-        "by",
-        "score",
-        "min_support",
-    ];
+    const PARAMS: &'static [&'static str] = filtered_params!["by", "score", "min_support"];
     const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
 }
 
@@ -140,23 +101,8 @@ pub async fn segments(
 }
 
 impl KnownParams for DiscoverRequest {
-    const PARAMS: &'static [&'static str] = &[
-        "q",
-        "sentiment",
-        "topic",
-        "lang",
-        "channel",
-        "from",
-        "to",
-        "score_min",
-        "score_max",
-        "attrs",
-        "score",
-        "min_size",
-        "limit",
-        "sample",
-        "max_confidence",
-    ];
+    const PARAMS: &'static [&'static str] =
+        filtered_params!["score", "min_size", "limit", "sample", "max_confidence"];
     const EMPTY_PASSED_ON: &'static [&'static str] = super::search::CHECKED_WHEN_EMPTY;
 }
 

@@ -23,21 +23,7 @@ pub(super) const CHECKED_WHEN_EMPTY: &[&str] = &[
 ];
 
 impl KnownParams for SearchRequest {
-    const PARAMS: &'static [&'static str] = &[
-        "q",
-        "sentiment",
-        "topic",
-        "lang",
-        "channel",
-        "from",
-        "to",
-        "score_min",
-        "score_max",
-        "attrs",
-        "sort",
-        "limit",
-        "offset",
-    ];
+    const PARAMS: &'static [&'static str] = filtered_params!["sort", "limit", "offset"];
     const EMPTY_PASSED_ON: &'static [&'static str] = CHECKED_WHEN_EMPTY;
 }
 
