@@ -9,9 +9,12 @@ export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
 .PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
-# MODEL=v3 composes the project's fine-tuned encoder (models/finetune/), MODEL=student the distilled 6-layer one (models/student/); default: the frozen one.
+# MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
+# models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
+# registry encoder; the v3 teacher is always installed in models/e5-small-teacher/ too
+# (`verbatim --encoder teacher`).
 setup:
-	@VERBATIM_MODEL=$(or $(MODEL),$(VERBATIM_MODEL),frozen) $(PYTHON) scripts/setup.py
+	@VERBATIM_MODEL=$(or $(MODEL),$(VERBATIM_MODEL),student) $(PYTHON) scripts/setup.py
 
 # Chromium and playwright-core for the web page's end-to-end test.
 setup-web:

@@ -8,9 +8,13 @@
    padded (and cut) to 128 tokens, then the sentiment head in numpy.
 It also reports the peak RSS of the verbatim process (from /usr/bin/time when present).
 
+The default encoder (the distilled student) runs against the two others setup installs, in the
+same run: `--encoder frozen` (the old model: the registry encoder, 12 layers) and `--encoder
+teacher` (the fine-tuned 12 layers the student learnt from).
+
 Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it once)
-     make bench-speed COMPARE="student=/tmp/m-student v3=/tmp/m-v3": also the same run on other
-     encoders' models folders, written by `python3 scripts/setup.py --variant NAME DIR`.
+     make bench-speed COMPARE="x=/tmp/m-x": also the same run on another models folder, written
+     by `python3 scripts/setup.py --variant NAME DIR`.
 """
 import json
 import os
@@ -35,7 +39,7 @@ def comments():
     return out[:2000]
 
 
-def time_verbatim(texts, models=None):
+def time_verbatim(texts, extra=()):
     binary = os.environ.get("VERBATIM_BIN", ROOT / "target" / "release" / "verbatim")
     env = dict(os.environ, VERBATIM_THREADS=str(THREADS))
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,7 +51,7 @@ def time_verbatim(texts, models=None):
             best = None
             for _ in range(2):
                 start = time.perf_counter()
-                subprocess.run([str(binary), "analyze", "--input", str(path), *models_arg(models)], check=True,
+                subprocess.run([str(binary), "analyze", "--input", str(path), *extra], check=True,
                                stdout=subprocess.DEVNULL, env=env)
                 took = time.perf_counter() - start
                 best = took if best is None else min(best, took)
@@ -55,16 +59,12 @@ def time_verbatim(texts, models=None):
         rss = None
         if Path("/usr/bin/time").exists():
             proc = subprocess.run(["/usr/bin/time", "-v", str(binary), "analyze", "--input", str(many),
-                                   *models_arg(models)],
+                                   *extra],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
             for line in proc.stderr.splitlines():
                 if "Maximum resident set size" in line:
                     rss = int(line.split(":")[1]) / 1024
     return (len(texts) - 1) / (timings["many"] - timings["one"]), timings["one"], rss
-
-
-def models_arg(models):
-    return ["--models", str(models)] if models else []
 
 
 def time_snownlp(texts):
@@ -86,7 +86,8 @@ def time_python_onnx(texts):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = THREADS
     sess = ort.InferenceSession(str(ROOT / "models/e5-small/model.int8.onnx"), opts)
-    head = json.loads((ROOT / "models/sentiment/head.json").read_text())
+    paired = ROOT / "models/e5-small/sentiment-head.json"  # a fine-tuned encoder's own head
+    head = json.loads((paired if paired.exists() else ROOT / "models/sentiment/head.json").read_text())
     layers = [(np.array(l["weight"], dtype=np.float32), np.array(l["bias"], dtype=np.float32),
                l["activation"]) for l in head["layers"]]
     start = time.perf_counter()
@@ -107,11 +108,12 @@ def main():
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads")
     ours, startup, rss = time_verbatim(texts)
-    others = [a.split("=", 1) for a in sys.argv[1:] if "=" in a]
-    for name, models in others:  # NAME=DIR: another encoder's models folder (setup.py --variant)
-        theirs, their_start, their_rss = time_verbatim(texts, models)
-        print(f"verbatim [{name}]{'':<{max(0, 13 - len(name))}}{theirs:8.1f} comments/s  -> {theirs / ours:.2f}x the "
-              f"default (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB)")
+    others = [(f"--encoder {e}", ["--encoder", e]) for e in ("frozen", "teacher")]
+    others += [(name, ["--models", d]) for name, d in (a.split("=", 1) for a in sys.argv[1:] if "=" in a)]
+    for name, extra in others:
+        theirs, their_start, their_rss = time_verbatim(texts, extra)
+        print(f"verbatim [{name}]{'':<{max(0, 18 - len(name))}}{theirs:8.1f} comments/s  -> the default is "
+              f"{ours / theirs:.2f}x (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB)")
     snow = time_snownlp(texts)
     pyort = time_python_onnx(texts)
     print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s)")

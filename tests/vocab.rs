@@ -8,7 +8,7 @@
 
 use tokenizers::Tokenizer;
 use verbatim::model::encoder::cosine;
-use verbatim::model::{Encoder, ModelPaths, Precision};
+use verbatim::model::{Encoder, ModelPaths, Precision, Variant};
 
 use crate::common::root;
 use crate::model::encoder;
@@ -17,7 +17,7 @@ const FULL_VOCABULARY: usize = 250_002;
 
 /// The tokenizer.json the encoder loads (`VERBATIM_MODELS` or `models/`).
 fn tokenizer() -> Tokenizer {
-    let paths = ModelPaths::resolve(None).expect("models/ (run `make setup`)");
+    let paths = ModelPaths::resolve(None, Variant::Default).expect("models/ (run `make setup`)");
     let path = paths.encoder_file("tokenizer.json");
     Tokenizer::from_file(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run `make setup`)", path.display()))
@@ -78,7 +78,7 @@ fn the_pruned_tokenizer_cuts_the_same_pieces_as_the_full_one() {
 
 #[test]
 fn the_pruned_model_embeds_as_the_full_vocabulary_model() {
-    let paths = ModelPaths::resolve(None).expect("models/ (run `make setup`)");
+    let paths = ModelPaths::resolve(None, Variant::Default).expect("models/ (run `make setup`)");
     let path = paths.encoder_file("vocab_check.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run `make setup`)", path.display()));

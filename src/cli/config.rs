@@ -17,6 +17,7 @@ pub const KEYS: &[&str] = &[
     "analysis_cache",
     "batch_size",
     "commit_every",
+    "encoder",
     "format",
     "id_column",
     "index",

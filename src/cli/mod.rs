@@ -21,7 +21,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::model::onnx::EncoderOptions;
-use verbatim::model::Precision;
+use verbatim::model::{Precision, Variant};
 
 /// Verbatim: customer-feedback analytics for Chinese and English.
 #[derive(Debug, Parser)]
@@ -73,12 +73,27 @@ pub enum Format {
     Table,
 }
 
+/// The encoders setup installs (see `verbatim::model::paths`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncoderArg {
+    /// models/e5-small/: the distilled student (or what `make setup MODEL=...` put there).
+    Student,
+    /// models/e5-small-teacher/: the fine-tuned 12-layer encoder.
+    Teacher,
+    /// models/e5-small-frozen/: the registry encoder with the first heads (the old model).
+    Frozen,
+}
+
 /// Where the models are and how to run them; shared by every command that analyses text.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
     /// The models/ directory (default: found in the working directory or beside the binary).
     #[arg(long, env = "VERBATIM_MODELS")]
     pub models: Option<PathBuf>,
+    /// Which encoder: the distilled 6-layer student (default, about twice as fast) or the
+    /// 12-layer fine-tuned teacher it learned from (the last point of accuracy).
+    #[arg(long, value_enum, default_value_t = EncoderArg::Student, env = "VERBATIM_ENCODER")]
+    pub encoder: EncoderArg,
     /// Encoder weights: int8 (faster, chosen by measurement) or fp32.
     #[arg(long, value_enum, default_value_t = Precision::Int8, env = "VERBATIM_PRECISION")]
     pub precision: Precision,
@@ -111,6 +126,11 @@ impl ModelArgs {
             models: self.models.clone(),
             taxonomy: self.taxonomy.clone(),
             encoder: EncoderOptions {
+                variant: match self.encoder {
+                    EncoderArg::Student => Variant::Default,
+                    EncoderArg::Teacher => Variant::Teacher,
+                    EncoderArg::Frozen => Variant::Frozen,
+                },
                 precision: self.precision,
                 threads: self.threads,
                 ..EncoderOptions::default()

@@ -63,6 +63,17 @@ pub struct Unseen {
     pub weights: [f32; N],
     pub bias: f32,
     pub threshold: f32,
+    /// The share of `threshold` a user's own topic needs to be a comment's only topic when
+    /// no topic reaches its threshold (see `TopicModel`'s fallback). It depends on the
+    /// encoder, so it lives here; chosen on the dev split of `corpora/custom/telecom` with
+    /// `scripts/eval_custom_topics.py` (frozen encoder 0.4, the student 0.3). Absent in
+    /// older files: 0.4.
+    #[serde(default = "default_fallback")]
+    pub fallback: f32,
+}
+
+fn default_fallback() -> f32 {
+    0.4
 }
 
 /// A comment and the topics it is about.
@@ -133,6 +144,14 @@ impl Calibration {
         self.unseen
             .as_ref()
             .map_or(self.default_threshold, |u| u.threshold)
+    }
+
+    /// The share of the threshold a user's own topic needs to be a comment's only topic
+    /// ([`Unseen::fallback`]).
+    pub fn unseen_fallback(&self) -> f32 {
+        self.unseen
+            .as_ref()
+            .map_or(default_fallback(), |u| u.fallback)
     }
 
     /// The labelled comments' texts by their only topic (the extra prototypes).
@@ -236,6 +255,7 @@ pub fn fit_unseen(features: &[Vec<Features>], gold: &[Vec<bool>]) -> (Unseen, f6
         weights,
         bias: b as f32,
         threshold,
+        fallback: default_fallback(),
     };
     (unseen, f1)
 }

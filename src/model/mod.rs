@@ -17,4 +17,4 @@ pub mod topics;
 
 pub use encoder::{Embeddings, Encoder};
 pub use onnx::{OnnxEncoder, Precision};
-pub use paths::ModelPaths;
+pub use paths::{ModelPaths, Variant};

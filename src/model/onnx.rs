@@ -18,7 +18,7 @@ use ort::value::Tensor;
 use tokenizers::Tokenizer;
 
 use super::encoder::{Embeddings, Encoder};
-use super::paths::ModelPaths;
+use super::paths::{ModelPaths, Variant};
 use crate::{Error, Result};
 
 /// The window of the model, special tokens included.
@@ -48,6 +48,8 @@ impl Precision {
 /// Options of the encoder.
 #[derive(Debug, Clone)]
 pub struct EncoderOptions {
+    /// Which installed encoder (the default student or the teacher).
+    pub variant: Variant,
     pub precision: Precision,
     /// Threads inside ONNX Runtime; 0 means one per available core.
     pub threads: usize,
@@ -63,6 +65,7 @@ pub struct EncoderOptions {
 impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
+            variant: Variant::Default,
             precision: Precision::Int8,
             threads: 0,
             batch_size: 32,

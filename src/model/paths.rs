@@ -1,23 +1,58 @@
 //! Where the model files are: `--models DIR` / `VERBATIM_MODELS`, else the first `models/`
 //! found in the working directory, beside the executable (and its ancestors, which covers
 //! `target/release/verbatim`), or in the source tree the binary was built from.
+//!
+//! Setup installs two encoders there: the default one in `e5-small/` (the distilled 6-layer
+//! student, `make setup`) and the 12-layer fine-tuned teacher it learned from in
+//! `e5-small-teacher/`, for users who want its last point of accuracy at about half the speed
+//! ([`Variant`]; `--encoder teacher`, `VERBATIM_ENCODER`, or `encoder = "teacher"` in the config),
+//! and the registry encoder they both started from in `e5-small-frozen/` (`--encoder frozen`,
+//! the old model, for comparisons).
 
 use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
+
+/// Which of the installed encoders to run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Variant {
+    /// The one setup composed into `e5-small/` (the student unless `make setup MODEL=...`
+    /// chose another).
+    #[default]
+    Default,
+    /// The fine-tuned 12-layer teacher in `e5-small-teacher/`.
+    Teacher,
+    /// The registry's multilingual-e5-small, unchanged, with the project's first heads, in
+    /// `e5-small-frozen/`: the old model, kept for comparisons.
+    Frozen,
+}
+
+impl Variant {
+    /// Its folder under `models/`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Variant::Default => "e5-small",
+            Variant::Teacher => "e5-small-teacher",
+            Variant::Frozen => "e5-small-frozen",
+        }
+    }
+}
 
 /// The files the encoder needs.
 #[derive(Debug, Clone)]
 pub struct ModelPaths {
     /// The `models/` directory.
     pub root: PathBuf,
+    /// The encoder's folder under it (see [`Variant`]).
+    pub encoder: PathBuf,
     /// ONNX Runtime's shared library (`ORT_DYLIB_PATH` overrides).
     pub ort_dylib: PathBuf,
 }
 
 impl ModelPaths {
-    /// Resolve the model directory: `explicit`, then `VERBATIM_MODELS`, then discovery.
-    pub fn resolve(explicit: Option<&Path>) -> Result<ModelPaths> {
+    /// Resolve the model directory: `explicit`, then `VERBATIM_MODELS`, then discovery; and
+    /// in it the folder of `variant`.
+    pub fn resolve(explicit: Option<&Path>, variant: Variant) -> Result<ModelPaths> {
         let root = match explicit
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("VERBATIM_MODELS").map(PathBuf::from))
@@ -31,26 +66,35 @@ impl ModelPaths {
                 )
             })?,
         };
-        if !root.join("e5-small").is_dir() {
+        let encoder = root.join(variant.folder());
+        if !encoder.join("tokenizer.json").exists() {
             return Err(Error::resource(
                 "models",
-                format!("{} has no e5-small/ (run `make setup`)", root.display()),
+                format!(
+                    "{} has no {}/ encoder (run `make setup`)",
+                    root.display(),
+                    variant.folder()
+                ),
             ));
         }
         let ort_dylib = std::env::var_os("ORT_DYLIB_PATH")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("onnxruntime").join("libonnxruntime.so"));
-        Ok(ModelPaths { root, ort_dylib })
+        Ok(ModelPaths {
+            root,
+            encoder,
+            ort_dylib,
+        })
     }
 
-    /// A file under `e5-small/`.
+    /// A file in the encoder's folder.
     pub fn encoder_file(&self, name: &str) -> PathBuf {
-        self.root.join("e5-small").join(name)
+        self.encoder.join(name)
     }
 
-    /// A file that belongs with the encoder setup installed: `e5-small/NAME` when setup put
-    /// one there (the fine-tuned encoder brings its own sentiment head and topic calibration,
-    /// `make setup MODEL=v3`), else `DEFAULT` under `models/` (the frozen encoder's).
+    /// A file that belongs with the encoder: `NAME` in its folder when setup put one there
+    /// (a fine-tuned encoder brings its own sentiment head and topic calibration), else
+    /// `DEFAULT` under `models/` (the frozen encoder's).
     pub fn paired_file(&self, name: &str, default: &str) -> PathBuf {
         let paired = self.encoder_file(name);
         if paired.exists() {

@@ -115,6 +115,17 @@ pub fn draw(
     } else {
         picked.len() as f64 * rows.len() as f64 / walked as f64
     };
+    // In id order, so the same candidates give the same batches (int8 vectors move with
+    // their batch mates) and the same clustering however the index lays out its segments.
+    let mut by_id: Vec<usize> = (0..ids.len()).collect();
+    by_id.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let picked: Vec<usize> = by_id.iter().map(|&j| picked[j]).collect();
+    let texts: Vec<String> = by_id
+        .iter()
+        .map(|&j| std::mem::take(&mut texts[j]))
+        .collect();
+    let topics: Vec<Option<String>> = by_id.iter().map(|&j| topics[j].take()).collect();
+    let ids: Vec<String> = by_id.iter().map(|&j| std::mem::take(&mut ids[j])).collect();
     let vectors = embed(encoder, &texts)?;
     Ok(Sample {
         rows: picked,

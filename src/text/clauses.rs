@@ -12,9 +12,8 @@ use std::ops::Range;
 use super::segment::{Token, TokenKind};
 use super::Prepared;
 
-/// The most clauses read from one text. Each clause is scored against every topic, and the
-/// clauses of a contrast-split comment are encoded again, so this bounds the work one long
-/// text can ask for. Comments have a few (the gold set at most about a dozen); a text with
+/// The most clauses read from one text. Each clause is scored against every topic, so this
+/// bounds the work one long text can ask for. Comments have a few (the gold set at most about a dozen); a text with
 /// more is far past the model's 512-token window anyway.
 pub const MAX_CLAUSES: usize = 64;
 
@@ -48,15 +47,6 @@ fn is_break(c: char) -> bool {
         c,
         ',' | '.' | '!' | '?' | ';' | ':' | '~' | '。' | '…' | '｡'
     )
-}
-
-/// Whether a contrast word opens a clause past the first word ("菜很好吃但是配送太慢",
-/// "fast delivery, but the box was crushed"): the comment may carry opposite tones.
-pub fn has_contrast(tokens: &[Token]) -> bool {
-    tokens
-        .iter()
-        .skip(1)
-        .any(|t| t.kind == TokenKind::Word && CONTRAST.contains(&t.text.as_str()))
 }
 
 /// Split a prepared comment into clauses; `tokens` are its default-mode tokens (in text
@@ -121,18 +111,6 @@ mod tests {
             .into_iter()
             .map(|r| text[p.original_span(r)].to_string())
             .collect()
-    }
-
-    #[test]
-    fn contrast_is_a_contrast_word_past_the_start() {
-        let contrast = |text: &str| {
-            let p = Prepared::new(text).unwrap();
-            has_contrast(&p.tokens(crate::text::Mode::Default))
-        };
-        assert!(contrast("菜很好吃但是配送太慢"));
-        assert!(contrast("Friendly staff but a dirty room"));
-        assert!(!contrast("物流很快，包装也很好"));
-        assert!(!contrast("But why?"));
     }
 
     #[test]
