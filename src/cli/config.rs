@@ -17,6 +17,8 @@ pub const KEYS: &[&str] = &[
     "analysis_cache",
     "batch_size",
     "commit_every",
+    "delimiter",
+    "encoding",
     "format",
     "id_column",
     "index",
