@@ -55,7 +55,10 @@ fn at(place: &Option<String>) -> String {
 impl Error {
     /// Whether the error is the caller's (bad input) rather than ours.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::EmptyText(_) | Error::User(_) | Error::Decode(_))
+        matches!(
+            self,
+            Error::EmptyText(_) | Error::User(_) | Error::Decode(_)
+        )
     }
 
     /// Wrap an I/O error with the path it concerns.

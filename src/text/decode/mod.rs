@@ -178,12 +178,17 @@ pub fn open(
     wrap: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>,
 ) -> Result<Opened> {
     // A missing or unreadable input is the caller's mistake: one line, no source chain.
-    let file =
-        File::open(path).map_err(|e| Error::User(format!("cannot open {}: {e}", path.display())))?;
+    let file = File::open(path)
+        .map_err(|e| Error::User(format!("cannot open {}: {e}", path.display())))?;
     let gz_suffix = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    from_reader(&path.display().to_string(), wrap(Box::new(file)), gz_suffix, options)
+    from_reader(
+        &path.display().to_string(),
+        wrap(Box::new(file)),
+        gz_suffix,
+        options,
+    )
 }
 
 /// Make `raw` ready to parse; `name` is used in errors, `gzip` forces unpacking.
@@ -196,7 +201,9 @@ pub fn from_reader(
     let (magic, raw) = read_head(raw, 2);
     let gzip = gzip || magic.starts_with(&[0x1f, 0x8b]);
     let raw: Box<dyn Read + Send> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(magic).chain(raw)))
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::Cursor::new(magic).chain(raw),
+        ))
     } else {
         Box::new(std::io::Cursor::new(magic).chain(raw))
     };

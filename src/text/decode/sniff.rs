@@ -142,8 +142,10 @@ pub fn guess_delimiter(text: &str, complete: bool) -> u8 {
 mod tests {
     use super::*;
 
-    const SIMPLIFIED: &str = "编号,内容\n1,\"物流很快，包装完好，客服态度也不错\"\n2,退款一直没有到账，太失望了\n";
-    const TRADITIONAL: &str = "編號,內容\n1,\"物流很快，包裝完好，客服態度也不錯\"\n2,退款一直沒有到賬，太失望了\n";
+    const SIMPLIFIED: &str =
+        "编号,内容\n1,\"物流很快，包装完好，客服态度也不错\"\n2,退款一直没有到账，太失望了\n";
+    const TRADITIONAL: &str =
+        "編號,內容\n1,\"物流很快，包裝完好，客服態度也不錯\"\n2,退款一直沒有到賬，太失望了\n";
 
     #[test]
     fn tells_gbk_from_big5() {
@@ -162,15 +164,25 @@ mod tests {
     #[test]
     fn bom_nul_bytes_and_utf8() {
         let mut le: Vec<u8> = vec![0xff, 0xfe];
-        le.extend("id\ttext\n1\tok\n".encode_utf16().flat_map(u16::to_le_bytes));
+        le.extend(
+            "id\ttext\n1\tok\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
         assert_eq!(guess_encoding(&le, true), Encoding::Utf16Le);
         assert_eq!(guess_encoding(&le[2..], true), Encoding::Utf16Le);
-        let be: Vec<u8> = "id\ttext\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let be: Vec<u8> = "id\ttext\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert_eq!(guess_encoding(&be, true), Encoding::Utf16Be);
         let utf8 = SIMPLIFIED.as_bytes();
         assert_eq!(guess_encoding(utf8, true), Encoding::Utf8);
         // A head cut inside a character is still UTF-8, unless it is the whole file.
-        assert_eq!(guess_encoding(&utf8[..utf8.len() - 10], false), Encoding::Utf8);
+        assert_eq!(
+            guess_encoding(&utf8[..utf8.len() - 10], false),
+            Encoding::Utf8
+        );
     }
 
     #[test]

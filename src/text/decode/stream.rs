@@ -107,7 +107,9 @@ impl DecodeReader {
                 DecoderResult::Malformed(bad, after) => {
                     // The offset of the first byte of the malformed sequence (the sequence
                     // may have begun in an earlier buffer; the offset stays within it).
-                    let offset = self.consumed.saturating_sub(u64::from(bad) + u64::from(after));
+                    let offset = self
+                        .consumed
+                        .saturating_sub(u64::from(bad) + u64::from(after));
                     self.fail(FailureKind::Invalid {
                         encoding: self.encoding,
                         offset,
@@ -145,8 +147,11 @@ mod tests {
     use super::*;
 
     fn decode(bytes: &[u8], encoding: Encoding) -> (String, Option<DecodeFailure>) {
-        let mut reader =
-            DecodeReader::new(Box::new(io::Cursor::new(bytes.to_vec())), encoding, "f".into());
+        let mut reader = DecodeReader::new(
+            Box::new(io::Cursor::new(bytes.to_vec())),
+            encoding,
+            "f".into(),
+        );
         let mut out = Vec::new();
         let err = reader.read_to_end(&mut out).err();
         let failure = err.as_ref().and_then(super::super::failure_of);
