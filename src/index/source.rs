@@ -233,6 +233,37 @@ mod tests {
     }
 
     #[test]
+    fn gbk_jsonl_is_decoded_and_a_bad_byte_is_named_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let text = "{\"id\":1,\"text\":\"发票开错了\"}\n{\"id\":2,\"text\":\"退款很快\"}\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        std::fs::write(&path, &gbk).unwrap();
+        let rows: Vec<Located> = open(&path, None, SourceOptions::default())
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(rows[0].comment.text, "发票开错了");
+        assert_eq!(rows[1].comment.text, "退款很快");
+        let mut bad = gbk.into_owned();
+        bad.extend(b"{\"id\":3,\"text\":\"\xff\xff\"}\n");
+        std::fs::write(&path, &bad).unwrap();
+        let options = SourceOptions {
+            decode: DecodeOptions {
+                encoding: Some(decode::Encoding::Gb18030),
+                delimiter: None,
+            },
+            ..SourceOptions::default()
+        };
+        let results: Vec<Result<Located>> = open(&path, None, options).unwrap().collect();
+        assert_eq!(results.len(), 3);
+        match &results[2] {
+            Err(Error::Decode(failure)) => assert_eq!(failure.line, 3),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn errors_name_file_line_and_field() {
         let err = read_all(
             "c.jsonl",
