@@ -12,6 +12,10 @@ pub enum Error {
     /// A text was empty or only whitespace after normalization.
     #[error("empty text{}", at(.0))]
     EmptyText(Option<String>),
+    /// A file's bytes are not valid in its encoding, or it could not be read: names the
+    /// file and the line.
+    #[error("{0}")]
+    Decode(crate::text::decode::DecodeFailure),
     /// Any other bad input: the message names the file, line or field at fault.
     #[error("{0}")]
     User(String),
@@ -51,7 +55,10 @@ fn at(place: &Option<String>) -> String {
 impl Error {
     /// Whether the error is the caller's (bad input) rather than ours.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::EmptyText(_) | Error::User(_))
+        matches!(
+            self,
+            Error::EmptyText(_) | Error::User(_) | Error::Decode(_)
+        )
     }
 
     /// Wrap an I/O error with the path it concerns.

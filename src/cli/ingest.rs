@@ -10,6 +10,7 @@ use verbatim::analyze::Analyzer;
 use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
 
+use super::input_args::InputArgs;
 use super::{Format, ModelArgs};
 
 #[derive(Debug, clap::Args)]
@@ -17,8 +18,9 @@ pub struct Args {
     /// The index directory (created when missing).
     #[arg(long, env = "VERBATIM_INDEX")]
     pub index: PathBuf,
-    /// The comments: a .jsonl or .csv file, or `-` for JSONL on stdin. Fields other than
-    /// id, text, created_at, nps, csat, channel and customer_id are stored under attrs.
+    /// The comments: a .jsonl or .csv file (gzip-compressed or not; another name is read as
+    /// its content looks), or `-` for stdin. Fields other than id, text, created_at, nps,
+    /// csat, channel and customer_id are stored under attrs.
     #[arg(long, short)]
     pub input: PathBuf,
     /// The input format, when the file name does not tell.
@@ -39,6 +41,8 @@ pub struct Args {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
     pub format: Format,
+    #[command(flatten)]
+    pub file: InputArgs,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -70,6 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         SourceOptions {
             id_field: args.id_column.clone(),
             text_field: args.text_column.clone(),
+            decode: args.file.options(),
         },
     )?;
     let options = IngestOptions {

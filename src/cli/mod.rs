@@ -9,6 +9,7 @@ mod discover;
 mod eval;
 mod filters;
 mod ingest;
+mod input_args;
 mod reindex;
 mod report;
 mod score;

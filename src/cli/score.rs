@@ -10,11 +10,14 @@ use verbatim::index::CommentIndex;
 use verbatim::score::input::Columns;
 use verbatim::score::{self, ScoreOptions};
 
+use super::input_args::InputArgs;
 use super::ModelArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The file to score: CSV (with a header) or JSONL, detected from the name or content.
+    /// The file to score: CSV (with a header) or JSONL, detected from the name or content;
+    /// gzip-compressed (`.gz`) or not; UTF-8, GB18030/GBK, Big5 or UTF-16 (see --encoding).
+    /// The output is always UTF-8 and comma-separated.
     #[arg(long, short = 'i')]
     pub input: PathBuf,
     /// Where to write the scored rows (same format). If it exists, rows whose ids it already
@@ -38,6 +41,8 @@ pub struct Args {
     /// What to do with a malformed row: stop (fail) or report it and go on (skip).
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     pub on_error: OnError,
+    #[command(flatten)]
+    pub file: InputArgs,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -67,6 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         batch: args.batch_size,
         skip_malformed: args.on_error == OnError::Skip,
         csv: None,
+        decode: args.file.options(),
     };
     let size = std::fs::metadata(&args.input)
         .with_context(|| format!("cannot open {}", args.input.display()))?

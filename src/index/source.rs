@@ -1,17 +1,19 @@
 //! Comment files: JSONL (one object a line) or CSV (a header row), read as a stream of
 //! validated [`Comment`]s.
 //!
-//! In: a path (or `-` for stdin) and the names of the id and text fields. Out: comments in
-//! file order; a bad line stops the stream with an error naming the file, the line and the
-//! field.
+//! In: a path (or `-` for stdin), the names of the id and text fields, and the encoding and
+//! delimiter to force, if any. The bytes go through [`crate::text::decode`] (gzip, GB18030,
+//! Big5, UTF-16, delimiter sniffing). Out: comments in file order; a bad line stops the
+//! stream with an error naming the file, the line and the field (undecodable bytes: an
+//! [`Error::Decode`] naming the file and the line).
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::comment::Comment;
+use crate::text::decode::{self, failure_of, failure_of_csv, DecodeOptions, Opened};
 use crate::{Error, Result};
 
 /// The format of a comment file.
@@ -24,12 +26,17 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
-    /// The format a file name implies.
+    /// The format a file name implies (`comments.csv.gz` is CSV).
     pub fn from_path(path: &Path) -> Result<SourceFormat> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
+        let ext = |p: &Path| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+        };
+        let ext = match ext(path).as_deref() {
+            Some("gz") => path.file_stem().and_then(|stem| ext(Path::new(stem))),
+            other => other.map(str::to_string),
+        };
         match ext.as_deref() {
             Some("jsonl" | "ndjson" | "json") => Ok(SourceFormat::Jsonl),
             Some("csv") => Ok(SourceFormat::Csv),
@@ -41,11 +48,12 @@ impl SourceFormat {
     }
 }
 
-/// Which fields hold the id and the text.
+/// Which fields hold the id and the text; the encoding and delimiter to force.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
     pub id_field: String,
     pub text_field: String,
+    pub decode: DecodeOptions,
 }
 
 impl Default for SourceOptions {
@@ -53,6 +61,7 @@ impl Default for SourceOptions {
         SourceOptions {
             id_field: "id".into(),
             text_field: "text".into(),
+            decode: DecodeOptions::default(),
         }
     }
 }
@@ -64,34 +73,30 @@ pub struct Located {
     pub comment: Comment,
 }
 
-/// Open a comment file (`-` is stdin, read as `format`, JSONL by default).
+/// Open a comment file (`-` is stdin). Its format is `format`, else its extension's, else
+/// its content's (a first character `{` is JSONL).
 pub fn open(
     path: &Path,
     format: Option<SourceFormat>,
     options: SourceOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<Located>> + Send>> {
-    let name = path.display().to_string();
-    let (reader, format): (Box<dyn Read + Send>, SourceFormat) = if name == "-" {
-        let format = format.unwrap_or(SourceFormat::Jsonl);
-        (Box::new(std::io::stdin()), format)
+    let (opened, name) = if path.as_os_str() == "-" {
+        let stdin = Box::new(std::io::stdin());
+        let opened = decode::from_reader("stdin", stdin, false, options.decode)?;
+        (opened, "stdin".to_string())
     } else {
-        let format = match format {
-            Some(f) => f,
-            None => SourceFormat::from_path(path)?,
-        };
-        // A missing or unreadable input is the caller's mistake: one line, no source chain.
-        let file = File::open(path)
-            .map_err(|e| Error::User(format!("cannot open {}: {e}", path.display())))?;
-        (Box::new(file), format)
+        let opened = decode::open(path, options.decode, |raw| raw)?;
+        (opened, path.display().to_string())
     };
-    let name = if name == "-" {
-        "stdin".to_string()
-    } else {
-        name
-    };
+    let format = format
+        .or_else(|| SourceFormat::from_path(path).ok())
+        .unwrap_or(match opened.jsonl_like {
+            true => SourceFormat::Jsonl,
+            false => SourceFormat::Csv,
+        });
     Ok(match format {
-        SourceFormat::Jsonl => Box::new(jsonl(reader, name, options)),
-        SourceFormat::Csv => Box::new(csv_rows(reader, name, options)?),
+        SourceFormat::Jsonl => Box::new(jsonl(opened.reader, name, options)),
+        SourceFormat::Csv => Box::new(csv_rows(opened, name, options)?),
     })
 }
 
@@ -122,7 +127,10 @@ fn jsonl(
             Ok(line) => line,
             Err(e) => {
                 failed = true;
-                return Some(Err(at(&name, line_no, format!("cannot read: {e}"))));
+                return Some(Err(match failure_of(&e) {
+                    Some(failure) => Error::Decode(failure),
+                    None => at(&name, line_no, format!("cannot read: {e}")),
+                }));
             }
         };
         let line = line.trim();
@@ -144,14 +152,16 @@ fn jsonl(
 }
 
 fn csv_rows(
-    reader: Box<dyn Read + Send>,
+    opened: Opened,
     name: String,
     options: SourceOptions,
 ) -> Result<impl Iterator<Item = Result<Located>> + Send> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(reader);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(opened.delimiter)
+        .from_reader(opened.reader);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| at(&name, 1, format!("cannot read the header: {e}")))?
+        .map_err(|e| csv_error(&name, 1, e, "cannot read the header"))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
@@ -181,12 +191,20 @@ fn csv_rows(
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                Err(at(&name, line, format!("bad CSV: {e}")))
+                Err(csv_error(&name, line, e, "bad CSV"))
             }
         };
         failed = result.is_err();
         Some(result)
     }))
+}
+
+/// A CSV reader's error: the decoding failure under it, or `what` at `line`.
+fn csv_error(name: &str, line: u64, err: csv::Error, what: &str) -> Error {
+    match failure_of_csv(&err) {
+        Some(failure) => Error::Decode(failure),
+        None => at(name, line, format!("{what}: {err}")),
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +233,37 @@ mod tests {
     }
 
     #[test]
+    fn gbk_jsonl_is_decoded_and_a_bad_byte_is_named_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let text = "{\"id\":1,\"text\":\"发票开错了\"}\n{\"id\":2,\"text\":\"退款很快\"}\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        std::fs::write(&path, &gbk).unwrap();
+        let rows: Vec<Located> = open(&path, None, SourceOptions::default())
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(rows[0].comment.text, "发票开错了");
+        assert_eq!(rows[1].comment.text, "退款很快");
+        let mut bad = gbk.into_owned();
+        bad.extend(b"{\"id\":3,\"text\":\"\xff\xff\"}\n");
+        std::fs::write(&path, &bad).unwrap();
+        let options = SourceOptions {
+            decode: DecodeOptions {
+                encoding: Some(decode::Encoding::Gb18030),
+                delimiter: None,
+            },
+            ..SourceOptions::default()
+        };
+        let results: Vec<Result<Located>> = open(&path, None, options).unwrap().collect();
+        assert_eq!(results.len(), 3);
+        match &results[2] {
+            Err(Error::Decode(failure)) => assert_eq!(failure.line, 3),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn errors_name_file_line_and_field() {
         let err = read_all(
             "c.jsonl",
@@ -236,7 +285,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("c.csv line 3: bad CSV"), "{err}");
+        // Without a known extension the content decides: not `{`, so CSV.
         let err = read_all("c.txt", "x").unwrap_err().to_string();
-        assert!(err.contains("unknown file type"), "{err}");
+        assert!(err.contains("c.txt line 1: no column `id`"), "{err}");
     }
 }

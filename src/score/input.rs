@@ -1,15 +1,18 @@
 //! Reading the rows of a file to score: JSONL objects or CSV records, kept whole (every
 //! field or column goes back out), each with its line, id and text.
 //!
-//! In: a reader and the id/text field names. Out: one [`Row`] or one [`RowError`] (line and
-//! what was wrong) per record; a bad record does not end the stream, so the caller decides
-//! whether to skip it or stop.
+//! In: a UTF-8 reader (as [`crate::text::decode`] makes one of any file), the id/text field
+//! names and, for CSV, the delimiter. Out: one [`Row`] or one [`RowError`] (line and what was
+//! wrong) per record; a bad record does not end the stream, so the caller decides whether to
+//! skip it or stop, except a [`RowError::failure`] (undecodable bytes, an unreadable file),
+//! after which the stream ends.
 
 use std::io::{BufRead, BufReader, Read};
 
 use serde_json::{Map, Value};
 
 use crate::comment::{Comment, MAX_TEXT_BYTES};
+use crate::text::decode::{failure_of, failure_of_csv, DecodeFailure};
 use crate::{Error, Result};
 
 /// A record of the input.
@@ -35,6 +38,27 @@ pub enum Raw {
 pub struct RowError {
     pub line: u64,
     pub message: String,
+    /// Set when the file itself failed (bytes invalid in its encoding, a failed read): the
+    /// stream ends here, whatever the caller does with malformed rows.
+    pub failure: Option<DecodeFailure>,
+}
+
+impl RowError {
+    fn new(line: u64, message: String) -> Self {
+        RowError {
+            line,
+            message,
+            failure: None,
+        }
+    }
+
+    fn failed(failure: DecodeFailure) -> Self {
+        RowError {
+            line: failure.line,
+            message: failure.to_string(),
+            failure: Some(failure),
+        }
+    }
 }
 
 /// The field names to use.
@@ -51,21 +75,26 @@ pub fn jsonl(
 ) -> impl Iterator<Item = std::result::Result<Row, RowError>> + Send {
     let mut lines = BufReader::with_capacity(1 << 16, reader).lines();
     let mut line = 0u64;
+    let mut ended = false;
     std::iter::from_fn(move || loop {
+        if ended {
+            return None;
+        }
         line += 1;
         let text = match lines.next()? {
             Ok(t) => t,
             Err(e) => {
-                return Some(Err(RowError {
-                    line,
-                    message: format!("cannot read: {e}"),
-                }))
+                ended = true;
+                return Some(Err(match failure_of(&e) {
+                    Some(failure) => RowError::failed(failure),
+                    None => RowError::new(line, format!("cannot read: {e}")),
+                }));
             }
         };
         if text.trim().is_empty() {
             continue;
         }
-        let err = |message: String| Some(Err(RowError { line, message }));
+        let err = |message: String| Some(Err(RowError::new(line, message)));
         let object = match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(o)) => o,
             Ok(_) => return err("not a JSON object".into()),
@@ -94,18 +123,26 @@ pub fn jsonl(
     })
 }
 
-/// The header and the rows of a CSV stream (a UTF-8 byte-order mark is dropped).
+/// The header and the rows of a CSV stream split at `delimiter` (a UTF-8 byte-order mark is
+/// dropped).
 pub fn csv(
     reader: impl Read + Send + 'static,
     columns: Columns,
+    delimiter: u8,
 ) -> Result<(
     Vec<String>,
     impl Iterator<Item = std::result::Result<Row, RowError>> + Send,
 )> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(reader);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::User(format!("line 1: cannot read the CSV header: {e}")))?
+        .map_err(|e| match failure_of_csv(&e) {
+            Some(failure) => Error::Decode(failure),
+            None => Error::User(format!("line 1: cannot read the CSV header: {e}")),
+        })?
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -127,20 +164,30 @@ pub fn csv(
     let id_at = find(&columns.id);
     let width = headers.len();
     let mut records = reader.into_records();
+    let mut ended = false;
     let rows = std::iter::from_fn(move || {
+        if ended {
+            return None;
+        }
         let record = records.next()?;
         Some(match record {
-            Err(e) => Err(RowError {
-                line: e.position().map_or(0, |p| p.line()),
-                message: format!("bad CSV: {e}"),
-            }),
+            Err(e) => match failure_of_csv(&e) {
+                Some(failure) => {
+                    ended = true;
+                    Err(RowError::failed(failure))
+                }
+                None => Err(RowError::new(
+                    e.position().map_or(0, |p| p.line()),
+                    format!("bad CSV: {e}"),
+                )),
+            },
             Ok(r) => {
                 let line = r.position().map_or(0, |p| p.line());
                 if r.len() != width {
-                    Err(RowError {
+                    Err(RowError::new(
                         line,
-                        message: format!("{} fields where the header has {width}", r.len()),
-                    })
+                        format!("{} fields where the header has {width}", r.len()),
+                    ))
                 } else {
                     let fields: Vec<String> = r.iter().map(str::to_string).collect();
                     let id = id_at.map_or_else(|| line.to_string(), |k| fields[k].clone());
@@ -162,12 +209,7 @@ pub fn csv(
 }
 
 fn checked(row: Row, columns: &Columns) -> std::result::Result<Row, RowError> {
-    let fail = |message: String| {
-        Err(RowError {
-            line: row.line,
-            message,
-        })
-    };
+    let fail = |message: String| Err(RowError::new(row.line, message));
     if row.text.trim().is_empty() {
         return fail(format!("field `{}`: empty", columns.text));
     }

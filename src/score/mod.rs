@@ -11,7 +11,6 @@ pub mod input;
 pub mod output;
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,6 +20,7 @@ use serde::Serialize;
 use crate::analyze::{Analyzer, Input};
 use crate::index::source::SourceFormat;
 use crate::index::CommentWriter;
+use crate::text::decode::{self, DecodeOptions, Opened};
 use crate::{Error, Result};
 use input::{Columns, Row, RowError};
 use output::Sink;
@@ -33,8 +33,10 @@ pub struct ScoreOptions {
     pub batch: usize,
     /// Skip malformed rows (reporting each) instead of stopping at the first.
     pub skip_malformed: bool,
-    /// CSV (true) or JSONL; `None` detects it from the file name, then the first byte.
+    /// CSV (true) or JSONL; `None` detects it from the file name, then the first character.
     pub csv: Option<bool>,
+    /// The encoding and CSV delimiter to force (detected when not).
+    pub decode: DecodeOptions,
 }
 
 impl Default for ScoreOptions {
@@ -47,6 +49,7 @@ impl Default for ScoreOptions {
             batch: 1000,
             skip_malformed: false,
             csv: None,
+            decode: DecodeOptions::default(),
         }
     }
 }
@@ -64,25 +67,21 @@ pub struct ScoreReport {
     pub malformed: u64,
     /// Rows stored in the index (with an index).
     pub indexed: u64,
+    /// The encoding the input was read as (`utf-8`, `gb18030`, `big5`, `utf-16le`, ...).
+    pub encoding: String,
+    /// The CSV delimiter used (`,`, `tab`, `;`); absent for JSONL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
     pub seconds: f64,
 }
 
-/// Whether `path` holds CSV: by its extension, else by its first non-blank byte (`{` is JSONL).
-pub fn detect_csv(path: &Path) -> Result<bool> {
+/// Whether `path` holds CSV: by its extension (under a `.gz`), else by its content (a first
+/// non-blank character `{` is JSONL).
+pub fn detect_csv(path: &Path, opened: &Opened) -> bool {
     match SourceFormat::from_path(path) {
-        Ok(SourceFormat::Csv) => return Ok(true),
-        Ok(SourceFormat::Jsonl) => return Ok(false),
-        Err(_) => {}
+        Ok(format) => format == SourceFormat::Csv,
+        Err(_) => !opened.jsonl_like,
     }
-    let mut head = [0u8; 4096];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| Error::User(format!("cannot open {}: {e}", path.display())))?;
-    let first = head[..n]
-        .iter()
-        .copied()
-        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
-    Ok(first != Some(b'{'))
 }
 
 /// Score `input` into `output` (appending after what an earlier run wrote), also storing
@@ -97,13 +96,12 @@ pub fn score_file(
     mut on_malformed: impl FnMut(&RowError),
 ) -> Result<ScoreReport> {
     let start = Instant::now();
+    let opened = decode::open(input, options.decode, wrap)?;
     let csv = match options.csv {
         Some(c) => c,
-        None => detect_csv(input)?,
+        None => detect_csv(input, &opened),
     };
-    let file = File::open(input)
-        .map_err(|e| Error::User(format!("cannot open {}: {e}", input.display())))?;
-    let reader = wrap(Box::new(file));
+    let (reader, delimiter) = (opened.reader, opened.delimiter);
     let name = input.display().to_string();
     let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
     let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
@@ -112,8 +110,11 @@ pub fn score_file(
         Vec<String>,
         Box<dyn Iterator<Item = std::result::Result<Row, RowError>> + Send>,
     ) = if csv {
-        let (h, rows) = input::csv(reader, options.columns.clone())
-            .map_err(|e| Error::User(format!("{name} {e}")))?;
+        let (h, rows) =
+            input::csv(reader, options.columns.clone(), delimiter).map_err(|e| match e {
+                Error::Decode(_) => e,
+                e => Error::User(format!("{name} {e}")),
+            })?;
         (h, Box::new(rows))
     } else {
         (
@@ -132,6 +133,8 @@ pub fn score_file(
         report: ScoreReport {
             input: input.to_path_buf(),
             output: output.to_path_buf(),
+            encoding: opened.encoding.name().to_string(),
+            delimiter: csv.then(|| decode::delimiter_name(delimiter)),
             ..ScoreReport::default()
         },
     };
@@ -144,6 +147,14 @@ pub fn score_file(
             match row {
                 Ok(row) if done.contains(&row.id) => run.report.already_scored += 1,
                 Ok(row) => batch.push(row),
+                Err(RowError {
+                    failure: Some(failure),
+                    ..
+                }) => {
+                    // The file itself failed: no row after this can be read.
+                    run.write(&batch)?;
+                    return Err(Error::Decode(failure));
+                }
                 Err(e) if options.skip_malformed => {
                     on_malformed(&e);
                     run.report.malformed += 1;

@@ -6,6 +6,7 @@
 //! offsets of the original, which is what is stored, shown and searched.
 
 pub mod clauses;
+pub mod decode;
 pub mod keywords;
 pub mod lang;
 pub mod normalize;
