@@ -7,6 +7,7 @@ mod custom_taxonomy;
 mod discover;
 mod index;
 mod model;
+mod pii;
 mod report;
 mod report_compare;
 mod score;
