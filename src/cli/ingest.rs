@@ -10,7 +10,7 @@ use verbatim::analyze::Analyzer;
 use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
 
-use super::{Format, ModelArgs};
+use super::{Format, ModelArgs, RedactArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,6 +40,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
     pub format: Format,
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -59,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let index = CommentIndex::open_or_create(&args.index)?;
     let writer = index.writer()?;
+    writer.set_redaction(args.redact.redaction());
     let analyzer = analyzer(&args)?;
     let format = args.input_format.map(|f| match f {
         InputFormat::Jsonl => SourceFormat::Jsonl,

@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pii_rules;
+use crate::analysis::{Analysis, Input};
 use crate::{Error, Result};
 
 /// A kind of personal data.
@@ -110,6 +111,16 @@ impl Redaction {
         self.0 & kind.bit() != 0
     }
 
+    /// The set as bits (one per [`PiiType`], in declaration order).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The set of these bits (unknown bits ignored).
+    pub fn from_bits(bits: u8) -> Redaction {
+        Redaction(bits & Redaction::ALL.0)
+    }
+
     /// The set of these types.
     pub fn of(types: &[PiiType]) -> Redaction {
         Redaction(types.iter().fold(0, |acc, t| acc | t.bit()))
@@ -188,7 +199,11 @@ impl Redacted {
 
 /// The PII of `text` of the types in `redaction`, in order, without overlaps.
 pub fn detect(text: &str, redaction: Redaction) -> Vec<PiiSpan> {
-    if redaction.is_off() || !text.bytes().any(|b| b.is_ascii_digit() || b == b'@' || b >= 0x80) {
+    if redaction.is_off()
+        || !text
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b == b'@' || b >= 0x80)
+    {
         return Vec::new();
     }
     let view = View::new(text);
@@ -251,6 +266,31 @@ pub fn redact(text: &str, redaction: Redaction) -> Redacted {
     Redacted {
         text: out,
         findings,
+    }
+}
+
+/// Mask the PII of texts about to be analysed, in place (`analyze` with redaction on); the
+/// spans found in each, for [`record`].
+pub fn redact_inputs(inputs: &mut [Input], redaction: Redaction) -> Vec<Vec<PiiSpan>> {
+    inputs
+        .iter_mut()
+        .map(|input| {
+            let r = redact(&input.text, redaction);
+            if !r.findings.is_empty() {
+                input.text.clone_from(&r.text);
+            }
+            r.spans()
+        })
+        .collect()
+}
+
+/// Record in each analysis what [`redact_inputs`] masked, and the masked text it analysed.
+pub fn record(analyses: &mut [Analysis], inputs: &[Input], found: Vec<Vec<PiiSpan>>) {
+    for ((analysis, input), spans) in analyses.iter_mut().zip(inputs).zip(found) {
+        if !spans.is_empty() {
+            analysis.redacted = Some(input.text.clone());
+        }
+        analysis.pii = spans;
     }
 }
 

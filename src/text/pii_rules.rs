@@ -67,17 +67,26 @@ pub fn candidates(view: &str) -> Vec<Candidate> {
     let r = rules();
     let mut out = Vec::new();
     let mut add = |kind: PiiType, re: &Regex, check: &dyn Fn(&str, usize, usize) -> bool| {
-        scan(re, view, |s, e| check(view, s, e), |s, e| {
-            out.push(Candidate {
-                kind,
-                start: s,
-                end: e,
-            })
-        });
+        scan(
+            re,
+            view,
+            |s, e| check(view, s, e),
+            |s, e| {
+                out.push(Candidate {
+                    kind,
+                    start: s,
+                    end: e,
+                })
+            },
+        );
     };
     add(PiiType::Email, &r.email, &email_ok);
-    add(PiiType::Id, &r.cn_id, &|v, s, e| numeric_edges(v, s, e) && cn_id_ok(&v[s..e]));
-    add(PiiType::Id, &r.tw_id, &|v, s, e| alnum_edges(v, s, e) && tw_id_ok(&v[s..e]));
+    add(PiiType::Id, &r.cn_id, &|v, s, e| {
+        numeric_edges(v, s, e) && cn_id_ok(&v[s..e])
+    });
+    add(PiiType::Id, &r.tw_id, &|v, s, e| {
+        alnum_edges(v, s, e) && tw_id_ok(&v[s..e])
+    });
     add(PiiType::Card, &r.card, &card_ok);
     add(PiiType::Phone, &r.intl, &intl_ok);
     add(PiiType::Phone, &r.mobile, &numeric_edges);
@@ -173,7 +182,10 @@ fn intl_ok(text: &str, start: usize, end: usize) -> bool {
     let m = &text[start..end];
     if let Some(rest) = m.strip_prefix("00") {
         let rest = rest.trim_start();
-        if !["86", "852", "853", "886"].iter().any(|cc| rest.starts_with(cc)) {
+        if !["86", "852", "853", "886"]
+            .iter()
+            .any(|cc| rest.starts_with(cc))
+        {
             return false;
         }
     }
@@ -203,8 +215,8 @@ fn landline_ok(text: &str, start: usize, end: usize) -> bool {
     let first_ok = rest.starts_with(|c: char| ('2'..='9').contains(&c));
     let mainland = first_ok
         && (area == "010"
-        || (area.len() == 3 && area.starts_with("02"))
-        || (area.len() == 4 && area.as_bytes()[1] >= b'3'))
+            || (area.len() == 3 && area.starts_with("02"))
+            || (area.len() == 4 && area.as_bytes()[1] >= b'3'))
         && (7..=8).contains(&rest.len());
     let taiwan = (matches!(area, "02" | "03" | "04" | "05" | "06" | "07" | "08")
         || matches!(area, "037" | "049" | "082" | "089" | "0826" | "0836"))
@@ -327,7 +339,10 @@ fn ipv4_ok(text: &str, start: usize, end: usize) -> bool {
         .all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255) && (o == "0" || !o.starts_with('0')));
     let before = char_before(text, start);
     let after = char_after(text, end);
-    let next_digit = text[end..].chars().nth(1).is_some_and(|c| c.is_ascii_digit());
+    let next_digit = text[end..]
+        .chars()
+        .nth(1)
+        .is_some_and(|c| c.is_ascii_digit());
     octets_ok
         && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
         && !after.is_some_and(|c| c.is_ascii_alphanumeric())
