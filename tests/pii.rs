@@ -88,7 +88,7 @@ fn measure(split: &str) -> BTreeMap<PiiType, Counts> {
 
 fn assert_targets(split: &str) {
     for (t, c) in measure(split) {
-        assert!(c.tp + c.fn_ >= 4, "{split} {t:?}: too few labelled spans");
+        assert!(c.tp + c.fn_ >= 3, "{split} {t:?}: too few labelled spans");
         assert!(c.precision() >= 0.98, "{split} {t:?} precision {c:?}");
         assert!(c.recall() >= 0.95, "{split} {t:?} recall {c:?}");
     }

@@ -297,8 +297,9 @@ pub fn luhn_ok(ds: &[u32]) -> bool {
     sum % 10 == 0
 }
 
-/// Bank cards: Luhn-valid, one kind of separator; accepted after a card word, or with a
-/// known issuer prefix and length unless an order/tracking word is nearer.
+/// Bank cards: Luhn-valid, one kind of separator; accepted after a card word, or when
+/// grouped by fours or with a known issuer prefix and length, unless an order/tracking
+/// word is nearer.
 fn card_ok(text: &str, start: usize, end: usize) -> bool {
     let m = &text[start..end];
     let ds = digits(m);
@@ -310,10 +311,12 @@ fn card_ok(text: &str, start: usize, end: usize) -> bool {
     {
         return false;
     }
+    // Grouped by fours (`4111 1111 1111 1111`) is how cards are written, not order numbers.
+    let grouped = m.split([' ', '-']).count() >= 4;
     match context::before(text, start) {
         Near::Card => true,
         Near::Order | Near::Version => false,
-        Near::Phone | Near::None => issuer_plausible(&ds),
+        Near::Phone | Near::None => grouped || issuer_plausible(&ds),
     }
 }
 
@@ -354,9 +357,14 @@ fn ipv6_ok(text: &str, start: usize, end: usize) -> bool {
     let m = &text[start..end];
     let groups = m.split(':').filter(|g| !g.is_empty()).count();
     let hexish = |c: char| c.is_ascii_hexdigit() || c == ':';
+    // A colon before is a label's (`IP: 2408:...`, `IP：` folded) unless it follows hex.
+    let before_ok = match char_before(text, start) {
+        Some(':') => !char_before(text, start - 1).is_some_and(hexish),
+        c => !c.is_some_and(|c| c.is_ascii_alphanumeric()),
+    };
     groups >= 3
         && m.parse::<std::net::Ipv6Addr>().is_ok()
-        && !char_before(text, start).is_some_and(|c| hexish(c) || c.is_ascii_alphanumeric())
+        && before_ok
         && !char_after(text, end).is_some_and(|c| hexish(c) || c.is_ascii_alphanumeric())
 }
 
