@@ -278,8 +278,9 @@ pub fn tw_id_ok(m: &str) -> bool {
         return false;
     }
     let weights = [8, 7, 6, 5, 4, 3, 2, 1, 1];
-    let sum = code / 10 + (code % 10) * 9 + ds.iter().zip(weights).map(|(d, w)| d * w).sum::<u32>();
-    sum % 10 == 0
+    let body: u32 = ds.iter().zip(weights).map(|(d, w)| d * w).sum();
+    let sum = code / 10 + (code % 10) * 9 + body;
+    sum.is_multiple_of(10)
 }
 
 /// The Luhn check of a digit string.
@@ -294,7 +295,7 @@ pub fn luhn_ok(ds: &[u32]) -> bool {
             _ => d,
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Bank cards: Luhn-valid, one kind of separator; accepted after a card word, or when
@@ -346,10 +347,13 @@ fn ipv4_ok(text: &str, start: usize, end: usize) -> bool {
         .chars()
         .nth(1)
         .is_some_and(|c| c.is_ascii_digit());
+    // A dot and a digit after it: one more part of a longer dotted number.
+    let continued = after == Some('.') && next_digit;
+    let touching = before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+        || after.is_some_and(|c| c.is_ascii_alphanumeric());
     octets_ok
-        && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
-        && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-        && !(after == Some('.') && next_digit)
+        && !touching
+        && !continued
         && !matches!(context::before(text, start), Near::Version | Near::Order)
 }
 

@@ -58,14 +58,17 @@ fn analyze_masks_only_when_asked_and_names_a_bad_redact_field() {
         "快递员一直不接电话，我的手机是[电话]，邮箱[邮箱]"
     );
     assert_eq!(a[1]["redacted"], "Call me at [phone]");
-    assert_eq!(a[1]["pii"], json!([{"type": "phone", "start": 11, "end": 28}]));
+    assert_eq!(
+        a[1]["pii"],
+        json!([{"type": "phone", "start": 11, "end": 28}])
+    );
     let keywords = a[0]["keywords"].to_string();
-    assert!(!keywords.contains("1381234") && !keywords.contains("zhang"), "{keywords}");
+    assert!(
+        !keywords.contains("1381234") && !keywords.contains("zhang"),
+        "{keywords}"
+    );
 
-    let (status, body) = parts(s.post(
-        "/v1/analyze",
-        &json!({"texts": [TEXT], "redact": "yes"}),
-    ));
+    let (status, body) = parts(s.post("/v1/analyze", &json!({"texts": [TEXT], "redact": "yes"})));
     assert!((400..500).contains(&status), "{status} {body}");
     assert!(body.to_string().contains("redact"), "{body}");
     assert_eq!(parts(s.get("/healthz")).0, 200);
