@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::pii::PiiSpan;
 use crate::text::{Keyword, Lang};
 
 /// A text to analyse, with the caller's id if it has one.
@@ -127,6 +128,14 @@ pub struct Analysis {
     pub explain: Option<Vec<TopicEvidence>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<TokenView>>,
+    /// PII masked before the analysis (types and character offsets into the text as
+    /// submitted); absent when none was found or redaction was off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pii: Vec<PiiSpan>,
+    /// The text as analysed, with PII masked: given by `analyze` with redaction on, when
+    /// masking changed the text (a stored comment's text is already the masked one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted: Option<String>,
 }
 
 /// Why a topic was assigned: one clause that carried it.

@@ -221,6 +221,8 @@ impl Analyzer {
             truncated: false,
             explain: None,
             tokens: views,
+            pii: Vec::new(),
+            redacted: None,
         };
         Ok(Staged {
             analysis,

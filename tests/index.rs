@@ -46,6 +46,8 @@ fn analysis(lang: Lang, sentiment: (Label, f32), topics: &[(&str, Label)]) -> An
         truncated: false,
         explain: None,
         tokens: None,
+        pii: vec![],
+        redacted: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod discover;
 mod encodings;
 mod index;
 mod model;
+mod pii;
 mod report;
 mod report_compare;
 mod score;

@@ -181,6 +181,8 @@ pub fn synthetic(i: u64, rng: &mut Rng, vocab: &(Vec<String>, Vec<String>)) -> (
         truncated: false,
         explain: None,
         tokens: None,
+        pii: Vec::new(),
+        redacted: None,
     };
     (c, analysis)
 }

@@ -272,6 +272,8 @@ mod tests {
             truncated: false,
             explain: None,
             tokens: None,
+            pii: Vec::new(),
+            redacted: None,
         };
         let mut analysis = empty.clone();
         shared.apply(&mut analysis, &nb);

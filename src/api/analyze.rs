@@ -8,6 +8,7 @@ use super::error::{ApiError, ApiJson, ErrorBody};
 use super::AppState;
 use crate::analyze::{is_blank, Analysis, Input};
 use crate::comment::MAX_TEXT_BYTES;
+use crate::text::pii::{self, Redaction};
 
 /// The most texts one call may analyse.
 pub const MAX_TEXTS: usize = 256;
@@ -20,6 +21,10 @@ pub struct AnalyzeRequest {
     pub texts: Option<Vec<String>>,
     #[serde(default)]
     pub items: Option<Vec<Input>>,
+    /// Mask PII before analysing (default false); each analysis then gives the masked text
+    /// (`redacted`) and what was masked (`pii`).
+    #[serde(default)]
+    pub redact: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -47,9 +52,16 @@ pub async fn analyze(
             ))
         }
     };
-    let inputs: Vec<Input> = inputs;
+    let mut inputs: Vec<Input> = inputs;
     check_inputs(field, &inputs, MAX_TEXTS)?;
-    let analyses = state.pool.analyze(inputs).await?;
+    let masked = request
+        .redact
+        .then(|| pii::redact_inputs(&mut inputs, Redaction::ALL));
+    let kept = masked.as_ref().map(|_| inputs.clone());
+    let mut analyses = state.pool.analyze(inputs).await?;
+    if let (Some(masked), Some(kept)) = (masked, kept) {
+        pii::record(&mut analyses, &kept, masked);
+    }
     Ok(Json(AnalyzeResponse { analyses }))
 }
 

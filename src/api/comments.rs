@@ -1,5 +1,6 @@
 //! `POST /v1/comments` (analyse and store, answered once durable), `GET` and `DELETE
-//! /v1/comments/{id}`.
+//! /v1/comments/{id}`. Stored texts have their PII masked first (the writer's redaction,
+//! all types unless `serve --redact` says otherwise); each analysis lists what was masked.
 
 use std::collections::HashSet;
 
@@ -12,6 +13,7 @@ use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use super::AppState;
 use crate::analyze::{Analysis, Input};
 use crate::comment::Comment;
+use crate::index::writer::record_pii;
 use crate::index::StoredComment;
 
 /// The most comments one call may store.
@@ -46,8 +48,7 @@ pub async fn ingest(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<IngestRequest>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    let comments = request.items;
-    let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
+    let mut comments = request.items;
     for (i, c) in comments.iter().enumerate().take(MAX_ITEMS) {
         c.validate_at(&format!("items[{i}].")).map_err(|e| {
             ApiError::new(
@@ -57,8 +58,10 @@ pub async fn ingest(
             )
         })?;
     }
-    check_inputs("items", &inputs, MAX_ITEMS)?;
-    let analyses = state.pool.analyze(inputs).await?;
+    check_inputs("items", &inputs_of(&comments), MAX_ITEMS)?;
+    let found = state.writer.redact(&mut comments);
+    let mut analyses = state.pool.analyze(inputs_of(&comments)).await?;
+    record_pii(&mut analyses, found);
     let writer = state.writer.clone();
     let stored = distinct_ids(&comments);
     let analyses = state
@@ -75,6 +78,10 @@ pub async fn ingest(
         .await?;
     metrics::counter!("verbatim_comments_stored_total").increment(stored as u64);
     Ok(Json(IngestResponse { stored, analyses }))
+}
+
+fn inputs_of(comments: &[Comment]) -> Vec<Input> {
+    comments.iter().map(Comment::input).collect()
 }
 
 /// How many comments a batch leaves stored: one per distinct id, since a later item with

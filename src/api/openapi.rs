@@ -211,9 +211,11 @@ fn body_schemas(schemas: &mut Value) {
         "items": {"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES}});
     let items = json!({"type": "array", "minItems": 1, "maxItems": super::analyze::MAX_TEXTS,
         "items": {"$ref": "#/components/schemas/Input"}});
+    let redact = json!({"type": "boolean", "default": false,
+        "description": "Mask PII (phone, email, id, card, ip) before analysing."});
     analyze["oneOf"] = json!([
-        {"type": "object", "required": ["texts"], "properties": {"texts": texts}, "additionalProperties": false},
-        {"type": "object", "required": ["items"], "properties": {"items": items}, "additionalProperties": false}
+        {"type": "object", "required": ["texts"], "properties": {"texts": texts, "redact": redact}, "additionalProperties": false},
+        {"type": "object", "required": ["items"], "properties": {"items": items, "redact": redact}, "additionalProperties": false}
     ]);
     if let Some(obj) = analyze.as_object_mut() {
         obj.remove("properties");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use verbatim::analyze::{Analysis, Input, Label};
+use verbatim::text::pii::{self, Redaction};
 
 use super::{Format, ModelArgs};
 
@@ -27,12 +28,17 @@ pub struct Args {
     /// Explain each topic: the clause, its similarity to the topic and the seed terms found.
     #[arg(long)]
     pub explain: bool,
+    /// Mask PII before analysing: `--redact` (every type) or `--redact=phone,email,...`;
+    /// each analysis then gives the masked text (`redacted`) and what was masked (`pii`).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "all",
+          value_parser = super::parse_redaction)]
+    pub redact: Option<Redaction>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (inputs, source) = read_inputs(&args)?;
+    let (mut inputs, source) = read_inputs(&args)?;
     if inputs.is_empty() {
         bail!("no text to analyse: give texts as arguments, --input FILE or lines on stdin");
     }
@@ -46,7 +52,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let analyzer = args
         .model
         .analyzer(args.keywords, args.tokens, args.explain)?;
-    let out = analyzer.analyze(&inputs).context("analysis failed")?;
+    let masked = args.redact.map(|r| pii::redact_inputs(&mut inputs, r));
+    let mut out = analyzer.analyze(&inputs).context("analysis failed")?;
+    if let Some(masked) = masked {
+        pii::record(&mut out, &inputs, masked);
+    }
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     match args.format {

@@ -31,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "precision",
     "queue",
     "read_keys",
+    "redact",
     "taxonomy",
     "text_column",
     "threads",

@@ -11,7 +11,7 @@ use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
 
 use super::input_args::InputArgs;
-use super::{Format, ModelArgs};
+use super::{Format, ModelArgs, RedactArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,6 +44,8 @@ pub struct Args {
     #[command(flatten)]
     pub file: InputArgs,
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -63,6 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let start = Instant::now();
     let index = CommentIndex::open_or_create(&args.index)?;
     let writer = index.writer()?;
+    writer.set_redaction(args.redact.redaction());
     let analyzer = analyzer(&args)?;
     let format = args.input_format.map(|f| match f {
         InputFormat::Jsonl => SourceFormat::Jsonl,

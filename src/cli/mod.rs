@@ -23,6 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::model::onnx::EncoderOptions;
 use verbatim::model::{Precision, Variant};
+use verbatim::text::pii::Redaction;
 
 /// Verbatim: customer-feedback analytics for Chinese and English.
 #[derive(Debug, Parser)]
@@ -83,6 +84,32 @@ pub enum EncoderArg {
     Teacher,
     /// models/e5-small-frozen/: the registry encoder with the first heads (the old model).
     Frozen,
+}
+
+/// PII masking of the comments a command stores (on by default; see `text::pii`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RedactArgs {
+    /// PII types masked before storing: all, none, or a list of phone,email,id,card,ip.
+    #[arg(long, default_value = "all", env = "VERBATIM_REDACT", value_parser = parse_redaction)]
+    pub redact: Redaction,
+    /// Store texts as given, PII included (overrides --redact).
+    #[arg(long)]
+    pub no_redact: bool,
+}
+
+impl RedactArgs {
+    pub fn redaction(&self) -> Redaction {
+        if self.no_redact {
+            Redaction::NONE
+        } else {
+            self.redact
+        }
+    }
+}
+
+/// Parse a `--redact` value (`all`, `none` or a list of types).
+pub fn parse_redaction(spec: &str) -> Result<Redaction, String> {
+    Redaction::parse(spec).map_err(|e| e.to_string())
 }
 
 /// Where the models are and how to run them; shared by every command that analyses text.

@@ -11,7 +11,7 @@ use verbatim::score::input::Columns;
 use verbatim::score::{self, ScoreOptions};
 
 use super::input_args::InputArgs;
-use super::ModelArgs;
+use super::{ModelArgs, RedactArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,6 +41,9 @@ pub struct Args {
     /// What to do with a malformed row: stop (fail) or report it and go on (skip).
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     pub on_error: OnError,
+    /// PII masking of the rows stored with --index (the output file keeps the text).
+    #[command(flatten)]
+    pub redact: RedactArgs,
     #[command(flatten)]
     pub file: InputArgs,
     #[command(flatten)]
@@ -64,6 +67,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(dir) => Some(CommentIndex::open_or_create(dir)?.writer()?),
         None => None,
     };
+    if let Some(w) = &writer {
+        w.set_redaction(args.redact.redaction());
+    }
     let options = ScoreOptions {
         columns: Columns {
             id: args.id_column,

@@ -61,6 +61,8 @@ pub struct Args {
     #[arg(long, default_value_t = verbatim::analyze::cache::DEFAULT_ENTRIES, env = "VERBATIM_ANALYSIS_CACHE")]
     pub analysis_cache: usize,
     #[command(flatten)]
+    pub redact: super::RedactArgs,
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -101,6 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     let state = AppState::new(analyzer, index, keys, pool)?.with_allowed_hosts(hosts);
     let writer = state.writer.clone();
+    writer.set_redaction(args.redact.redaction());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

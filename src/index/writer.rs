@@ -12,7 +12,14 @@
 //! directory so the rename itself survives a power cut. A `kill -9` at any moment leaves
 //! the last commit intact, and the files of an unfinished one are garbage-collected when a
 //! writer next opens the index.
+//!
+//! PII is masked before analysis and storage ([`crate::text::pii`]): [`CommentWriter::write`]
+//! and [`CommentWriter::ingest`] mask the types of the writer's [`Redaction`] (all by
+//! default) in each comment's text, analyse the masked text and record the findings in the
+//! analysis (`pii`); other callers (the API, the scorer) call [`CommentWriter::redact`] first.
+//! [`CommentWriter::add`] stores what it is given (a reindex keeps stored texts as they are).
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use tantivy::{IndexWriter, Opstamp, Term};
@@ -21,6 +28,7 @@ use super::source::Located;
 use super::{lock_error, CommentIndex};
 use crate::analyze::{Analysis, Analyzer, Input};
 use crate::comment::Comment;
+use crate::text::pii::{self, PiiSpan, Redaction};
 use crate::{Error, Result};
 
 /// The one writer of an index (it holds the index's write lock until dropped).
@@ -29,6 +37,8 @@ pub struct CommentWriter {
     writer: RwLock<IndexWriter>,
     /// The opstamp of the last commit: every operation stamped below it is durable.
     committed: Mutex<Opstamp>,
+    /// The PII types masked before storage, as a [`Redaction`]'s bits.
+    redaction: AtomicU8,
 }
 
 /// How [`CommentWriter::ingest`] groups its work.
@@ -85,7 +95,37 @@ impl CommentWriter {
             index,
             writer: RwLock::new(writer),
             committed: Mutex::new(committed),
+            redaction: AtomicU8::new(Redaction::default().bits()),
         })
+    }
+
+    /// Which PII types [`CommentWriter::write`], [`CommentWriter::ingest`] and
+    /// [`CommentWriter::redact`] mask (default: all; [`Redaction::NONE`] turns it off).
+    pub fn set_redaction(&self, redaction: Redaction) {
+        self.redaction.store(redaction.bits(), Ordering::Relaxed);
+    }
+
+    /// The PII types this writer masks.
+    pub fn redaction(&self) -> Redaction {
+        Redaction::from_bits(self.redaction.load(Ordering::Relaxed))
+    }
+
+    /// Mask the PII of `comments` in place (the writer's redaction); the spans found in each
+    /// (character offsets into its text as given), for [`record_pii`].
+    pub fn redact(&self, comments: &mut [Comment]) -> Vec<Vec<PiiSpan>> {
+        comments
+            .iter_mut()
+            .map(|c| self.redact_text(&mut c.text))
+            .collect()
+    }
+
+    /// Mask the PII of one text in place; the spans found.
+    pub fn redact_text(&self, text: &mut String) -> Vec<PiiSpan> {
+        let r = pii::redact(text, self.redaction());
+        if !r.findings.is_empty() {
+            *text = r.text.clone();
+        }
+        r.spans()
     }
 
     /// The index this writer writes to.
@@ -138,7 +178,10 @@ impl CommentWriter {
             c.validate()
                 .map_err(|e| Error::User(format!("item {} (id {:?}): {e}", i + 1, c.id)))?;
         }
-        let analyses = analyze(analyzer, comments)?;
+        let mut comments = comments.to_vec();
+        let found = self.redact(&mut comments);
+        let mut analyses = analyze(analyzer, &comments)?;
+        record_pii(&mut analyses, found);
         let mut last = None;
         for (c, a) in comments.iter().zip(&analyses) {
             last = Some(self.add(c, a)?);
@@ -197,16 +240,18 @@ impl CommentWriter {
             }
             let done = failure.is_some() || batch.len() < batch_size;
             if !batch.is_empty() {
-                let comments: Vec<Comment> = batch.iter().map(|l| l.comment.clone()).collect();
-                let analyses = analyze(analyzer, &comments).map_err(|e| {
+                let mut comments: Vec<Comment> = batch.iter().map(|l| l.comment.clone()).collect();
+                let found = self.redact(&mut comments);
+                let mut analyses = analyze(analyzer, &comments).map_err(|e| {
                     let lines = batch.first().zip(batch.last());
                     match lines {
                         Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
                         None => e,
                     }
                 })?;
-                for (located, analysis) in batch.iter().zip(&analyses) {
-                    self.add(&located.comment, analysis)?;
+                record_pii(&mut analyses, found);
+                for (comment, analysis) in comments.iter().zip(&analyses) {
+                    self.add(comment, analysis)?;
                 }
                 pending += batch.len() as u64;
                 if let Some(l) = batch.last() {
@@ -245,6 +290,14 @@ impl CommentWriter {
 fn analyze(analyzer: &Analyzer, comments: &[Comment]) -> Result<Vec<Analysis>> {
     let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
     analyzer.analyze(&inputs)
+}
+
+/// Put the PII spans found by [`CommentWriter::redact`] into the analyses of the masked
+/// texts (in the same order).
+pub fn record_pii(analyses: &mut [Analysis], found: Vec<Vec<PiiSpan>>) {
+    for (analysis, spans) in analyses.iter_mut().zip(found) {
+        analysis.pii = spans;
+    }
 }
 
 /// Make a rename in `dir` durable (tantivy syncs the files it writes, not the directory

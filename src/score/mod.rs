@@ -193,21 +193,30 @@ impl Run<'_> {
         if batch.is_empty() {
             return Ok(());
         }
-        let inputs: Vec<Input> = batch
+        let mut inputs: Vec<Input> = batch
             .iter()
             .map(|r| Input {
                 id: Some(r.id.clone()),
                 text: r.text.clone(),
             })
             .collect();
-        let analyses = self.analyzer.analyze(&inputs)?;
+        // Rows stored in an index have their PII masked first (the writer's redaction).
+        let found: Vec<_> = self.index.map_or_else(Vec::new, |w| {
+            inputs
+                .iter_mut()
+                .map(|i| w.redact_text(&mut i.text))
+                .collect()
+        });
+        let mut analyses = self.analyzer.analyze(&inputs)?;
+        crate::index::writer::record_pii(&mut analyses, found);
         // Index first and commit: whatever the output holds is then also durable in the
         // index, so a resumed run that skips it loses nothing.
         if let Some(writer) = self.index {
-            for (row, analysis) in batch.iter().zip(&analyses) {
-                let comment = row
+            for ((row, analysis), input) in batch.iter().zip(&analyses).zip(&inputs) {
+                let mut comment = row
                     .comment(self.headers, &self.options.columns)
                     .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
+                comment.text.clone_from(&input.text);
                 writer.add(&comment, analysis)?;
             }
             writer.commit()?;

@@ -8,6 +8,7 @@ mod compare;
 mod hostile_http;
 mod hostile_query;
 mod hostile_reports;
+mod pii;
 mod process;
 mod schemathesis;
 mod starvation;
