@@ -17,6 +17,8 @@ use crate::{Error, Result};
 pub const MAX_TEXT_BYTES: usize = 100_000;
 /// The longest id, customer id or channel accepted, in bytes.
 pub const MAX_FIELD_BYTES: usize = 512;
+/// ... and at most this many characters (what `/openapi.json` states as `maxLength`).
+pub const MAX_FIELD_CHARS: usize = 128;
 /// The most attributes one comment may carry.
 pub const MAX_ATTRS: usize = 32;
 /// The longest attribute key, in characters.
@@ -249,6 +251,13 @@ fn check_short(field: &str, value: &str) -> Result<()> {
             format!("longer than {MAX_FIELD_BYTES} bytes"),
         ));
     }
+    // The OpenAPI document states the bound in characters (JSON Schema's maxLength).
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(field_error(
+            field,
+            format!("longer than {MAX_FIELD_CHARS} characters"),
+        ));
+    }
     if value.chars().any(char::is_control) {
         return Err(field_error(field, "contains control characters"));
     }
@@ -441,6 +450,14 @@ mod tests {
             (
                 json!({"id": "a", "text": "x", "attrs": {"k": "v".repeat(257)}}),
                 "field `attrs.k`: longer than 256 characters",
+            ),
+            (
+                json!({"id": "a", "text": "x", "customer_id": "c".repeat(129)}),
+                "field `customer_id`: longer than 128 characters",
+            ),
+            (
+                json!({"id": "客".repeat(171), "text": "x"}),
+                "field `id`: longer than 512 bytes",
             ),
             (
                 json!({"id": "a", "text": "x", "attrs": {"k".repeat(65): "v"}}),

@@ -186,8 +186,9 @@ fn body_schemas(schemas: &mut Value) {
     comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES,
         "description": "The comment: at most 100,000 bytes of UTF-8 (as many characters when ASCII)."});
     for field in ["id", "channel", "customer_id"] {
-        comment[field] = json!({"type": ["string", "null"], "pattern": short, "maxLength": 128,
-            "description": "At most 512 bytes."});
+        comment[field] = json!({"type": ["string", "null"], "pattern": short,
+            "maxLength": crate::comment::MAX_FIELD_CHARS,
+            "description": "At most 128 characters and 512 bytes."});
     }
     comment["id"]["type"] = json!("string");
     comment["nps"] = json!({"type": ["integer", "null"], "minimum": 0, "maximum": 10});
