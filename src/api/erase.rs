@@ -4,7 +4,7 @@
 //! In: the customer id (one path segment, percent-decoded, matched exactly) and an optional
 //! `x-request-id` header. Out: `{"customer_id", "deleted"}` once the deletion is durable and
 //! searches no longer see it (0 deleted is a 200 too: erasure is idempotent); a bad id is
-//! 422 `invalid_input` naming `customer_id` (blank, over 512 bytes, control
+//! 422 `invalid_input` naming `customer_id` (blank, over 512 characters, control
 //! characters, or dots only, which URLs resolve away). The server's analysis result cache is emptied
 //! (it is keyed by comment texts), and one audit line goes to stderr with the customer's
 //! SHA-256 prefix, the count, the time and the request id ([`crate::index::erase`]).

@@ -187,15 +187,17 @@ fn short_pattern(visible: &str) -> String {
     format!(r"^[^\u0000-\u001f\u007f-\u009f]*{visible}[^\u0000-\u001f\u007f-\u009f]*$")
 }
 
-/// A customer id: a short field (at most 128 characters here, 512 bytes at the server); in
-/// a path also something besides dots, since URLs resolve `.` and `..` segments away.
+/// A customer id to erase or filter by: no control characters, something visible, at most
+/// 512 characters (exactly the server's rule); in a path also something besides dots, since
+/// URLs resolve `.` and `..` segments away.
 fn customer_id_schema(in_path: bool) -> Value {
     let visible = if in_path {
         NON_BLANK.replacen("[^", "[^.", 1)
     } else {
         NON_BLANK.to_string()
     };
-    json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": short_pattern(&visible)})
+    json!({"type": "string", "minLength": 1, "pattern": short_pattern(&visible),
+        "maxLength": crate::index::erase::MAX_CUSTOMER_ID_CHARS})
 }
 
 /// Bounds of the request bodies' fields, as the server checks them.

@@ -37,7 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     writer.finish()?;
     eprintln!("{}", erasure.audit_line("cli", None));
     if erasure.deleted == 0 {
-        eprintln!("verbatim erase: the index holds no comment of this customer id; nothing deleted");
+        eprintln!(
+            "verbatim erase: the index holds no comment of this customer id; nothing deleted"
+        );
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&erasure)?),

@@ -2,7 +2,7 @@
 //! that records it.
 //!
 //! In: a customer id as a person or a client gave it. Out: the id checked ([`check`]: not
-//! blank, at most [`MAX_CUSTOMER_ID_BYTES`] bytes, no control characters, errors naming
+//! blank, at most [`MAX_CUSTOMER_ID_CHARS`] characters, no control characters, errors naming
 //! `customer_id`), an [`Erasure`] from [`super::CommentWriter::erase_customer`], and one
 //! audit line for stderr ([`Erasure::audit_line`]). The audit line names the customer by
 //! the first 16 hex digits of the SHA-256 of the id, never by the id itself: a log kept
@@ -17,8 +17,9 @@ use tantivy::time::OffsetDateTime;
 use crate::comment::{field_error, MAX_FIELD_BYTES};
 use crate::Result;
 
-/// The longest customer id accepted: the same bound as the stored field's.
-pub const MAX_CUSTOMER_ID_BYTES: usize = MAX_FIELD_BYTES;
+/// The longest customer id accepted, in characters (code points, as JSON Schema's
+/// `maxLength` counts them): every id a comment can store (at most that many bytes) fits.
+pub const MAX_CUSTOMER_ID_CHARS: usize = MAX_FIELD_BYTES;
 
 /// Hex digits of the id's SHA-256 written to the audit log.
 const DIGEST_HEX: usize = 16;
@@ -36,8 +37,8 @@ pub fn check(field: &str, id: &str) -> Result<()> {
 pub fn problem(id: &str) -> Option<String> {
     if crate::text::normalize::is_blank(id) {
         Some("missing or empty (nothing visible)".into())
-    } else if id.len() > MAX_CUSTOMER_ID_BYTES {
-        Some(format!("longer than {MAX_CUSTOMER_ID_BYTES} bytes"))
+    } else if id.chars().count() > MAX_CUSTOMER_ID_CHARS {
+        Some(format!("longer than {MAX_CUSTOMER_ID_CHARS} characters"))
     } else if id.chars().any(char::is_control) {
         Some("contains control characters".into())
     } else {

@@ -4,7 +4,7 @@
 //! Out: `None` when there are none, else one query that all matches must satisfy, or an
 //! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
 //! refused rather than silently matching nothing), a bad date or score, a bad `customer_id` (one id,
-//! matched exactly: not blank, at most 512 bytes, no control characters). A range whose lower end is past its upper end is empty
+//! matched exactly: not blank, at most 512 characters, no control characters). A range whose lower end is past its upper end is empty
 //! and matches nothing, as in SQL. Dates outside what the index can hold (about 1677–2262) are
 //! clamped to its ends, so `to=9999-12-31` means "no upper end".
 

@@ -57,7 +57,11 @@ fn cache_entries(s: &Server) -> u64 {
     let metrics = s.get("/metrics").text().unwrap();
     metrics
         .lines()
-        .find_map(|l| l.strip_prefix("verbatim_analysis_cache_entries ")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("verbatim_analysis_cache_entries ")?
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("{metrics}"))
 }
 
@@ -70,7 +74,10 @@ fn store(s: &Server) {
         {"id": "b2", "text": "The app is easy to use", "customer_id": "cust-B", "nps": 10},
         {"id": "n1", "text": "发票一直没开"}
     ]});
-    let r = s.client.post(format!("{}/v1/comments", s.base)).json(&items);
+    let r = s
+        .client
+        .post(format!("{}/v1/comments", s.base))
+        .json(&items);
     let (status, body) = with(WRITE, r);
     assert_eq!(status, 200, "{body}");
 }
@@ -132,7 +139,7 @@ fn hostile_customer_ids_are_refused_by_name_and_the_server_keeps_its_data() {
         "a%0Ab",        // a newline: a forged audit line
         "a%00b",        // NUL
         "%1B%5B31m",    // a terminal escape
-        &long,          // over 512 bytes
+        &long,          // over 512 characters
         "%FF",          // not UTF-8
         "...",          // dots only
         "%2E%2E%2E%20", // dots only, encoded
@@ -151,7 +158,10 @@ fn hostile_customer_ids_are_refused_by_name_and_the_server_keeps_its_data() {
     for query in ["customer_id=", "customer_id=%20", "customer_id=a%0Ab"] {
         let (status, body) = get(&s, &format!("/v1/search?{query}"));
         assert_eq!(status, 422, "{query}: {body}");
-        assert!(body["error"]["message"].as_str().unwrap().contains("customer_id"));
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("customer_id"));
     }
     let (status, _) = get(&s, "/v1/reports/drivers?customer_id=%00");
     assert_eq!(status, 422);
@@ -164,7 +174,7 @@ fn hostile_customer_ids_are_refused_by_name_and_the_server_keeps_its_data() {
 /// A `verbatim serve` process whose stderr (the log) goes to a file, and its base URL.
 fn serve_logged(index: &std::path::Path, log: &std::path::Path) -> (std::process::Child, String) {
     let file = std::fs::File::create(log).unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
         .args(["serve", "--index", index.to_str().unwrap()])
         .args(["--addr", "127.0.0.1:0", "--no-model"])
         .stdout(std::process::Stdio::null())
@@ -181,7 +191,12 @@ fn serve_logged(index: &std::path::Path, log: &std::path::Path) -> (std::process
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    panic!("serve did not listen: {}", std::fs::read_to_string(log).unwrap());
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "serve did not listen: {}",
+        std::fs::read_to_string(log).unwrap()
+    );
 }
 
 #[test]
@@ -209,12 +224,20 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
         ],
         "",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let log = dir.path().join("serve.log");
     let (mut child, base) = serve_logged(&idx, &log);
     let client = reqwest::blocking::Client::new();
     let url = format!("{base}/v1/customers/%E7%8E%8B%E4%BA%94-77/comments");
-    let r = client.delete(&url).header("x-request-id", "req-42").send().unwrap();
+    let r = client
+        .delete(&url)
+        .header("x-request-id", "req-42")
+        .send()
+        .unwrap();
     let (status, body) = parts(r);
     assert_eq!((status, &body["deleted"]), (200, &json!(2)), "{body}");
     let r = client.delete(&url).send().unwrap();
@@ -227,7 +250,10 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
     let _ = child.wait();
 
     let text = std::fs::read_to_string(&log).unwrap();
-    let audit: Vec<&str> = text.lines().filter(|l| l.contains("audit: erase")).collect();
+    let audit: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("audit: erase"))
+        .collect();
     let digest = verbatim::index::erase::digest("王五-77");
     assert_eq!(audit.len(), 2, "{text}");
     assert!(
@@ -235,6 +261,9 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
             && audit[0].ends_with("via=api request_id=req-42"),
         "{text}"
     );
-    assert!(audit[1].contains("deleted=0") && audit[1].ends_with("request_id=-"), "{text}");
+    assert!(
+        audit[1].contains("deleted=0") && audit[1].ends_with("request_id=-"),
+        "{text}"
+    );
     assert!(!text.contains("王五"), "{text}");
 }

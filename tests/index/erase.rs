@@ -68,6 +68,9 @@ fn erasing_a_customer_deletes_all_of_theirs_and_none_of_the_others() {
     assert!(index.get("a3").unwrap().is_none());
     assert_eq!(writer.erase_customer("cust-A").unwrap().deleted, 0);
 
+    // Their segments were rewritten: no deleted document is left in a segment file.
+    let metas = index.tantivy().searchable_segment_metas().unwrap();
+    assert_eq!(metas.iter().map(|m| m.num_deleted_docs()).sum::<u32>(), 0);
     // Durable: a fresh open of the directory sees the same.
     writer.finish().unwrap();
     let again = CommentIndex::open(dir.path()).unwrap();
@@ -112,7 +115,9 @@ fn search_total(idx: &Path, customer: &str) -> u64 {
     ]);
     assert_eq!(code, Some(0), "{stderr}");
     let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
-    first["total"].as_u64().unwrap_or_else(|| panic!("{stdout}"))
+    first["total"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{stdout}"))
 }
 
 #[test]
@@ -130,7 +135,13 @@ fn verbatim_erase_deletes_audits_and_refuses_what_it_must() {
     .unwrap();
     let idx = dir.path().join("idx");
     let idx_s = idx.to_str().unwrap();
-    let (code, _, stderr) = run(&["ingest", "--index", idx_s, "--input", input.to_str().unwrap()]);
+    let (code, _, stderr) = run(&[
+        "ingest",
+        "--index",
+        idx_s,
+        "--input",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(search_total(&idx, "张三-001"), 2);
 
@@ -154,7 +165,13 @@ fn verbatim_erase_deletes_audits_and_refuses_what_it_must() {
 
     // Again: nothing to delete is said, and is not an error.
     let (code, stdout, stderr) = run(&[
-        "erase", "--index", idx_s, "--customer-id", "张三-001", "--format", "table",
+        "erase",
+        "--index",
+        idx_s,
+        "--customer-id",
+        "张三-001",
+        "--format",
+        "table",
     ]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.contains("nothing deleted"), "{stdout}");
@@ -163,7 +180,11 @@ fn verbatim_erase_deletes_audits_and_refuses_what_it_must() {
     // A missing index and bad ids: exit 2, one message naming what is wrong.
     let missing = dir.path().join("nope");
     let (code, _, stderr) = run(&[
-        "erase", "--index", missing.to_str().unwrap(), "--customer-id", "x",
+        "erase",
+        "--index",
+        missing.to_str().unwrap(),
+        "--customer-id",
+        "x",
     ]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no index at"), "{stderr}");
