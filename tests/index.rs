@@ -2,6 +2,7 @@
 //! that must find given comments, filters and facets, replace/delete, durability across
 //! `kill -9`, and the writer lock.
 
+mod erase;
 mod filter_edges;
 mod process;
 mod query_fuzz;

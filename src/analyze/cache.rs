@@ -165,6 +165,12 @@ impl ResultCache {
         }
     }
 
+    /// Forget every entry (after an erasure: no text of an erased comment stays in memory);
+    /// the counts stay.
+    pub fn clear(&self) {
+        *self.lock() = Lru::new(self.capacity);
+    }
+
     /// Count a batch done by `plan` and keep its computed `parts` (spans on the normalized
     /// texts `keys`, in the order of `plan.compute`).
     pub(crate) fn record(&self, plan: &Plan, keys: &[&str], parts: &[Arc<ModelPart>]) {

@@ -12,7 +12,7 @@ macro_rules! filtered_params {
     ($($own:literal),* $(,)?) => {
         &[
             "q", "sentiment", "topic", "lang", "channel", "from", "to", "score_min", "score_max",
-            "attrs", $($own),*
+            "customer_id", "attrs", $($own),*
         ]
     };
 }
@@ -21,6 +21,7 @@ pub mod analyze;
 pub mod auth;
 pub mod batch;
 pub mod comments;
+pub mod erase;
 pub mod error;
 pub mod guard;
 pub mod openapi;
@@ -158,6 +159,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/comments/{id}",
             get(comments::get).delete(comments::delete),
+        )
+        .route(
+            "/v1/customers/{customer_id}/comments",
+            axum::routing::delete(erase::erase),
         )
         .route("/v1/search", get(search::search))
         .route("/v1/reports/drivers", get(reports::drivers))

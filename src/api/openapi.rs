@@ -79,7 +79,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         answers.push(("413", "the body is larger than 8 MiB"));
         answers.push(("415", "the body is not `application/json`"));
     }
-    if path.contains("{id}") {
+    if path.contains('{') {
         answers.push(("400", "the id is not valid UTF-8 once percent-decoded"));
     }
     let responses = &mut op["responses"];
@@ -90,6 +90,9 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     }
     let params = op.get_mut("parameters").and_then(Value::as_array_mut);
     for param in params.into_iter().flatten() {
+        if param["in"] == "path" && param["name"] == "customer_id" {
+            param["schema"] = customer_id_schema(true);
+        }
         if param["in"] == "query" {
             query_parameter(param);
             if path.ends_with("/segments") && param["name"] == "by" {
@@ -154,6 +157,7 @@ fn query_parameter(param: &mut Value) {
         "channel" => string(json!({"pattern": r"[^\s,]"})),
         "attrs" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=",
             "description": "An attribute that must match exactly, as `key=value`."})),
+        "customer_id" => customer_id_schema(false),
         "from" | "to" | "vs_from" | "vs_to" => date,
         "segment" | "vs_segment" => string(json!({"pattern": r"^[^=]*[^=\s][^=]*=\s*[^\s]",
             "description": "`key=value`: channel, lang or an attribute key."})),
@@ -171,17 +175,35 @@ fn query_parameter(param: &mut Value) {
     param["required"] = json!(false);
 }
 
+/// Not blank: some character that is not whitespace, a control or an invisible mark
+/// (`text::normalize::is_blank`'s rule, but for the tag characters past U+FFFF).
+const NON_BLANK: &str = concat!(
+    r"[^\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e",
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+);
+
+/// A short field: no control characters, and one character of the class `visible`.
+fn short_pattern(visible: &str) -> String {
+    format!(r"^[^\u0000-\u001f\u007f-\u009f]*{visible}[^\u0000-\u001f\u007f-\u009f]*$")
+}
+
+/// A customer id to erase or filter by: no control characters, something visible, at most
+/// 512 characters (exactly the server's rule); in a path also something besides dots, since
+/// URLs resolve `.` and `..` segments away.
+fn customer_id_schema(in_path: bool) -> Value {
+    let visible = if in_path {
+        NON_BLANK.replacen("[^", "[^.", 1)
+    } else {
+        NON_BLANK.to_string()
+    };
+    json!({"type": "string", "minLength": 1, "pattern": short_pattern(&visible),
+        "maxLength": crate::index::erase::MAX_CUSTOMER_ID_CHARS})
+}
+
 /// Bounds of the request bodies' fields, as the server checks them.
 fn body_schemas(schemas: &mut Value) {
-    // Not blank: some character that is not whitespace, a control or an invisible mark
-    // (`text::normalize::is_blank`'s rule, but for the tag characters past U+FFFF).
-    let non_blank = concat!(
-        r"[^\s\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e",
-        r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
-    );
-    // A short field: no control characters, something visible.
-    let short =
-        format!(r"^[^\u0000-\u001f\u007f-\u009f]*{non_blank}[^\u0000-\u001f\u007f-\u009f]*$");
+    let non_blank = NON_BLANK;
+    let short = short_pattern(NON_BLANK);
     let comment = &mut schemas["Comment"]["properties"];
     comment["text"] = json!({"type": "string", "pattern": non_blank, "maxLength": MAX_TEXT_BYTES,
         "description": "The comment: at most 100,000 bytes of UTF-8 (as many characters when ASCII)."});

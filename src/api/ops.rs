@@ -123,6 +123,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> Json<TaxonomyResponse> {
         super::comments::ingest,
         super::comments::get,
         super::comments::delete,
+        super::erase::erase,
         super::search::search,
         super::reports::drivers,
         super::reports::pain_points,

@@ -29,6 +29,9 @@ pub struct FilterArgs {
     /// Highest sentiment score, in [-1, 1].
     #[arg(long, allow_hyphen_values = true)]
     pub score_max: Option<f64>,
+    /// One customer id, matched exactly.
+    #[arg(long)]
+    pub customer_id: Option<String>,
     /// An attribute that must match exactly, as key=value (repeatable).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attrs: Vec<String>,
@@ -46,6 +49,7 @@ impl FilterArgs {
             to: self.to,
             score_min: self.score_min,
             score_max: self.score_max,
+            customer_id: self.customer_id,
             attrs: self.attrs,
         }
     }

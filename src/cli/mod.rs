@@ -6,6 +6,7 @@ mod build_idf;
 mod calibrate;
 pub mod config;
 mod discover;
+mod erase;
 mod eval;
 mod filters;
 mod ingest;
@@ -59,6 +60,8 @@ pub enum Command {
     Report(report::Args),
     /// Themes the taxonomy misses: clusters of uncategorised comments, as topic blocks.
     Discover(discover::Args),
+    /// Delete every comment of one customer (erasure), audited on stderr.
+    Erase(erase::Args),
     /// Score a CSV or JSONL file: every column kept, the analysis added; resumable.
     Score(score::Args),
     /// Serve the HTTP API and the analysts' web page.
@@ -182,6 +185,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
         Command::Discover(args) => discover::run(args),
+        Command::Erase(args) => erase::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),

@@ -3,7 +3,8 @@
 //! In: the filters as a person or the API gave them (strings, comma-separated lists).
 //! Out: `None` when there are none, else one query that all matches must satisfy, or an
 //! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
-//! refused rather than silently matching nothing), a bad date or score. A range whose lower end is past its upper end is empty
+//! refused rather than silently matching nothing), a bad date or score, a bad `customer_id` (one id,
+//! matched exactly: not blank, at most 512 characters, no control characters). A range whose lower end is past its upper end is empty
 //! and matches nothing, as in SQL. Dates outside what the index can hold (about 1677–2262) are
 //! clamped to its ends, so `to=9999-12-31` means "no upper end".
 
@@ -62,6 +63,13 @@ pub(super) fn filter_query(fields: &Fields, filters: &Filters) -> Result<Option<
     }
     if filters.score_min.is_some() || filters.score_max.is_some() {
         must.push(score_range(fields, filters)?);
+    }
+    if let Some(id) = &filters.customer_id {
+        if let Some(message) = super::erase::problem(id) {
+            return Err(filter_error("customer_id", message));
+        }
+        let term = Term::from_field_text(fields.customer_id, id);
+        must.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
     }
     for pair in &filters.attrs {
         if pair.trim().is_empty() {

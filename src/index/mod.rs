@@ -11,6 +11,7 @@
 //! - [`chars`]: Chinese characters and character pairs (the `chars` field), so that words
 //!   inside jieba's words are found;
 //! - [`writer`]: replace-by-id writes, grouped commits, acknowledged only once durable;
+//! - [`erase`]: every comment of a customer deleted (erasure), with its audit line;
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`source`]: reading JSONL and CSV comment files.
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod chars;
+pub mod erase;
 mod filters;
 mod forms;
 mod query;

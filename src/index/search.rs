@@ -103,6 +103,9 @@ pub struct Filters {
         deserialize_with = "lenient::opt_f64"
     )]
     pub score_max: Option<f64>,
+    /// One customer id, matched exactly (as stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
     /// Attributes that must match exactly, each `key=value`.
     #[serde(
         skip_serializing_if = "Vec::is_empty",

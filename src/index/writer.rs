@@ -1,4 +1,4 @@
-//! Writing comments: replace by id, delete by id, and commits that make writes durable.
+//! Writing comments: replace by id, delete by id or by customer, and commits that make writes durable.
 //!
 //! In: [`Comment`]s, analysed here by the caller's [`Analyzer`] (or already analysed). Out:
 //! documents in the index, and acknowledgements only after the commit that holds them.
@@ -22,6 +22,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, RwLock};
 
+use tantivy::collector::Count;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, Opstamp, Term};
 
 use super::source::Located;
@@ -199,6 +202,50 @@ impl CommentWriter {
             writer.delete_term(Term::from_field_text(self.index.fields.id, id))
         };
         self.commit_through(stamp)
+    }
+
+    /// Delete every comment of `customer_id` ([`super::erase::check`]ed first); returns how
+    /// many, once the deletion is durable and searchers see it. Writers wait meanwhile, so
+    /// the count is exact: comments of the customer added but not yet committed are
+    /// committed first, then counted and deleted with the others. The segments that held
+    /// them are then merged, so that their bytes leave the disk too.
+    pub fn erase_customer(&self, customer_id: &str) -> Result<super::erase::Erasure> {
+        super::erase::check("customer_id", customer_id)?;
+        let mut committed = self.committed.lock().map_err(poisoned)?;
+        let mut writer = self.writer.write().map_err(poisoned)?;
+        writer.commit()?;
+        self.index.reload()?;
+        let term = Term::from_field_text(self.index.fields.customer_id, customer_id);
+        let query = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+        let searcher = self.index.reader.searcher();
+        let deleted = searcher.search(&query, &Count)? as u64;
+        let mut holding = Vec::new();
+        for segment in searcher.segment_readers() {
+            let postings = segment.inverted_index(self.index.fields.customer_id)?;
+            let held = postings
+                .doc_freq(&term)
+                .map_err(|e| Error::io(&self.index.path, e))?;
+            if held > 0 {
+                holding.push(segment.segment_id());
+            }
+        }
+        if deleted > 0 {
+            writer.delete_term(term);
+        }
+        *committed = writer.commit()?;
+        sync_dir(&self.index.path)?;
+        // Rewrite the segments that held them, so their bytes leave the disk now rather than
+        // at some later merge. The deletion is already durable: if a background merge holds
+        // one of them, that merge drops the deleted documents instead.
+        if !holding.is_empty() && writer.merge(&holding).wait().is_ok() {
+            let _ = writer.garbage_collect_files().wait();
+            sync_dir(&self.index.path)?;
+        }
+        self.index.reload()?;
+        Ok(super::erase::Erasure {
+            customer_id: customer_id.to_string(),
+            deleted,
+        })
     }
 
     /// Ingest a stream of comments: analyse in parallel batches, commit every

@@ -5,6 +5,7 @@
 mod bad_input;
 mod cache;
 mod compare;
+mod erase;
 mod hostile_http;
 mod hostile_query;
 mod hostile_reports;
