@@ -2,7 +2,7 @@
 """Evaluate a user's own topic taxonomy the way a user runs it: the real `verbatim` binary,
 `verbatim analyze --taxonomy TOML`, no retraining.
 
-In: a taxonomy TOML and gold JSONL (SPEC §7: {"id", "text", "lang", "sentiment",
+In: a taxonomy TOML and gold JSONL (docs/formats.md: {"id", "text", "lang", "sentiment",
 "topics": [{"id", "sentiment"}] or ["id", ...], "split"}); defaults are the telecom set in
 corpora/custom/telecom/. Out: per split (and all together) micro recall, micro precision,
 F1, the no-topic share (comments with at least one gold topic that got no topic at all),

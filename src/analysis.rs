@@ -1,4 +1,4 @@
-//! The shape of an analysis (SPEC §1): what every entry point prints and stores.
+//! The shape of an analysis (docs/analysis.md): what every entry point prints and stores.
 //!
 //! Plain serde types: [`Analysis`] with its [`Sentiment`], [`TopicHit`]s and keywords, and
 //! the [`Input`] it is computed from.
@@ -108,7 +108,7 @@ pub struct TopicHit {
     pub evidence: Vec<Span>,
 }
 
-/// The analysis of one comment (SPEC §1). Fields are added as the pipeline grows.
+/// The analysis of one comment (docs/analysis.md). Fields are added as the pipeline grows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Analysis {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,4 +1,4 @@
-//! A customer comment as it is stored and searched (SPEC §4), and its validation.
+//! A customer comment as it is stored and searched (docs/formats.md), and its validation.
 //!
 //! In: a comment from an API request (typed JSON), a JSONL object or a CSV row (known
 //! fields by name, any other field kept under `attrs`). Out: a validated [`Comment`] and its
@@ -139,7 +139,7 @@ impl Comment {
     }
 
     /// A comment from a JSON object read from a file: `id` and `text` (or the given names),
-    /// the SPEC §4 fields, and every other field under `attrs`. Numbers may be JSON numbers
+    /// the known fields (docs/formats.md), and every other field under `attrs`. Numbers may be JSON numbers
     /// or numeric strings; ids may be numbers.
     pub fn from_json_object(
         mut object: Map<String, Value>,

@@ -1,8 +1,8 @@
-//! Evaluation against gold labels (SPEC §7): accuracy, macro-F1, per-class P/R/F1 and the
+//! Evaluation against gold labels (docs/formats.md): accuracy, macro-F1, per-class P/R/F1 and the
 //! confusion matrix for sentiment, overall and per language.
 //!
 //! In: gold records and the analyses of their texts. Out: an [`EvalReport`] in the JSON shape
-//! of SPEC §5. Macro-F1 averages over the classes present in the gold labels, so a binary
+//! of docs/cli.md (`eval`). Macro-F1 averages over the classes present in the gold labels, so a binary
 //! set (no neutral gold items) is not penalised for a class it cannot contain.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::{Analysis, Label};
 use crate::{Error, Result};
 
-/// A gold-labelled comment (SPEC §7); unknown fields are ignored.
+/// A gold-labelled comment (docs/formats.md); unknown fields are ignored.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GoldRecord {
     #[serde(default)]
@@ -100,7 +100,7 @@ pub struct AspectMetrics {
     pub n: usize,
 }
 
-/// The whole evaluation (SPEC §5 `verbatim eval --format json`).
+/// The whole evaluation (`verbatim eval --format json`, docs/cli.md).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EvalReport {
     pub n: usize,

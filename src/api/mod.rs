@@ -1,4 +1,4 @@
-//! The HTTP API (SPEC §4) and the analysts' web page, served by `verbatim serve`.
+//! The HTTP API (docs/api.md) and the analysts' web page, served by `verbatim serve`.
 //!
 //! In: HTTP requests. Out: the library's types as JSON, errors as `{"error": {code,
 //! message}}`. Handlers extract, call one library function and map the error; inference
@@ -151,7 +151,7 @@ fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
-/// The router: every route of SPEC §4 and the web page.
+/// The router: every route of docs/api.md and the web page.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/analyze", post(analyze::analyze))

@@ -116,7 +116,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> Json<TaxonomyResponse> {
 #[openapi(
     info(
         title = "Verbatim",
-        description = "Customer-feedback analytics for Chinese and English (SPEC §4)."
+        description = "Customer-feedback analytics for Chinese and English (docs/api.md)."
     ),
     paths(
         super::analyze::analyze,

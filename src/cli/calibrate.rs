@@ -16,7 +16,7 @@ use super::ModelArgs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Gold-labelled JSONL with topics (SPEC §7).
+    /// Gold-labelled JSONL with topics (docs/formats.md).
     #[arg(long)]
     pub data: PathBuf,
     /// Only records whose "split" field has this value.

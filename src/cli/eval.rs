@@ -1,4 +1,4 @@
-//! `verbatim eval --data F.jsonl`: quality against gold labels (SPEC §5 shape with --format json).
+//! `verbatim eval --data F.jsonl`: quality against gold labels (docs/cli.md shape with --format json).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use super::{Format, ModelArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Gold-labelled JSONL (SPEC §7): {"id", "text", "lang", "sentiment", "topics", ...}.
+    /// Gold-labelled JSONL (docs/formats.md): {"id", "text", "lang", "sentiment", "topics", ...}.
     #[arg(long)]
     pub data: PathBuf,
     /// Only records whose "split" field has this value (e.g. test).

@@ -1,4 +1,4 @@
-//! The filters that search and the reports share (SPEC §3: "the same filters as the API").
+//! The filters that search and the reports share (docs/cli.md: "the same filters as the API").
 
 use verbatim::index::search::Filters;
 

@@ -1,4 +1,4 @@
-//! The command line (SPEC §3): one file per subcommand; each parses its flags, calls the
+//! The command line (docs/cli.md): one file per subcommand; each parses its flags, calls the
 //! library and writes results. Every flag has a doc line, which becomes its `--help`.
 
 mod analyze;
@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Analyse texts (arguments, --input file or stdin lines); one Analysis JSON per line.
     Analyze(analyze::Args),
-    /// Measure sentiment (and topic) quality against gold labels (SPEC §7 JSONL).
+    /// Measure sentiment (and topic) quality against gold labels (docs/formats.md).
     Eval(eval::Args),
     /// Fit the topic calibration on gold labels (writes models/topics/calibration.json).
     #[command(name = "calibrate-topics")]

@@ -1,6 +1,7 @@
 //! `verbatim report drivers|pain-points|trends|summary|compare|segments --index DIR
-//! [filters]`: the SPEC §5 reports, compare (`--vs-from/--vs-to`, `--segment/--vs-segment`)
-//! and segments (`--by region`), as JSON (the API's shape), an aligned table or CSV.
+//! [filters]`: the reports of docs/reports.md, compare (`--vs-from/--vs-to`,
+//! `--segment/--vs-segment`) and segments (`--by region`), as JSON (the API's shape), an
+//! aligned table or CSV.
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! Search: the request (query, filters, sort, paging) and the response (total, hits with
-//! highlighted snippets and their analysis, facet counts), as the CLI prints them and the
-//! API will serve them (SPEC §3, §4).
+//! highlighted snippets and their analysis, facet counts), as `verbatim search` prints them
+//! and `GET /v1/search` serves them (docs/cli.md, docs/api.md).
 //!
 //! In: a [`SearchRequest`], deserializable from JSON and from URL query strings (numbers may
 //! come as strings). Out: a [`SearchResponse`]. Facet counts are over everything the query

@@ -1,4 +1,4 @@
-//! The topic taxonomy: a TOML file of `[[topic]]` tables (SPEC §2). The default,
+//! The topic taxonomy: a TOML file of `[[topic]]` tables (docs/formats.md). The default,
 //! `models/taxonomy.toml`, holds the 13 built-in topics; `--taxonomy FILE` replaces it.
 //!
 //! In: TOML text. Out: validated [`Topic`]s. Unknown fields, duplicate ids, empty names and

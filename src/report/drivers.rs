@@ -24,7 +24,7 @@ use super::{cell, nps_points, round, DriverBy, ReportRequest, ScoreKind, Table};
 use crate::index::CommentIndex;
 use crate::Result;
 
-/// The drivers report (SPEC §5).
+/// The drivers report (docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DriversReport {
     pub score: ScoreKind,

@@ -1,9 +1,9 @@
-//! Reports over the index (SPEC §5): key drivers, pain points, trends and a summary; and
+//! Reports over the index (docs/reports.md): key drivers, pain points, trends and a summary; and
 //! compare (period or segment A against B) and segments (one row per value, worst first).
 //!
 //! In: a [`ReportRequest`]: the search's query and filters plus the report's own
 //! parameters (score, grouping, interval, minimum support). Out: serde types whose JSON is
-//! SPEC §5's, and a [`Table`] view of each for `--format table|csv`. Every report reads
+//! docs/reports.md's, and a [`Table`] view of each for `--format table|csv`. Every report reads
 //! the matching comments as columns ([`rows::Rows`], from fast fields), so a drivers report
 //! over a million comments never loads a stored document.
 

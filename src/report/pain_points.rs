@@ -1,7 +1,7 @@
 //! Pain points: the topics and keywords that carry the most negative weight, with example
 //! comments.
 //!
-//! weight = negative_share × n × max(−impact, 0) (SPEC §5: share of negative mentions ×
+//! weight = negative_share × n × max(−impact, 0) (docs/reports.md: share of negative mentions ×
 //! volume × impact), with `impact` the driver impact on the request's score; where too few
 //! comments carry a score, weight = negative_share × n. A topic's negative mentions are
 //! those where the topic's own (aspect) sentiment is negative; a keyword's, those whose
@@ -29,7 +29,7 @@ pub const EXAMPLES: usize = 3;
 /// The total weight of the Dirichlet prior (spread over keywords by their frequency).
 const PRIOR_TOTAL: f64 = 500.0;
 
-/// The pain-points report (SPEC §5).
+/// The pain-points report (docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PainPointsReport {
     /// Comments covered.

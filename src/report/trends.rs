@@ -33,7 +33,7 @@ const MAX_EMERGING_KEYWORDS: usize = 20;
 /// The most keywords tested for a rise: the most frequent ones.
 pub const MAX_KEYWORD_SERIES: usize = 1000;
 
-/// The trends report (SPEC §5).
+/// The trends report (docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrendsReport {
     pub interval: Interval,

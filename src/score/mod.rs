@@ -1,4 +1,4 @@
-//! Batch scoring (SPEC §3 `verbatim score`): a CSV or JSONL file in, the same rows out
+//! Batch scoring (`verbatim score`, docs/cli.md): a CSV or JSONL file in, the same rows out
 //! with their analysis added, and optionally into the index.
 //!
 //! One loop: read a chunk of rows, analyse it in one call (the text stage in parallel on

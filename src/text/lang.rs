@@ -129,7 +129,7 @@ pub fn detect(text: &str) -> Lang {
         if c.kana * 4 >= c.han || c.other_letters > c.han {
             return Lang::Other;
         }
-        // Chinese and Latin words together (SPEC §1); product codes like AB123 do not count.
+        // Chinese and Latin words together (docs/analysis.md); product codes like AB123 do not count.
         if c.latin_words > 0 {
             return Lang::Mixed;
         }
