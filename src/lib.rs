@@ -1,12 +1,22 @@
 //! # Verbatim
 //!
 //! Verbatim turns open-ended customer feedback in Chinese (Simplified and Traditional) and
-//! English into answers: language, keywords and (as the pipeline grows) sentiment, topics
-//! with their own sentiment, searchable comments and key-driver reports.
+//! English into answers: language, sentiment, topics with their own sentiment, keywords,
+//! searchable comments and reports (drivers, pain points, trends, summary, compare,
+//! segments, discover). The user-facing reference is `docs/` in the repository;
+//! `ARCHITECTURE.md` maps the modules.
 //!
-//! The pipeline lives in folders that follow it: [`text`] (normalize, detect language,
-//! fold Traditional to Simplified, segment, keywords), then [`analyze`], the one function
-//! every entry point calls.
+//! The modules follow the pipeline:
+//! - [`text`]: normalize, detect language, fold Traditional to Simplified, segment,
+//!   keywords, clauses, PII masking, input decoding;
+//! - [`model`]: the encoder (ONNX Runtime), sentiment head, taxonomy and topic model;
+//! - [`analysis`]: the [`analysis::Analysis`] types; [`analyze`]: the one function every
+//!   entry point calls (texts → analyses);
+//! - [`comment`]: a comment with its metadata and validation; [`index`]: the tantivy
+//!   index (schema, tokenizer, writer, search);
+//! - [`report`]: the reports over the index; [`score`]: batch scoring of CSV/JSONL files;
+//!   [`eval`]: quality against gold labels;
+//! - [`api`]: the HTTP API and web page; [`error`]: the typed [`Error`].
 //!
 //! ```
 //! use verbatim::analyze::{Analyzer, Input, Options};

@@ -3,11 +3,14 @@
 //! In: [`Comment`]s, analysed here by the caller's [`Analyzer`] (or already analysed). Out:
 //! documents in the index, and acknowledgements only after the commit that holds them.
 //!
-//! Durability is commit-before-acknowledge with grouped commits: [`CommentWriter::write`]
-//! (what the API calls) returns only after a tantivy commit that includes its comments, and
-//! concurrent callers share one commit ([`CommentWriter::commit_through`]): whoever commits
-//! first carries every write added before it. [`CommentWriter::ingest`] (the CLI) commits
-//! once every `commit_every` comments and reports each commit. A tantivy commit writes and
+//! Durability is commit-before-acknowledge with grouped commits: the API's
+//! `POST /v1/comments` (which analyses on its own worker pool) adds its comments and calls
+//! [`CommentWriter::commit_through`], as [`CommentWriter::write`] (analyse, add, commit; for
+//! library callers) does; either returns only after a tantivy commit that includes its
+//! comments, and concurrent callers share one commit: whoever commits first carries every
+//! write added before it. [`CommentWriter::ingest`] (`verbatim ingest`) commits once every
+//! `commit_every` comments and reports each commit; `verbatim score --index` adds each chunk
+//! and commits it. A tantivy commit writes and
 //! fsyncs the new segment files, then atomically replaces `meta.json`; we also fsync the
 //! directory so the rename itself survives a power cut. A `kill -9` at any moment leaves
 //! the last commit intact, and the files of an unfinished one are garbage-collected when a
