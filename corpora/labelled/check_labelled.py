@@ -2,7 +2,7 @@
 """Checks corpora/labelled/: feedback.jsonl, the in-domain labelled training set, and
 holdout.jsonl, team-written comments no model learns from (for choosing between designs).
 
-Format and values as the gold set (SPEC §7 plus `source`, `split` = "train" / "holdout"), ids
+Format and values as the gold set (docs/formats.md plus `source`, `split` = "train" / "holdout"), ids
 l-0001… / h-0001… in file order, lang/script rules of the gold README, and no exact or
 near-duplicate (character bigram Jaccard >= 0.45) of any gold comment (dev or test) or of an
 earlier line of either file: the gold set must stay a fair benchmark and the holdout unseen. Prints counts per lang, sentiment and topic. Exits 1 on a failure.

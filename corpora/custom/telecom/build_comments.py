@@ -5,7 +5,7 @@ In: src/zh_hans.txt, src/zh_hant.txt, src/en.txt, lines `sentiment|topics|text` 
 sentiment is neg/neu/pos/mix (mix: praise and complaint in one comment, labelled negative
 overall) and topics are `alias+`, `alias-` or `alias~` (the topic's own polarity), comma
 separated, empty for a comment no topic of the taxonomy covers.
-Out: comments.jsonl in the gold format of SPEC §7 (`topics` as {"id", "sentiment"}), ids
+Out: comments.jsonl in the gold format of docs/formats.md (`topics` as {"id", "sentiment"}), ids
 tc-0001... in file order, split by id: every third id (n % 3 == 1) is dev, the rest test.
 Checks: every alias known, no duplicate text, no comment a near-copy of a taxonomy example.
 """
