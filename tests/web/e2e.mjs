@@ -56,18 +56,26 @@ const hash = () => page.evaluate(() => decodeURIComponent(window.location.hash))
 const enc = (obj) => new URLSearchParams(obj).toString();
 
 // Wait until a region (data-state on it) has rendered the request whose path contains `keyPart`.
+// The state must hold for a moment: a click changes the URL hash, and the load it starts comes
+// with the hashchange event, after the click returns; without the pause, the region's previous
+// answer (same key part, e.g. '') would be taken and then found loading.
 async function waitRegion(testid, keyPart, timeout = 10000) {
   const sel = `[data-testid="${testid}"]`;
-  try {
-    await page.waitForFunction(([s, k]) => {
-      const n = document.querySelector(s);
-      return n && (n.dataset.state === 'ready' || n.dataset.state === 'error') && (!k || (n.dataset.key || '').includes(k));
-    }, [sel, keyPart || ''], { timeout });
-  } catch (e) {
-    const st = await page.evaluate((s) => { const n = document.querySelector(s); return n ? `${n.dataset.state} ${n.dataset.key}` : 'missing'; }, sel);
-    throw new CheckFailed(`${testid} did not render ${keyPart ? `a request with "${keyPart}"` : ''} in ${timeout} ms (state: ${st})`);
+  const deadline = Date.now() + timeout;
+  let state = null;
+  while (state !== 'ready' && state !== 'error') {
+    try {
+      await page.waitForFunction(([s, k]) => {
+        const n = document.querySelector(s);
+        return n && (n.dataset.state === 'ready' || n.dataset.state === 'error') && (!k || (n.dataset.key || '').includes(k));
+      }, [sel, keyPart || ''], { timeout: Math.max(1, deadline - Date.now()) });
+    } catch (e) {
+      const st = await page.evaluate((s) => { const n = document.querySelector(s); return n ? `${n.dataset.state} ${n.dataset.key}` : 'missing'; }, sel);
+      throw new CheckFailed(`${testid} did not render ${keyPart ? `a request with "${keyPart}"` : ''} in ${timeout} ms (state: ${st})`);
+    }
+    await page.waitForTimeout(150);
+    state = await page.getAttribute(sel, 'data-state');
   }
-  const state = await page.getAttribute(sel, 'data-state');
   if (state !== 'ready' && await page.isVisible('[data-testid="key-box"]')) {
     check(`${testid} loaded`, false, `the server answered 401 and the page asks for an API key${KEY ? ' (the --key given was rejected)' : '; pass --key KEY'}`);
   }
