@@ -16,23 +16,11 @@ mod synthetic;
 
 use std::time::Instant;
 
-use host::{env_usize, loadavg, rss};
+use host::{cpu_seconds, env_usize, loadavg, rss};
 use synthetic::{synthetic, vocabulary, Rng};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::index::CommentIndex;
 use verbatim::report::discover::{discover, DiscoverRequest};
-
-/// CPU seconds (user + system, all threads) this process has used so far.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok());
-    match (field(11), field(12)) {
-        (Some(u), Some(s)) => (u + s) / 100.0,
-        _ => f64::NAN,
-    }
-}
 
 fn main() {
     let n = env_usize("VERBATIM_BENCH_DOCS", 100_000);

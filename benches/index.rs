@@ -16,7 +16,7 @@ mod host;
 #[path = "common/synthetic.rs"]
 mod synthetic;
 
-use host::{dir_bytes, env_usize, rss};
+use host::{cpu_seconds, dir_bytes, env_usize, rss};
 
 use std::time::{Duration, Instant};
 
@@ -28,19 +28,6 @@ use verbatim::index::schema::{self, Fields};
 use verbatim::index::search::Filters;
 use verbatim::index::source::Located;
 use verbatim::index::{tokenizer, CommentIndex, IngestOptions, SearchRequest};
-
-/// CPU seconds (user + system, all threads) this process has used so far.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses): utime is the 12th, stime 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let field = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok());
-    match (field(11), field(12)) {
-        (Some(u), Some(s)) => (u + s) / 100.0,
-        _ => f64::NAN,
-    }
-}
 
 /// Ingest `n` pre-analysed comments, committing every `commit_every`.
 fn ingest_pre_analysed(index: &CommentIndex, n: usize, commit_every: usize) -> Ingest {
