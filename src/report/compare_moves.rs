@@ -12,16 +12,15 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use tantivy::schema::Value;
-use tantivy::{Searcher, TantivyDocument};
+use tantivy::Searcher;
 
 use super::bh;
-use super::pain_points::Example;
+use super::pain_points::{load_example, Example};
 use super::round;
 use super::rows::Rows;
 use super::stats::two_proportion_z;
 use crate::index::CommentIndex;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The candidates kept per listed item while looking for an unused example.
 const CANDIDATES: usize = 16;
@@ -205,24 +204,4 @@ fn add_examples(
         }
     }
     Ok(())
-}
-
-/// The stored id and text of row `i`.
-pub fn load_example(
-    index: &CommentIndex,
-    searcher: &Searcher,
-    rows: &Rows,
-    i: usize,
-) -> Result<Example> {
-    let doc: TantivyDocument = searcher.doc(rows.address(i))?;
-    let comment = doc
-        .get_first(index.fields().comment)
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| Error::Internal("stored comment without its JSON".into()))?;
-    let comment: crate::comment::Comment = serde_json::from_str(comment)
-        .map_err(|e| Error::Internal(format!("stored comment: {e}")))?;
-    Ok(Example {
-        id: comment.id,
-        text: comment.text,
-    })
 }

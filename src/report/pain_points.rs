@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::Value;
-use tantivy::TantivyDocument;
+use tantivy::{Searcher, TantivyDocument};
 
 use super::rows::{Need, Rows};
 use super::stats::log_odds_z;
@@ -69,6 +69,26 @@ pub struct PainPoint {
 pub struct Example {
     pub id: String,
     pub text: String,
+}
+
+/// The stored id and text of row `i`.
+pub fn load_example(
+    index: &CommentIndex,
+    searcher: &Searcher,
+    rows: &Rows,
+    i: usize,
+) -> Result<Example> {
+    let doc: TantivyDocument = searcher.doc(rows.address(i))?;
+    let comment = doc
+        .get_first(index.fields().comment)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| Error::Internal("stored comment without its JSON".into()))?;
+    let comment: crate::comment::Comment = serde_json::from_str(comment)
+        .map_err(|e| Error::Internal(format!("stored comment: {e}")))?;
+    Ok(Example {
+        id: comment.id,
+        text: comment.text,
+    })
 }
 
 /// The pain points among the matching comments.
@@ -221,17 +241,9 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         // The clearest examples: most negative sentiment score first.
         candidates.sort_by(|&a, &b| rows.score[a].total_cmp(&rows.score[b]).then(a.cmp(&b)));
         for &i in candidates.iter().take(EXAMPLES) {
-            let doc: TantivyDocument = searcher.doc(rows.address(i))?;
-            let comment = doc
-                .get_first(index.fields().comment)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| Error::Internal("stored comment without its JSON".into()))?;
-            let comment: crate::comment::Comment = serde_json::from_str(comment)
-                .map_err(|e| Error::Internal(format!("stored comment: {e}")))?;
-            point.examples.push(Example {
-                id: comment.id,
-                text: comment.text,
-            });
+            point
+                .examples
+                .push(load_example(index, &searcher, &rows, i)?);
         }
         out.push(point);
     }
