@@ -73,11 +73,11 @@ pub fn draw(
         (0..rows.len()).map(|i| (rng.next_u64(), i)).collect()
     };
     order.sort_unstable();
-    let (mut picked, mut ids, mut texts) = (Vec::new(), Vec::new(), Vec::new());
-    let mut topics = Vec::new();
+    // (id, text, best topic, row) of each candidate.
+    let mut found: Vec<(String, String, Option<String>, usize)> = Vec::new();
     let (mut walked, mut reads) = (0usize, 0usize);
     for &(_, i) in &order {
-        if picked.len() >= sample || reads >= READ_BUDGET {
+        if found.len() >= sample || reads >= READ_BUDGET {
             break;
         }
         walked += 1;
@@ -105,27 +105,24 @@ pub fn draw(
         if text.is_empty() {
             continue;
         }
-        picked.push(i);
-        ids.push(comment.id);
-        texts.push(comment.text);
-        topics.push(topic);
+        found.push((comment.id, comment.text, topic, i));
     }
     let estimated = if walked == 0 {
         0.0
     } else {
-        picked.len() as f64 * rows.len() as f64 / walked as f64
+        found.len() as f64 * rows.len() as f64 / walked as f64
     };
     // In id order, so the same candidates give the same batches (int8 vectors move with
     // their batch mates) and the same clustering however the index lays out its segments.
-    let mut by_id: Vec<usize> = (0..ids.len()).collect();
-    by_id.sort_by(|&a, &b| ids[a].cmp(&ids[b]));
-    let picked: Vec<usize> = by_id.iter().map(|&j| picked[j]).collect();
-    let texts: Vec<String> = by_id
-        .iter()
-        .map(|&j| std::mem::take(&mut texts[j]))
-        .collect();
-    let topics: Vec<Option<String>> = by_id.iter().map(|&j| topics[j].take()).collect();
-    let ids: Vec<String> = by_id.iter().map(|&j| std::mem::take(&mut ids[j])).collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut ids, mut texts, mut topics, mut picked) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (id, text, topic, i) in found {
+        ids.push(id);
+        texts.push(text);
+        topics.push(topic);
+        picked.push(i);
+    }
     let vectors = embed(encoder, &texts)?;
     Ok(Sample {
         rows: picked,
