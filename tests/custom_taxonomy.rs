@@ -129,15 +129,22 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
         ),
     ];
     let dir = telecom();
-    let threshold = Analyzer::load(Options::default())
+    let load = |path| {
+        Analyzer::load(Options {
+            taxonomy: Some(path),
+            ..Options::default()
+        })
         .unwrap()
+    };
+    let lenient = load(dir.join("taxonomy.toml"));
+    let threshold = lenient
         .topic_model()
         .unwrap()
         .calibration()
         .unseen_threshold();
     let toml = std::fs::read_to_string(dir.join("taxonomy.toml")).unwrap();
-    let strict = tempfile::tempdir().unwrap();
-    let strict_path = strict.path().join("taxonomy.toml");
+    let strict_dir = tempfile::tempdir().unwrap();
+    let strict_path = strict_dir.path().join("taxonomy.toml");
     std::fs::write(
         &strict_path,
         toml.replace(
@@ -146,14 +153,7 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
         ),
     )
     .unwrap();
-    let load = |path| {
-        Analyzer::load(Options {
-            taxonomy: Some(path),
-            ..Options::default()
-        })
-        .unwrap()
-    };
-    let (lenient, strict) = (load(dir.join("taxonomy.toml")), load(strict_path));
+    let strict = load(strict_path);
     for (text, id) in texts {
         let a = lenient.analyze_one(&Input::new(text)).unwrap();
         let ids: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
