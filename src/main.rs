@@ -15,11 +15,21 @@ fn main() -> ExitCode {
         }
     }
     let args = cli::Cli::parse();
+    let json = args.log_format == cli::log::LogFormat::Json;
+    if let Err(err) = cli::log::init(args.log_format, args.verbosity(), args.command.name()) {
+        eprintln!("verbatim: error: {err:#}");
+        return ExitCode::from(2);
+    }
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("verbatim: error: {err:#}");
+            // A JSON log stays one object per line, the failure included.
+            if json {
+                tracing::error!(error = format!("{err:#}"), "command failed");
+            } else {
+                eprintln!("verbatim: error: {err:#}");
+            }
             ExitCode::from(2)
         }
     }

@@ -102,7 +102,9 @@ impl Pool {
     /// session of its own.
     pub fn start(analyzer: Arc<Analyzer>, options: PoolOptions) -> Pool {
         if let Some(Err(e)) = analyzer.encoder().map(|e| e.add_session()) {
-            eprintln!("verbatim serve: warning: no second model session ({e}): short requests may wait behind long ones");
+            tracing::warn!(
+                "no second model session ({e}): short requests may wait behind long ones"
+            );
         }
         let queue = Arc::new(Queue::new());
         let cache = Arc::new(ResultCache::new(options.analysis_cache));

@@ -6,11 +6,10 @@
 //! searches no longer see it (0 deleted is a 200 too: erasure is idempotent); a bad id is
 //! 422 `invalid_input` naming `customer_id` (blank, over 512 characters, control
 //! characters, or dots only, which URLs resolve away). The server's analysis result cache is emptied
-//! (it is keyed by comment texts), and one audit line goes to stderr with the customer's
+//! (it is keyed by comment texts), and one audit line goes to the log (target `verbatim::audit`) with the customer's
 //! SHA-256 prefix, the count, the time and the request id ([`crate::index::erase`]).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +29,6 @@ pub struct EraseResponse {
     responses((status = 200, body = EraseResponse), (status = 422, body = ErrorBody)))]
 pub async fn erase(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiPath(customer_id): ApiPath<String>,
 ) -> Result<Json<EraseResponse>, ApiError> {
     crate::index::erase::check("customer_id", &customer_id)?;
@@ -48,10 +46,9 @@ pub async fn erase(
         .blocking(move || writer.erase_customer(&customer_id))
         .await?;
     state.pool.cache().clear();
-    let request_id = headers
-        .get("x-request-id")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    eprintln!("{}", erasure.audit_line("api", request_id.as_deref()));
+    let request_id = super::access::current();
+    let line = erasure.audit_line("api", request_id.as_deref());
+    tracing::info!(target: "verbatim::audit", "{line}");
     metrics::counter!("verbatim_comments_erased_total").increment(erasure.deleted);
     Ok(Json(EraseResponse {
         customer_id: erasure.customer_id,

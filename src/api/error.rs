@@ -1,6 +1,6 @@
 //! The API's one error type and the extractors whose rejections become it.
 //!
-//! Every error is JSON `{"error": {"code", "message"}}` with a fitting status; the message
+//! Every error is JSON `{"error": {"code", "message", "request_id"}}` with a fitting status; the message
 //! names the field at fault (`items[2].nps`); internal details are logged, never sent.
 
 use axum::body::Bytes;
@@ -37,6 +37,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// What was wrong, naming the field.
     pub message: String,
+    /// The request's id (the client's `x-request-id`, or one the server made), to find the
+    /// request in the server's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -77,7 +81,10 @@ impl ApiError {
 
     /// A failure of ours: logged in full, answered without details.
     pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        eprintln!("verbatim serve: internal error: {detail}");
+        tracing::error!(
+            request_id = %super::access::current().unwrap_or_default(),
+            "internal error: {detail}"
+        );
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -96,7 +103,7 @@ impl From<Error> for ApiError {
                 e.to_string(),
             ),
             e @ Error::Locked { .. } => {
-                eprintln!("verbatim serve: {e}");
+                tracing::warn!("{e}");
                 ApiError::busy("the index is busy")
             }
             other => ApiError::internal(other),
@@ -110,6 +117,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message,
+                request_id: super::access::current(),
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

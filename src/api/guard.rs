@@ -15,8 +15,9 @@
 //! - A write (any method but GET, HEAD, OPTIONS) from a browser must come from the
 //!   server's own origin: `Sec-Fetch-Site` must be `same-origin` or `none`, else `Origin`
 //!   must be `http(s)://` + the request's `Host` (or a configured name). Clients that send
-//!   neither (curl, scripts) pass. The server sends no CORS headers, so no other origin
-//!   could use it from a browser anyway.
+//!   neither (curl, scripts) pass. An origin listed with `--cors-origins` passes too
+//!   ([`super::cors`]); with none listed the server sends no CORS headers, so no other
+//!   origin could use it from a browser anyway.
 //! - A write that carries a body must declare it JSON (`application/json` or `+json`):
 //!   HTML forms and `text/plain` fetches, which need no CORS preflight, are refused.
 
@@ -24,7 +25,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::serve::IncomingStream;
@@ -102,7 +103,12 @@ pub async fn check(
     let method = request.method();
     let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     if write {
-        cross_origin(request.headers(), host.as_deref(), hosts)?;
+        cross_origin(
+            request.headers(),
+            host.as_deref(),
+            hosts,
+            state.cors_origins(),
+        )?;
         if has_body(request.headers()) {
             json_content_type(request.headers())?;
         }
@@ -158,6 +164,7 @@ fn cross_origin(
     headers: &HeaderMap,
     host: Option<&str>,
     allowed: &[String],
+    cors: &[HeaderValue],
 ) -> Result<(), ApiError> {
     let refuse = |what: String| {
         ApiError::new(
@@ -168,16 +175,24 @@ fn cross_origin(
             ),
         )
     };
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| String::from_utf8_lossy(o.as_bytes()));
+    if origin
+        .as_deref()
+        .is_some_and(|o| super::cors::listed(o, cors))
+    {
+        return Ok(());
+    }
     if let Some(site) = headers.get("sec-fetch-site") {
         let site = String::from_utf8_lossy(site.as_bytes()).to_ascii_lowercase();
         if site != "same-origin" && site != "none" {
             return Err(refuse(format!("the request is {site} (Sec-Fetch-Site)")));
         }
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
+    let Some(origin) = origin else {
         return Ok(());
     };
-    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
     let authority = origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
@@ -272,14 +287,19 @@ mod tests {
     fn origins_and_content_types() {
         let mut h = HeaderMap::new();
         h.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
-        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[]).is_ok());
-        assert!(cross_origin(&h, Some("localhost:8080"), &[]).is_err());
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &[]).is_ok());
+        assert!(cross_origin(&h, Some("localhost:8080"), &[], &[]).is_err());
         h.insert(header::ORIGIN, "null".parse().unwrap());
-        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[]).is_err());
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &[]).is_err());
         h.remove(header::ORIGIN);
-        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[]).is_ok());
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &[]).is_ok());
         h.insert("sec-fetch-site", "cross-site".parse().unwrap());
-        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[]).is_err());
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &[]).is_err());
+        // A listed CORS origin may write from its own pages.
+        h.insert(header::ORIGIN, "https://crm.example.com".parse().unwrap());
+        let cors = [HeaderValue::from_static("https://crm.example.com")];
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &cors).is_ok());
+        assert!(cross_origin(&h, Some("127.0.0.1:8080"), &[], &[]).is_err());
 
         let mut h = HeaderMap::new();
         assert!(json_content_type(&h).is_err());

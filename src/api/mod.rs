@@ -17,10 +17,12 @@ macro_rules! filtered_params {
     };
 }
 
+pub mod access;
 pub mod analyze;
 pub mod auth;
 pub mod batch;
 pub mod comments;
+pub mod cors;
 pub mod erase;
 pub mod error;
 pub mod guard;
@@ -35,7 +37,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -66,6 +68,8 @@ pub struct AppState {
     timeout: std::time::Duration,
     /// Host names served besides localhost and the server's addresses ([`guard`]).
     allowed_hosts: Arc<Vec<String>>,
+    /// Browser origins allowed by CORS ([`cors`]); empty: no CORS headers.
+    cors_origins: Arc<Vec<HeaderValue>>,
 }
 
 /// Index requests that may run at once (each holds a blocking thread).
@@ -91,6 +95,7 @@ impl AppState {
             keys: Arc::new(keys),
             metrics: prometheus(),
             allowed_hosts: Arc::default(),
+            cors_origins: Arc::default(),
         })
     }
 
@@ -99,6 +104,18 @@ impl AppState {
     pub fn with_allowed_hosts(mut self, hosts: Vec<String>) -> AppState {
         self.allowed_hosts = Arc::new(hosts);
         self
+    }
+
+    /// Let these browser origins call the API (`--cors-origins`, checked by
+    /// [`cors::parse_origins`]).
+    pub fn with_cors_origins(mut self, origins: Vec<HeaderValue>) -> AppState {
+        self.cors_origins = Arc::new(origins);
+        self
+    }
+
+    /// The origins configured with [`AppState::with_cors_origins`].
+    pub fn cors_origins(&self) -> &[HeaderValue] {
+        &self.cors_origins
     }
 
     /// The host names configured with [`AppState::with_allowed_hosts`].
@@ -151,9 +168,11 @@ fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
-/// The router: every route of docs/api.md and the web page.
+/// The router: every route of docs/api.md and the web page, inside the request-id and
+/// access-log layer ([`access`]) and the outer HTTP layers ([`cors`]).
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let origins = state.cors_origins.clone();
+    let routes = Router::new()
         .route("/v1/analyze", post(analyze::analyze))
         .route("/v1/comments", post(comments::ingest))
         .route(
@@ -191,8 +210,10 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth::check))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check))
         .layer(middleware::from_fn(track))
+        .layer(middleware::from_fn(access::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(state);
+    cors::outer_layers(routes, &origins)
 }
 
 /// Count requests and time them, by route and status.
@@ -246,5 +267,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    eprintln!("verbatim serve: shutting down; finishing requests in flight");
+    tracing::info!("shutting down; finishing requests in flight");
 }

@@ -44,8 +44,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(&args.output, table.to_tsv())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     let (docs, terms) = table.size();
-    eprintln!(
-        "build-idf: {docs} documents, {terms} terms -> {}",
+    tracing::info!(
+        "{docs} documents, {terms} terms -> {}",
         args.output.display()
     );
     Ok(())

@@ -35,11 +35,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let writer = index.writer()?;
     let erasure = writer.erase_customer(&args.customer_id)?;
     writer.finish()?;
-    eprintln!("{}", erasure.audit_line("cli", None));
+    let line = erasure.audit_line("cli", None);
+    tracing::info!(target: "verbatim::audit", "{line}");
     if erasure.deleted == 0 {
-        eprintln!(
-            "verbatim erase: the index holds no comment of this customer id; nothing deleted"
-        );
+        tracing::warn!("the index holds no comment of this customer id; nothing deleted");
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string(&erasure)?),

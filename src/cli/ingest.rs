@@ -86,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut acknowledged: Option<IngestReport> = None;
     let result = writer.ingest(&analyzer, comments, options, |report| {
-        eprintln!(
+        tracing::info!(
             "committed {} last_id={}",
             report.committed,
             report.last_id.as_deref().unwrap_or("")

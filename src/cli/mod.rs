@@ -11,6 +11,7 @@ mod eval;
 mod filters;
 mod ingest;
 mod input_args;
+pub mod log;
 mod reindex;
 mod report;
 mod score;
@@ -34,6 +35,21 @@ pub struct Cli {
     /// environment take precedence over it).
     #[arg(long, global = true, env = "VERBATIM_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Log lines on stderr: `human` (one line per event) or `json` (one object per line).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "VERBATIM_LOG_FORMAT"
+    )]
+    pub log_format: log::LogFormat,
+    /// More log detail: -v adds debug lines (each command's timings), -vv trace lines.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors on stderr: no progress lines or bars.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -175,9 +191,52 @@ impl ModelArgs {
     }
 }
 
-/// Run the parsed command.
+impl Cli {
+    /// How much the log says, from -v / -q.
+    pub fn verbosity(&self) -> log::Verbosity {
+        log::Verbosity {
+            verbose: self.verbose,
+            quiet: self.quiet,
+        }
+    }
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Analyze(_) => "analyze",
+            Command::Eval(_) => "eval",
+            Command::CalibrateTopics(_) => "calibrate-topics",
+            Command::BuildIdf(_) => "build-idf",
+            Command::Ingest(_) => "ingest",
+            Command::Reindex(_) => "reindex",
+            Command::Search(_) => "search",
+            Command::Report(_) => "report",
+            Command::Discover(_) => "discover",
+            Command::Erase(_) => "erase",
+            Command::Score(_) => "score",
+            Command::Serve(_) => "serve",
+        }
+    }
+}
+
+/// Run the parsed command; its wall-clock time is logged at debug level (`-v`).
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    let name = cli.command.name();
+    let start = std::time::Instant::now();
+    let result = dispatch(cli.command);
+    tracing::debug!(
+        command = name,
+        seconds = start.elapsed().as_secs_f64(),
+        ok = result.is_ok(),
+        "command finished"
+    );
+    result
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Analyze(args) => analyze::run(args),
         Command::BuildIdf(args) => build_idf::run(args),
         Command::Ingest(args) => ingest::run(args),

@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, env = "VERBATIM_INDEX")]
     pub index: PathBuf,
     /// Only comments matching this full-text query (as in search).
-    #[arg(long, short = 'q', default_value = "")]
+    #[arg(long, default_value = "")]
     pub query: String,
     #[command(flatten)]
     pub filters: FilterArgs,

@@ -104,14 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         writer.as_ref(),
         &options,
         move |reader| Box::new(progress.wrap_read(reader)),
-        |e| {
-            bar.suspend(|| {
-                eprintln!(
-                    "verbatim score: {name} line {}: {} (skipped)",
-                    e.line, e.message
-                )
-            })
-        },
+        |e| bar.suspend(|| tracing::warn!("{name} line {}: {} (skipped)", e.line, e.message)),
     )?;
     bar.finish_and_clear();
     if let Some(w) = writer {

@@ -44,6 +44,15 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Web origins allowed to call the API from a browser (CORS), comma-separated, each
+    /// `scheme://host[:port]` exactly (e.g. `https://crm.example.com`). Default: none, and no
+    /// CORS headers are sent.
+    #[arg(
+        long = "cors-origins",
+        env = "VERBATIM_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
     /// Inference worker threads (each runs the encoder on every core).
     #[arg(long, default_value_t = 1, env = "VERBATIM_WORKERS")]
     pub workers: usize,
@@ -80,9 +89,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect(),
     };
     if !keys.any() && !args.addr.ip().is_loopback() {
-        eprintln!(
-            "verbatim serve: warning: bound to {} with no API keys: only loopback clients will \
-             be answered (set VERBATIM_WRITE_KEYS / VERBATIM_READ_KEYS to serve others)",
+        tracing::warn!(
+            "bound to {} with no API keys: only loopback clients will be answered (set \
+             VERBATIM_WRITE_KEYS / VERBATIM_READ_KEYS to serve others)",
             args.addr
         );
     }
@@ -101,7 +110,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .collect();
-    let state = AppState::new(analyzer, index, keys, pool)?.with_allowed_hosts(hosts);
+    let origins = api::cors::parse_origins(&args.cors_origins)?;
+    let state = AppState::new(analyzer, index, keys, pool)?
+        .with_allowed_hosts(hosts)
+        .with_cors_origins(origins);
     let writer = state.writer.clone();
     writer.set_redaction(args.redact.redaction());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -110,7 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .context("start the async runtime")?;
     runtime
         .block_on(api::serve(state, args.addr, |addr| {
-            eprintln!("verbatim serve: listening on http://{addr}");
+            tracing::info!("listening on http://{addr}");
         }))
         .with_context(|| format!("serve on {}", args.addr))?;
     // Every acknowledged write was committed before its answer; release the lock cleanly.

@@ -55,14 +55,14 @@ pub struct Erasure {
 }
 
 impl Erasure {
-    /// The audit line: `verbatim audit: erase customer=sha256:<16 hex> deleted=N
+    /// The audit line: `audit: erase customer=sha256:<16 hex> deleted=N
     /// at=<RFC 3339 UTC> via=<cli|api> request_id=<id or ->`.
     pub fn audit_line(&self, via: &str, request_id: Option<&str>) -> String {
         let at = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_else(|_| "unknown".into());
         format!(
-            "verbatim audit: erase customer=sha256:{} deleted={} at={at} via={via} request_id={}",
+            "audit: erase customer=sha256:{} deleted={} at={at} via={via} request_id={}",
             digest(&self.customer_id),
             self.deleted,
             request_id.map_or_else(|| "-".to_string(), printable),

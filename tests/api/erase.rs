@@ -172,11 +172,18 @@ fn hostile_customer_ids_are_refused_by_name_and_the_server_keeps_its_data() {
 }
 
 /// A `verbatim serve` process whose stderr (the log) goes to a file, and its base URL.
-fn serve_logged(index: &std::path::Path, log: &std::path::Path) -> (std::process::Child, String) {
+/// `verbatim serve --no-model EXTRA…` on a free port with its log in a file: the child and
+/// its base URL.
+pub fn serve_logged(
+    index: &std::path::Path,
+    log: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String) {
     let file = std::fs::File::create(log).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
         .args(["serve", "--index", index.to_str().unwrap()])
         .args(["--addr", "127.0.0.1:0", "--no-model"])
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(file)
         .spawn()
@@ -230,7 +237,7 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
         String::from_utf8_lossy(&out.stderr)
     );
     let log = dir.path().join("serve.log");
-    let (mut child, base) = serve_logged(&idx, &log);
+    let (mut child, base) = serve_logged(&idx, &log, &[]);
     let client = reqwest::blocking::Client::new();
     let url = format!("{base}/v1/customers/%E7%8E%8B%E4%BA%94-77/comments");
     let r = client
@@ -240,7 +247,9 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
         .unwrap();
     let (status, body) = parts(r);
     assert_eq!((status, &body["deleted"]), (200, &json!(2)), "{body}");
+    // Without a client id the server makes one, answers it and audits it.
     let r = client.delete(&url).send().unwrap();
+    let made = r.headers()["x-request-id"].to_str().unwrap().to_string();
     assert_eq!(parts(r).1["deleted"], 0);
     let health = client.get(format!("{base}/healthz")).send().unwrap();
     assert_eq!(health.status(), 200);
@@ -262,7 +271,7 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
         "{text}"
     );
     assert!(
-        audit[1].contains("deleted=0") && audit[1].ends_with("request_id=-"),
+        audit[1].contains("deleted=0") && audit[1].ends_with(&format!("request_id={made}")),
         "{text}"
     );
     assert!(!text.contains("王五"), "{text}");

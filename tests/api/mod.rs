@@ -9,6 +9,7 @@ mod erase;
 mod hostile_http;
 mod hostile_query;
 mod hostile_reports;
+mod logs;
 mod pii;
 mod process;
 mod schemathesis;

@@ -78,7 +78,7 @@ fn cli_ingest_then_search() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stderr.trim(), "committed 3 last_id=c3");
+    assert_eq!(stderr.trim(), "verbatim ingest: committed 3 last_id=c3");
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["ingested"], 3);
     assert_eq!(summary["total"], 3);
@@ -250,7 +250,7 @@ fn acknowledged_writes_survive_kill_9() {
     while stderr.read_line(&mut line).unwrap() > 0 {
         lines.push(line.trim().to_string());
         if let Some(n) = line
-            .strip_prefix("committed ")
+            .strip_prefix("verbatim ingest: committed ")
             .and_then(|r| r.split(' ').next())
         {
             acknowledged = n.parse().unwrap();
@@ -266,7 +266,7 @@ fn acknowledged_writes_survive_kill_9() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     for l in rest.lines() {
         if let Some(n) = l
-            .strip_prefix("committed ")
+            .strip_prefix("verbatim ingest: committed ")
             .and_then(|r| r.split(' ').next())
         {
             acknowledged = n.parse().unwrap();

@@ -299,7 +299,14 @@ fn the_cli_refuses_the_same_queries_and_filters() {
             "`q`: nested deeper",
         ),
         (
-            &["report", "summary", "--index", idx, "-q", deep.as_str()],
+            &[
+                "report",
+                "summary",
+                "--index",
+                idx,
+                "--query",
+                deep.as_str(),
+            ],
             "`q`: nested deeper",
         ),
         (
