@@ -7,7 +7,7 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: dist setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -28,6 +28,11 @@ build: setup
 	$(CARGO) build --release
 
 DEMO_INDEX ?= target/demo-index
+
+# dist: the release binary, the default int8 encoder, ONNX Runtime and the taxonomy in one
+# tarball that runs anywhere (scripts/dist.sh; target/dist/verbatim-<version>-linux-x86_64.tar.gz).
+dist: build
+	bash scripts/dist.sh
 
 # Ingest the demo corpus once (4,000 comments through the model, ~20 s), print the reports,
 # then serve the API and the web page on http://127.0.0.1:8080 (Ctrl-C stops it).

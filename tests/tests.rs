@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod custom_taxonomy;
 mod discover;
+mod dist;
 mod encodings;
 mod index;
 mod model;
