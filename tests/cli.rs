@@ -186,3 +186,42 @@ fn the_teacher_and_the_old_model_are_chosen_by_flag_or_config() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("giant") && err.contains("teacher"), "{err}");
 }
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    let out = verbatim(&["completions", "bash"], "");
+    assert!(out.status.success());
+    let bash = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        bash.contains("complete -F") || bash.contains("complete -o"),
+        "{bash}"
+    );
+    for word in ["ingest", "search", "--cors-origins", "--log-format"] {
+        assert!(bash.contains(word), "bash completion lacks {word}");
+    }
+    let zsh = verbatim(&["completions", "zsh"], "");
+    assert!(String::from_utf8_lossy(&zsh.stdout).starts_with("#compdef verbatim"));
+    let fish = verbatim(&["completions", "fish"], "");
+    assert!(String::from_utf8_lossy(&fish.stdout).contains("complete -c verbatim"));
+
+    let out = verbatim(&["man"], "");
+    assert!(out.status.success());
+    let man = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        man.starts_with(".ie") || man.starts_with(".TH"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    for section in [
+        "INGEST",
+        "SERVE",
+        "REPORT",
+        "verbatim ingest",
+        "\\-\\-index",
+    ] {
+        assert!(man.contains(section), "man page lacks {section}");
+    }
+    let bad = verbatim(&["completions", "tcsh"], "");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("tcsh"));
+}

@@ -1,11 +1,14 @@
 //! `verbatim ingest --index DIR --input F`: analyse comments from a JSONL or CSV file and
 //! store them in the index, committing in groups. Each commit is acknowledged on stderr as
-//! `committed N last_id=ID`: those N comments survive a crash from then on.
+//! `verbatim ingest: committed N last_id=ID`: those N comments survive a crash from then on.
+//! On a terminal a progress line counts the committed comments and their rate.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 use verbatim::analyze::Analyzer;
 use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
@@ -56,6 +59,21 @@ pub enum InputFormat {
     Csv,
 }
 
+/// A count of committed comments and their rate on a terminal (as `score`'s bar); hidden
+/// when stderr is not a terminal or info lines are off (`-q`).
+fn progress() -> ProgressBar {
+    if !std::io::stderr().is_terminal() || !tracing::enabled!(tracing::Level::INFO) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} comments committed, {per_sec} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// The analyzer every stored comment goes through (the one place it is built).
 fn analyzer(args: &Args) -> anyhow::Result<Analyzer> {
     args.model.analyzer(5, false, false)
@@ -85,14 +103,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         commit_every: args.commit_every.max(1),
     };
     let mut acknowledged: Option<IngestReport> = None;
+    let bar = progress();
     let result = writer.ingest(&analyzer, comments, options, |report| {
-        tracing::info!(
-            "committed {} last_id={}",
-            report.committed,
-            report.last_id.as_deref().unwrap_or("")
-        );
+        bar.suspend(|| {
+            tracing::info!(
+                "committed {} last_id={}",
+                report.committed,
+                report.last_id.as_deref().unwrap_or("")
+            )
+        });
+        bar.set_position(report.committed);
         acknowledged = Some(report.clone());
     });
+    bar.finish_and_clear();
     let report = match result {
         Ok(report) => report,
         Err(err) => {

@@ -17,6 +17,7 @@ mod report;
 mod score;
 mod search;
 mod serve;
+mod shell;
 
 use std::path::PathBuf;
 
@@ -82,6 +83,10 @@ pub enum Command {
     Score(score::Args),
     /// Serve the HTTP API and the analysts' web page.
     Serve(serve::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(shell::CompletionArgs),
+    /// Print the man page (roff) to stdout.
+    Man,
 }
 
 /// Output format of commands that print results.
@@ -217,6 +222,8 @@ impl Command {
             Command::Erase(_) => "erase",
             Command::Score(_) => "score",
             Command::Serve(_) => "serve",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
         }
     }
 }
@@ -249,6 +256,8 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),
         Command::CalibrateTopics(args) => calibrate::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
     }
 }
 
