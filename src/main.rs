@@ -9,7 +9,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     if let Some(path) = cli::config::path(&argv) {
-        if let Err(err) = cli::config::apply(&path) {
+        if let Err(err) = cli::config::apply(&path, cli::config::command(&argv)) {
             eprintln!("verbatim: error: {err:#}");
             return ExitCode::from(2);
         }

@@ -225,3 +225,57 @@ fn completions_and_the_man_page_cover_every_command() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("tcsh"));
 }
+
+#[test]
+fn config_sections_apply_to_their_command_and_ingest_reads_text_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("verbatim.toml");
+    let idx = dir.path().join("idx");
+    std::fs::write(
+        &config,
+        format!(
+            "index = \"{}\"\ntext_column = \"comment\"\n[report]\nformat = \"csv\"\n",
+            idx.display()
+        ),
+    )
+    .unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"id\": \"k1\", \"comment\": \"发票开错了\"}\n").unwrap();
+    let cfg = config.to_str().unwrap();
+    let out = verbatim(
+        &[
+            "--config",
+            cfg,
+            "ingest",
+            "--input",
+            input.to_str().unwrap(),
+            "--no-model",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `format = "csv"` of [report] does not reach analyze, whose formats are json and table.
+    let out = verbatim(
+        &["--config", cfg, "analyze", "--no-model", "发票开错了"],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with('{'));
+    let out = verbatim(&["--config", cfg, "search", "发票"], "");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("k1"),
+        "{out:?}"
+    );
+    std::fs::write(&config, "[reprot]\nformat = \"csv\"\n").unwrap();
+    let out = verbatim(&["--config", cfg, "analyze", "--no-model", "x"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown section `[reprot]`"));
+}

@@ -1,5 +1,7 @@
-//! The config file: a flat TOML table whose keys are the `VERBATIM_*` variables without the
-//! prefix, in lower case (`index`, `addr`, `write_keys = ["..."]`, `threads`, ...).
+//! The config file: a TOML table whose keys are the `VERBATIM_*` variables without the
+//! prefix, in lower case (`index`, `addr`, `write_keys = ["..."]`, `threads`, ...), plus one
+//! optional section per command (`[report]`, `[serve]`, ...) whose keys apply to that command
+//! only and win over the top-level ones (so `[report] format = "csv"` leaves `analyze` alone).
 //!
 //! Precedence is flags > environment > config file > defaults: each key of the file is
 //! exported as its variable only when the environment does not set it already, before the
@@ -9,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use clap::CommandFactory;
 
 /// The keys a config file may set (each mirrors `VERBATIM_<KEY>` and a flag).
 pub const KEYS: &[&str] = &[
@@ -61,11 +64,29 @@ pub fn path(args: &[String]) -> Option<PathBuf> {
     std::env::var_os("VERBATIM_CONFIG").map(PathBuf::from)
 }
 
-/// Export the file's settings as `VERBATIM_*` variables where those are unset.
-pub fn apply(path: &Path) -> anyhow::Result<()> {
+/// The subcommand named in `args` (the first word that is not an option or an option's
+/// value), whose `[section]` of the config file applies.
+pub fn command(args: &[String]) -> Option<&str> {
+    let mut iter = args.iter().skip(1);
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--config" | "--log-format" => {
+                iter.next();
+            }
+            a if a.starts_with('-') => {}
+            a => return Some(a),
+        }
+    }
+    None
+}
+
+/// Export the file's settings as `VERBATIM_*` variables where those are unset: the top-level
+/// keys, overridden by the keys of the running command's section (`[report]`, `[serve]`, ...).
+pub fn apply(path: &Path, command: Option<&str>) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    for (key, value) in parse(&text).with_context(|| format!("config file {}", path.display()))? {
+    let pairs = parse(&text, command).with_context(|| format!("config file {}", path.display()))?;
+    for (key, value) in pairs {
         let var = format!("VERBATIM_{}", key.to_ascii_uppercase());
         if std::env::var_os(&var).is_none() {
             std::env::set_var(var, value);
@@ -74,9 +95,43 @@ pub fn apply(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The (key, value as the variable would hold it) pairs of a config file.
-fn parse(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+/// The (key, value as the variable would hold it) pairs of a config file for `command`:
+/// its section's keys first (they win), then the top-level ones.
+fn parse(text: &str, command: Option<&str>) -> anyhow::Result<Vec<(String, String)>> {
     let table: toml::Table = text.parse().context("not valid TOML")?;
+    let commands: Vec<String> = super::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut top = toml::Table::new();
+    let mut section = None;
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(keys) if commands.contains(&key) => {
+                if command == Some(key.as_str()) {
+                    section = Some(keys);
+                }
+            }
+            toml::Value::Table(_) if !KEYS.contains(&key.as_str()) => bail!(
+                "unknown section `[{key}]` (sections are commands: {})",
+                commands.join(", ")
+            ),
+            value => {
+                top.insert(key, value);
+            }
+        }
+    }
+    let mut out = section.map(pairs).transpose()?.unwrap_or_default();
+    for (key, value) in pairs(top)? {
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, value));
+        }
+    }
+    Ok(out)
+}
+
+/// Check the keys of one table and render their values as the variables would hold them.
+fn pairs(table: toml::Table) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for (key, value) in table {
         if !KEYS.contains(&key.as_str()) {
@@ -110,8 +165,11 @@ mod tests {
 
     #[test]
     fn keys_values_and_errors() {
-        let pairs =
-            parse("index = \"/data/idx\"\nthreads = 2\nwrite_keys = [\"a\", \"b\"]\n").unwrap();
+        let pairs = parse(
+            "index = \"/data/idx\"\nthreads = 2\nwrite_keys = [\"a\", \"b\"]\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(
             pairs,
             [
@@ -120,13 +178,47 @@ mod tests {
                 ("write_keys".into(), "a,b".into())
             ]
         );
-        let err = parse("idx = 1").unwrap_err().to_string();
+        let err = parse("idx = 1", None).unwrap_err().to_string();
         assert!(err.contains("unknown key `idx`"), "{err}");
-        assert!(parse("index = {a = 1}").is_err());
+        assert!(parse("index = {a = 1}", None).is_err());
         let args: Vec<String> = ["verbatim", "serve", "--config=v.toml"]
             .iter()
             .map(|s| s.to_string())
             .collect();
         assert_eq!(path(&args), Some(PathBuf::from("v.toml")));
+        assert_eq!(command(&args), Some("serve"));
+        let args: Vec<String> = ["verbatim", "--config", "v.toml", "-v", "report", "drivers"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(command(&args), Some("report"));
+    }
+
+    #[test]
+    fn a_command_section_overrides_the_top_level_for_that_command_only() {
+        let text = "format = \"table\"\nindex = \"idx\"\n[report]\nformat = \"csv\"\n";
+        let report = parse(text, Some("report")).unwrap();
+        assert!(
+            report.contains(&("format".into(), "csv".into())),
+            "{report:?}"
+        );
+        assert!(
+            report.contains(&("index".into(), "idx".into())),
+            "{report:?}"
+        );
+        assert_eq!(report.len(), 2);
+        let analyze = parse(text, Some("analyze")).unwrap();
+        assert!(
+            analyze.contains(&("format".into(), "table".into())),
+            "{analyze:?}"
+        );
+        let err = parse("[reprot]\nformat = \"csv\"\n", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown section `[reprot]`"), "{err}");
+        let err = parse("[serve]\nidx = 1\n", Some("serve"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `idx`"), "{err}");
     }
 }

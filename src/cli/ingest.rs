@@ -30,10 +30,10 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// The field (JSONL) or column (CSV) that holds the comment id.
-    #[arg(long, default_value = "id")]
+    #[arg(long, default_value = "id", env = "VERBATIM_ID_COLUMN")]
     pub id_column: String,
     /// The field (JSONL) or column (CSV) that holds the comment text.
-    #[arg(long, default_value = "text")]
+    #[arg(long, default_value = "text", env = "VERBATIM_TEXT_COLUMN")]
     pub text_column: String,
     /// Comments analysed together, in parallel.
     #[arg(long, default_value_t = 1000, env = "VERBATIM_BATCH_SIZE")]
