@@ -16,6 +16,7 @@ use super::ops::ApiDoc;
 use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_TEXT_BYTES};
 use crate::index::query_bounds::MAX_QUERY_CHARS;
 use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
+use crate::index::zone::Zone;
 use crate::report::MAX_MIN_SUPPORT;
 
 /// The completed document, built once.
@@ -56,6 +57,9 @@ fn add_components(doc: &mut Value) {
     schemas["DriverBy"] = enum_schema(&["topic", "keyword"], "What drivers are grouped by.");
     schemas["ScoreKind"] = enum_schema(&["nps", "csat"], "The score a report explains.");
     schemas["Interval"] = enum_schema(&["day", "week", "month"], "Trend periods.");
+    let zones = Zone::names();
+    let zones: Vec<&str> = zones.iter().map(String::as_str).collect();
+    schemas["TimeZone"] = enum_schema(&zones, "An IANA time zone (default UTC).");
     // Security is optional: a server without keys asks for none.
     doc["security"] = json!([{}, {"bearer": []}]);
 }
@@ -169,6 +173,7 @@ fn query_parameter(param: &mut Value) {
         "by" => json!({"$ref": "#/components/schemas/DriverBy"}),
         "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
         "interval" => json!({"$ref": "#/components/schemas/Interval"}),
+        "tz" => json!({"$ref": "#/components/schemas/TimeZone"}),
         _ => return,
     };
     param["schema"] = schema;

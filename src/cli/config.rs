@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "text_column",
     "threads",
     "timeout",
+    "tz",
     "workers",
     "write_keys",
 ];

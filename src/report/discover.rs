@@ -190,7 +190,14 @@ pub fn discover(
     };
     let searcher = index.reader().searcher();
     let query = index.query(&request.q, &request.filters)?;
-    let rows = Rows::load_in(&searcher, &*query, &Need { keywords: true })?;
+    let rows = Rows::load_in(
+        &searcher,
+        &*query,
+        &Need {
+            keywords: true,
+            ..Need::default()
+        },
+    )?;
     let max_confidence = request.max_confidence.unwrap_or(0.0) as f32;
     let sample = draw(
         index,

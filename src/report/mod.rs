@@ -38,6 +38,7 @@ pub use summary::{summary, SummaryReport};
 pub use trends::{trends, TrendsReport};
 
 use crate::index::search::Filters;
+use crate::index::zone::Zone;
 use crate::index::CommentIndex;
 use crate::{Error, Result};
 use rows::{Need, Rows};
@@ -147,7 +148,11 @@ impl ReportRequest {
     fn rows_in(&self, index: &CommentIndex, searcher: &Searcher, need: &Need) -> Result<Rows> {
         self.check()?;
         let query = index.query(&self.q, &self.filters)?;
-        Rows::load_in(searcher, &*query, need)
+        let need = Need {
+            zone: Zone::parse(self.filters.tz.as_deref())?,
+            ..need.clone()
+        };
+        Rows::load_in(searcher, &*query, &need)
     }
 
     /// The score of comment `i` (NPS or CSAT), if it has one.
