@@ -11,6 +11,7 @@ mod model;
 mod pii;
 mod report;
 mod report_compare;
+mod report_export;
 mod report_tz;
 mod score;
 mod sentiment;

@@ -23,6 +23,7 @@ pub mod batch;
 pub mod comments;
 pub mod erase;
 pub mod error;
+pub mod export;
 pub mod guard;
 pub mod openapi;
 pub mod ops;

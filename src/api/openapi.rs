@@ -174,6 +174,7 @@ fn query_parameter(param: &mut Value) {
         "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
         "interval" => json!({"$ref": "#/components/schemas/Interval"}),
         "tz" => json!({"$ref": "#/components/schemas/TimeZone"}),
+        "format" => enum_schema(&["json", "csv"], "The answer's format (default json)."),
         _ => return,
     };
     param["schema"] = schema;

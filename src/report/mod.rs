@@ -18,6 +18,7 @@ mod discover_cluster;
 mod discover_label;
 mod discover_sample;
 pub mod drivers;
+pub mod export;
 pub mod pain_points;
 mod periods;
 pub mod rows;
