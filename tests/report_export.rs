@@ -44,7 +44,7 @@ fn get_text(client: &Client, base: &str, path: &str) -> (u16, String, String) {
 }
 
 /// A copy of the planted index, for a server of its own (one writer per index).
-fn planted_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+pub fn planted_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("idx");
     std::fs::create_dir_all(&copy).unwrap();
