@@ -236,6 +236,11 @@ fn cli_report_prints_json_table_and_csv() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
+    // The byte-order mark and the request (docs/formats.md, "CSV exports"), then the table.
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("\u{feff}# filters: by=topic&interval=week&limit=50"));
     assert!(lines
         .next()
         .unwrap()

@@ -345,7 +345,8 @@ fn report_compare_and_segments_from_the_cli() {
         String::from_utf8_lossy(&out.stderr)
     );
     let csv = String::from_utf8_lossy(&out.stdout);
-    let first = csv.lines().nth(1).unwrap();
+    // After the filters line and the header.
+    let first = csv.lines().nth(2).unwrap();
     assert!(first.starts_with("华南,") && first.contains(&p.z), "{csv}");
     let out = verbatim(
         &[

@@ -12,6 +12,8 @@ mod model;
 mod pii;
 mod report;
 mod report_compare;
+mod report_export;
+mod report_tz;
 mod score;
 mod sentiment;
 mod text;

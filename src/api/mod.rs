@@ -12,7 +12,7 @@ macro_rules! filtered_params {
     ($($own:literal),* $(,)?) => {
         &[
             "q", "sentiment", "topic", "lang", "channel", "from", "to", "score_min", "score_max",
-            "customer_id", "attrs", $($own),*
+            "customer_id", "attrs", "tz", $($own),*
         ]
     };
 }
@@ -25,6 +25,7 @@ pub mod comments;
 pub mod cors;
 pub mod erase;
 pub mod error;
+pub mod export;
 pub mod guard;
 pub mod openapi;
 pub mod ops;

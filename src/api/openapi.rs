@@ -16,6 +16,8 @@ use super::ops::ApiDoc;
 use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_TEXT_BYTES};
 use crate::index::query_bounds::MAX_QUERY_CHARS;
 use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
+use crate::index::zone::Zone;
+use crate::report::discover::{MAX_CLUSTERS, MAX_SAMPLE};
 use crate::report::MAX_MIN_SUPPORT;
 
 /// The completed document, built once.
@@ -24,8 +26,16 @@ pub fn document() -> &'static Value {
     &DOC
 }
 
+/// Routes documented here rather than in [`ApiDoc`]'s list.
+#[derive(OpenApi)]
+#[openapi(paths(super::reports::discover))]
+struct MoreRoutes;
+
 fn build() -> Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    let mut api = ApiDoc::openapi();
+    api.merge(MoreRoutes::openapi());
+    let mut doc = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
+    doc["paths"]["/metrics"] = metrics_path();
     add_components(&mut doc);
     for (path, item) in object(&mut doc["paths"]) {
         for (method, operation) in object(item) {
@@ -56,8 +66,24 @@ fn add_components(doc: &mut Value) {
     schemas["DriverBy"] = enum_schema(&["topic", "keyword"], "What drivers are grouped by.");
     schemas["ScoreKind"] = enum_schema(&["nps", "csat"], "The score a report explains.");
     schemas["Interval"] = enum_schema(&["day", "week", "month"], "Trend periods.");
+    let zones = Zone::names();
+    let zones: Vec<&str> = zones.iter().map(String::as_str).collect();
+    schemas["TimeZone"] = enum_schema(&zones, "An IANA time zone (default UTC).");
     // Security is optional: a server without keys asks for none.
     doc["security"] = json!([{}, {"bearer": []}]);
+}
+
+/// `GET /metrics`: Prometheus text exposition (version 0.0.4), no parameters.
+fn metrics_path() -> Value {
+    json!({"get": {
+        "tags": ["ops"],
+        "operationId": "metrics",
+        "summary": "Prometheus metrics: requests by route and status, latencies, queue, cache, comments.",
+        "responses": {"200": {
+            "description": "Prometheus text format 0.0.4 (`# HELP`, `# TYPE`, samples)",
+            "content": {"text/plain; version=0.0.4; charset=utf-8": {"schema": {"type": "string"}}}
+        }}
+    }})
 }
 
 /// A JSON error answer with a description.
@@ -98,6 +124,9 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             if path.ends_with("/segments") && param["name"] == "by" {
                 param["schema"] = json!({"type": "string", "pattern": r"[^\s]"});
                 param["required"] = json!(true);
+            }
+            if path.ends_with("/discover") {
+                discover_parameter(param);
             }
         }
     }
@@ -169,6 +198,22 @@ fn query_parameter(param: &mut Value) {
         "by" => json!({"$ref": "#/components/schemas/DriverBy"}),
         "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
         "interval" => json!({"$ref": "#/components/schemas/Interval"}),
+        "tz" => json!({"$ref": "#/components/schemas/TimeZone"}),
+        "format" => enum_schema(&["json", "csv"], "The answer's format (default json)."),
+        _ => return,
+    };
+    param["schema"] = schema;
+    param["required"] = json!(false);
+}
+
+/// Discover's own bounds (`report::discover`: `DiscoverRequest::check`).
+fn discover_parameter(param: &mut Value) {
+    let int = |min: usize, max: usize| json!({"type": "integer", "minimum": min, "maximum": max});
+    let schema = match param["name"].as_str().unwrap_or_default() {
+        "limit" => int(1, MAX_CLUSTERS),
+        "min_size" => int(2, MAX_SAMPLE),
+        "sample" => int(100, MAX_SAMPLE),
+        "max_confidence" => json!({"type": "number", "minimum": 0.0, "maximum": 1.0}),
         _ => return,
     };
     param["schema"] = schema;

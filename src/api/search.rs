@@ -23,17 +23,25 @@ pub(super) const CHECKED_WHEN_EMPTY: &[&str] = &[
 ];
 
 impl KnownParams for SearchRequest {
-    const PARAMS: &'static [&'static str] = filtered_params!["sort", "limit", "offset"];
+    const PARAMS: &'static [&'static str] = filtered_params!["sort", "limit", "offset", "format"];
     const EMPTY_PASSED_ON: &'static [&'static str] = CHECKED_WHEN_EMPTY;
 }
 
 /// Full-text search with filters and facet counts.
-#[utoipa::path(get, path = "/v1/search", params(SearchRequest, Filters),
-    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorBody)))]
+/// With `format=csv`: every matching comment as CSV (`super::export`).
+#[utoipa::path(get, path = "/v1/search", params(SearchRequest, Filters, super::export::FormatParam),
+    responses((status = 200, description = "the page of hits (JSON), or with `format=csv` every matching comment as CSV",
+        content((SearchResponse = "application/json"), (String = "text/csv"))),
+        (status = 422, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     ApiQuery(request): ApiQuery<SearchRequest>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    if super::export::wants_csv(&uri)? {
+        return super::export::comments(&state, request.q, request.filters).await;
+    }
     let index = state.index.clone();
-    Ok(Json(state.blocking(move || index.search(&request)).await?))
+    let found = state.blocking(move || index.search(&request)).await?;
+    Ok(axum::response::IntoResponse::into_response(Json(found)))
 }

@@ -42,6 +42,7 @@ pub const KEYS: &[&str] = &[
     "text_column",
     "threads",
     "timeout",
+    "tz",
     "workers",
     "write_keys",
 ];

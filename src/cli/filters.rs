@@ -35,6 +35,9 @@ pub struct FilterArgs {
     /// An attribute that must match exactly, as key=value (repeatable).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attrs: Vec<String>,
+    /// IANA time zone (Asia/Shanghai) that plain dates and report periods are read in; default UTC.
+    #[arg(long, env = "VERBATIM_TZ")]
+    pub tz: Option<String>,
 }
 
 impl FilterArgs {
@@ -51,6 +54,7 @@ impl FilterArgs {
             score_max: self.score_max,
             customer_id: self.customer_id,
             attrs: self.attrs,
+            tz: self.tz,
         }
     }
 }

@@ -11,6 +11,8 @@ use verbatim::report::{
     self, CompareRequest, DriverBy, Interval, ReportRequest, ScoreKind, SegmentsRequest, Table,
 };
 
+use verbatim::report::export::{filters_line, table_csv};
+
 use super::filters::FilterArgs;
 
 #[derive(Debug, clap::Args)]
@@ -98,7 +100,8 @@ pub enum ReportFormat {
     Json,
     /// An aligned table for people.
     Table,
-    /// Comma-separated values with a header row.
+    /// CSV (docs/formats.md): a UTF-8 byte-order mark, a `# filters: …` line, a header row;
+    /// formula-like text cells get a leading `'`.
     Csv,
 }
 
@@ -126,22 +129,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         min_support: args.min_support,
         limit: args.limit,
     };
-    let (json, table) = match args.report {
+    let line = filters_line(&request);
+    let (json, table, line) = match args.report {
         Kind::Drivers => {
             let r = report::drivers(&index, &request)?;
-            (serde_json::to_string(&r)?, r.table())
+            (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::PainPoints => {
             let r = report::pain_points(&index, &request)?;
-            (serde_json::to_string(&r)?, r.table())
+            (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Trends => {
             let r = report::trends(&index, &request)?;
-            (serde_json::to_string(&r)?, r.table())
+            (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Summary => {
             let r = report::summary(&index, &request)?;
-            (serde_json::to_string(&r)?, r.table())
+            (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Compare => {
             let compare = CompareRequest {
@@ -152,7 +156,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 vs_segment: args.vs_segment,
             };
             let r = report::compare(&index, &compare)?;
-            (serde_json::to_string(&r)?, r.table())
+            (
+                serde_json::to_string(&r)?,
+                r.table(),
+                filters_line(&compare),
+            )
         }
         Kind::Segments => {
             if args.by == "topic" || args.by == "keyword" {
@@ -170,7 +178,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 min_support: request.min_support,
             };
             let r = report::segments(&index, &segments)?;
-            (serde_json::to_string(&r)?, r.table())
+            (
+                serde_json::to_string(&r)?,
+                r.table(),
+                filters_line(&segments),
+            )
         }
     };
     let stdout = std::io::stdout();
@@ -178,14 +190,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.format {
         ReportFormat::Json => writeln!(w, "{json}")?,
         ReportFormat::Table => write_table(&mut w, &table)?,
-        ReportFormat::Csv => {
-            let mut csv = csv::Writer::from_writer(&mut w);
-            csv.write_record(&table.header)?;
-            for row in &table.rows {
-                csv.write_record(row)?;
-            }
-            csv.flush()?;
-        }
+        ReportFormat::Csv => w.write_all(&table_csv(&line, &table)?)?,
     }
     w.flush()?;
     Ok(())

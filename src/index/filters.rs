@@ -3,10 +3,11 @@
 //! In: the filters as a person or the API gave them (strings, comma-separated lists).
 //! Out: `None` when there are none, else one query that all matches must satisfy, or an
 //! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
-//! refused rather than silently matching nothing), a bad date or score, a bad `customer_id` (one id,
+//! refused rather than silently matching nothing), a bad date, time zone (`tz`) or score, a bad `customer_id` (one id,
 //! matched exactly: not blank, at most 512 characters, no control characters). A range whose lower end is past its upper end is empty
 //! and matches nothing, as in SQL. Dates outside what the index can hold (about 1677–2262) are
-//! clamped to its ends, so `to=9999-12-31` means "no upper end".
+//! clamped to its ends, so `to=9999-12-31` means "no upper end". Plain dates (YYYY-MM-DD) are days of the
+//! `tz` zone (default UTC).
 
 use std::ops::Bound;
 
@@ -17,6 +18,7 @@ use tantivy::{DateTime, Term};
 
 use super::schema::{attr_path, facet, Fields};
 use super::search::Filters;
+use super::zone::Zone;
 use crate::analyze::Label;
 use crate::comment::parse_timestamp;
 use crate::text::Lang;
@@ -58,8 +60,9 @@ pub(super) fn filter_query(fields: &Fields, filters: &Filters) -> Result<Option<
         let channels = channels.into_iter().map(str::to_string).collect();
         must.push(facet_terms(fields, "channel", channels));
     }
+    let zone = Zone::parse(filters.tz.as_deref())?;
     if filters.from.is_some() || filters.to.is_some() {
-        must.push(date_range(fields, filters)?);
+        must.push(date_range(fields, filters, &zone)?);
     }
     if filters.score_min.is_some() || filters.score_max.is_some() {
         must.push(score_range(fields, filters)?);
@@ -135,10 +138,11 @@ fn facet_terms(fields: &Fields, dimension: &str, values: Vec<String>) -> Box<dyn
     )
 }
 
-/// `from`/`to` as a range of `created_at`; a plain `to` date includes that whole day.
-fn date_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
-    let from = date_bound("from", filters.from.as_deref(), false)?;
-    let to = date_bound("to", filters.to.as_deref(), true)?;
+/// `from`/`to` as a range of `created_at`; a plain `to` date includes that whole day, and
+/// plain dates are days of `zone`.
+fn date_range(fields: &Fields, filters: &Filters, zone: &Zone) -> Result<Box<dyn Query>> {
+    let from = date_bound("from", filters.from.as_deref(), false, zone)?;
+    let to = date_bound("to", filters.to.as_deref(), true, zone)?;
     if let (Some((lower, _)), Some((upper, upper_included))) = (from, to) {
         if lower > upper || (lower == upper && !upper_included) {
             // An empty range, as in SQL: it matches nothing.
@@ -163,6 +167,7 @@ fn date_bound(
     name: &str,
     value: Option<&str>,
     end: bool,
+    zone: &Zone,
 ) -> Result<Option<(OffsetDateTime, bool)>> {
     let Some(value) = value.map(str::trim) else {
         return Ok(None);
@@ -175,14 +180,21 @@ fn date_bound(
     }
     let t = parse_timestamp(value).map_err(|m| filter_error(name, m))?;
     let plain_date = value.len() == 10;
-    if !(end && plain_date) {
+    if !plain_date {
         return Ok(Some((t, true)));
     }
+    let day = t.unix_timestamp().div_euclid(86_400);
+    let local = |day: i64| OffsetDateTime::from_unix_timestamp(zone.day_start(day)).ok();
+    if !end {
+        return Ok(Some((local(day).unwrap_or(t), true)));
+    }
     // Up to the next day's start, excluded; the last day there is has no next day.
-    Ok(Some(match t.checked_add(Duration::DAY) {
-        Some(next) => (next, false),
-        None => (t.replace_time(Time::MAX), true),
-    }))
+    Ok(Some(
+        match t.checked_add(Duration::DAY).and(local(day + 1)) {
+            Some(next) => (next, false),
+            None => (t.replace_time(Time::MAX), true),
+        },
+    ))
 }
 
 /// `score_min`/`score_max` as a range of the sentiment score.

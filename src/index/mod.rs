@@ -44,6 +44,7 @@ mod snippet;
 pub mod source;
 pub mod tokenizer;
 pub mod writer;
+pub mod zone;
 
 use std::path::{Path, PathBuf};
 

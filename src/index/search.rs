@@ -85,7 +85,7 @@ pub struct Filters {
     /// Channels, exactly as ingested.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
-    /// Created at or after: RFC 3339 or a date (the day's start, UTC).
+    /// Created at or after: RFC 3339 or a date (the day's start in `tz`, default UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// Created at or before: RFC 3339 or a date (the whole day included).
@@ -112,6 +112,10 @@ pub struct Filters {
         deserialize_with = "lenient::strings"
     )]
     pub attrs: Vec<String>,
+    /// The IANA time zone date-only `from`/`to` are read in and reports' periods are
+    /// counted in (`Asia/Shanghai`); default UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
 }
 
 /// The order of hits.

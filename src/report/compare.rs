@@ -36,6 +36,7 @@ use tantivy::time::{Date, Duration, OffsetDateTime};
 
 use crate::comment::parse_timestamp;
 use crate::index::search::Filters;
+use crate::index::zone::Zone;
 use crate::index::CommentIndex;
 use crate::{Error, Result};
 
@@ -90,7 +91,10 @@ pub struct SideInfo {
 pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<CompareReport> {
     let report = &request.report;
     let searcher = index.reader().searcher();
-    let need = Need { keywords: true };
+    let need = Need {
+        keywords: true,
+        ..Need::default()
+    };
     let mut a_filters = report.filters.clone();
     if let Some(s) = &request.segment {
         add_segment(&mut a_filters, "segment", s)?;
@@ -142,7 +146,7 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
         // A lone `from` or `to` only narrows the comments the periods are chosen among.
         rows_a = load(index, &searcher, report, &a_filters, &need)?;
         rows_b = &rows_a;
-        let (a, b, periods) = latest_periods(&rows_a, report.interval, today());
+        let (a, b, periods) = latest_periods(&rows_a, report.interval, today(&report.filters)?);
         sub_a = a;
         sub_b = b;
         if let Some(((fa, ta), (fb, tb))) = periods {
@@ -272,12 +276,9 @@ fn span_before(from: &str, to: &str) -> Result<(Option<String>, Option<String>)>
     Ok((start, f.checked_sub(Duration::SECOND).and_then(stamp)))
 }
 
-/// Today's day number (UTC).
-fn today() -> i32 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    (secs / 86_400) as i32
+/// Today's day number in the request's zone.
+fn today(filters: &Filters) -> Result<i32> {
+    Ok(Zone::parse(filters.tz.as_deref())?.today())
 }
 
 /// Which period is the first and last day of each side.

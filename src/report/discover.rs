@@ -59,7 +59,8 @@ pub struct DiscoverRequest {
     pub filters: Filters,
     /// The score impact is measured on: `nps` or `csat`.
     pub score: ScoreKind,
-    /// The fewest sampled comments a cluster needs to be listed (2 to `sample`).
+    /// The fewest sampled comments a cluster needs to be listed (2 to 50,000; above
+    /// `sample`, none can be).
     #[serde(deserialize_with = "crate::index::search::lenient::usize")]
     pub min_size: usize,
     /// The most clusters listed (1 to 200).
@@ -98,8 +99,10 @@ impl DiscoverRequest {
         if !(100..=MAX_SAMPLE).contains(&self.sample) {
             return bad("sample", self.sample.to_string(), "100 and 50000");
         }
-        if !(2..=self.sample).contains(&self.min_size) {
-            return bad("min_size", self.min_size.to_string(), "2 and `sample`");
+        // A `min_size` above `sample` is allowed (no cluster can reach it: none is listed),
+        // so that each parameter's range stands alone, as the OpenAPI document says.
+        if !(2..=MAX_SAMPLE).contains(&self.min_size) {
+            return bad("min_size", self.min_size.to_string(), "2 and 50000");
         }
         if !(1..=MAX_CLUSTERS).contains(&self.limit) {
             return bad("limit", self.limit.to_string(), "1 and 200");
@@ -190,7 +193,14 @@ pub fn discover(
     };
     let searcher = index.reader().searcher();
     let query = index.query(&request.q, &request.filters)?;
-    let rows = Rows::load_in(&searcher, &*query, &Need { keywords: true })?;
+    let rows = Rows::load_in(
+        &searcher,
+        &*query,
+        &Need {
+            keywords: true,
+            ..Need::default()
+        },
+    )?;
     let max_confidence = request.max_confidence.unwrap_or(0.0) as f32;
     let sample = draw(
         index,

@@ -90,6 +90,7 @@ impl Group {
 pub fn drivers(index: &CommentIndex, request: &ReportRequest) -> Result<DriversReport> {
     let need = Need {
         keywords: request.by == DriverBy::Keyword,
+        ..Need::default()
     };
     let rows = request.rows(index, &need)?;
     Ok(from_rows(&rows, request))

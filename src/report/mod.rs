@@ -18,6 +18,7 @@ mod discover_cluster;
 mod discover_label;
 mod discover_sample;
 pub mod drivers;
+pub mod export;
 pub mod pain_points;
 mod periods;
 pub mod rows;
@@ -38,6 +39,7 @@ pub use summary::{summary, SummaryReport};
 pub use trends::{trends, TrendsReport};
 
 use crate::index::search::Filters;
+use crate::index::zone::Zone;
 use crate::index::CommentIndex;
 use crate::{Error, Result};
 use rows::{Need, Rows};
@@ -147,7 +149,11 @@ impl ReportRequest {
     fn rows_in(&self, index: &CommentIndex, searcher: &Searcher, need: &Need) -> Result<Rows> {
         self.check()?;
         let query = index.query(&self.q, &self.filters)?;
-        Rows::load_in(searcher, &*query, need)
+        let need = Need {
+            zone: Zone::parse(self.filters.tz.as_deref())?,
+            ..need.clone()
+        };
+        Rows::load_in(searcher, &*query, &need)
     }
 
     /// The score of comment `i` (NPS or CSAT), if it has one.

@@ -93,7 +93,10 @@ pub fn load_example(
 
 /// The pain points among the matching comments.
 pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<PainPointsReport> {
-    let need = Need { keywords: true };
+    let need = Need {
+        keywords: true,
+        ..Need::default()
+    };
     let rows = request.rows(index, &need)?;
     let topics = drivers::from_rows(
         &rows,

@@ -15,6 +15,7 @@ use tantivy::query::Query;
 use tantivy::schema::Facet;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
+use crate::index::zone::Zone;
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -30,6 +31,8 @@ pub const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 pub struct Need {
     /// Read every comment's keywords.
     pub keywords: bool,
+    /// The zone whose calendar days [`Rows::day`] counts (default UTC).
+    pub zone: Zone,
 }
 
 /// A table of names, each given a dense id the first time it is seen.
@@ -78,7 +81,7 @@ pub struct Rows {
     pub sentiment: Vec<u8>,
     /// Sentiment score in [-1, 1], NaN when the comment has none.
     pub score: Vec<f32>,
-    /// Days since 1970-01-01 (UTC), or `i32::MIN` when undated.
+    /// Days since 1970-01-01 on the calendar of [`Need::zone`], or `i32::MIN` when undated.
     pub day: Vec<i32>,
     /// Into `langs`, or [`NO_NAME`].
     pub lang: Vec<u32>,
@@ -231,6 +234,7 @@ struct RowSegment {
     facets: FacetReader,
     facet_kinds: Vec<FacetKind>,
     want_keywords: bool,
+    zone: Zone,
     keywords: Option<StrColumn>,
     nps: Column<u64>,
     csat: Column<u64>,
@@ -305,6 +309,7 @@ impl Collector for RowCollector {
         Ok(RowSegment {
             segment,
             want_keywords: self.need.keywords,
+            zone: self.need.zone.clone(),
             facets,
             facet_kinds,
             keywords,
@@ -341,10 +346,11 @@ impl SegmentCollector for RowSegment {
             .push(self.csat.first(doc).map_or(NONE, |v| v.min(254) as u8));
         rows.score
             .push(self.score.first(doc).map_or(f32::NAN, |v| v as f32));
-        rows.day
-            .push(self.created_at.first(doc).map_or(i32::MIN, |d| {
-                d.into_timestamp_secs().div_euclid(86_400) as i32
-            }));
+        rows.day.push(
+            self.created_at
+                .first(doc)
+                .map_or(i32::MIN, |d| self.zone.day(d.into_timestamp_secs())),
+        );
         rows.aspect_start.push(rows.aspects.len() as u32);
         let (mut sentiment, mut lang, mut channel) = (NONE, NO_NAME, NO_NAME);
         for ord in self.facets.facet_ords(doc) {

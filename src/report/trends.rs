@@ -76,7 +76,10 @@ pub struct Emerging {
 
 /// The trends of the matching comments.
 pub fn trends(index: &CommentIndex, request: &ReportRequest) -> Result<TrendsReport> {
-    let need = Need { keywords: true };
+    let need = Need {
+        keywords: true,
+        ..Need::default()
+    };
     let rows = request.rows(index, &need)?;
     Ok(from_rows(&rows, request))
 }

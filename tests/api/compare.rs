@@ -87,3 +87,72 @@ fn compare_and_segments_over_http_and_bad_sides_named() {
     let (status, body) = get(&client, &base, "/v1/reports/segments?by=region");
     assert_eq!((status, body["n"].as_u64()), (200, Some(2400)));
 }
+
+/// The OpenAPI document covers discover and `/metrics` (issues 22, 24) and the export and
+/// time-zone parameters, with the bounds the server enforces.
+#[test]
+fn openapi_documents_discover_metrics_tz_and_format() {
+    let (_dir, copy) = crate::report_export::planted_copy();
+    let server = ServeProcess::start(&copy, &[]);
+    let (client, base) = (Client::new(), server.base.clone());
+    let (status, doc) = get(&client, &base, "/openapi.json");
+    assert_eq!(status, 200);
+    let params = |path: &str| -> Vec<Value> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("openapi.json lacks {path}"))
+            .clone()
+    };
+    let schema = |path: &str, name: &str| -> Value {
+        params(path)
+            .into_iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} lacks `{name}`"))["schema"]
+            .clone()
+    };
+    let discover = "/v1/reports/discover";
+    assert_eq!(schema(discover, "limit")["maximum"], 200);
+    assert_eq!(schema(discover, "min_size")["maximum"], 50_000);
+    assert_eq!(schema(discover, "sample")["minimum"], 100);
+    assert_eq!(schema(discover, "max_confidence")["maximum"], 1.0);
+    assert!(doc["paths"][discover]["get"]["responses"]["200"].is_object());
+    let metrics = &doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
+    assert!(metrics
+        .as_object()
+        .unwrap()
+        .keys()
+        .any(|k| k.starts_with("text/plain")));
+    for path in [
+        "/v1/search",
+        "/v1/reports/drivers",
+        "/v1/reports/compare",
+        discover,
+    ] {
+        assert_eq!(schema(path, "tz")["$ref"], "#/components/schemas/TimeZone");
+        assert_eq!(
+            schema(path, "format")["enum"],
+            serde_json::json!(["json", "csv"])
+        );
+    }
+    let zones = doc["components"]["schemas"]["TimeZone"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(zones.contains(&Value::from("Asia/Shanghai")) && zones.contains(&Value::from("UTC")));
+    // What the document allows, the server takes: a min_size above sample, the bounds.
+    let r = client.get(format!("{base}/metrics")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let (status, body) = get(
+        &client,
+        &base,
+        "/v1/reports/discover?sample=100&min_size=500",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["clusters"].as_array().map(Vec::len), Some(0));
+    let (status, _) = get(&client, &base, "/v1/reports/discover?limit=201");
+    assert_eq!(status, 422);
+    assert_eq!(get(&client, &base, "/healthz").0, 200);
+}
