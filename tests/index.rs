@@ -49,6 +49,7 @@ fn analysis(lang: Lang, sentiment: (Label, f32), topics: &[(&str, Label)]) -> An
         tokens: None,
         pii: vec![],
         redacted: None,
+        embedding: None,
     }
 }
 

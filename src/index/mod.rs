@@ -35,14 +35,18 @@ pub mod chars;
 pub mod erase;
 mod filters;
 mod forms;
+mod fusion;
+mod knn;
 mod query;
 pub mod query_bounds;
 pub mod reindex;
 pub mod schema;
 pub mod search;
+mod similar;
 mod snippet;
 pub mod source;
 pub mod tokenizer;
+pub mod vectors;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -56,7 +60,8 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
 pub use schema::Fields;
-pub use search::{Facets, Hit, SearchRequest, SearchResponse, Sort};
+pub use search::{Facets, Hit, Match, Mode, SearchRequest, SearchResponse, Sort, SuggestedTopic};
+pub use vectors::QueryEncoder;
 pub use writer::{CommentWriter, IngestOptions, IngestReport};
 
 use crate::analyze::Analysis;
@@ -93,7 +98,8 @@ impl CommentIndex {
             )));
         }
         let index = Index::open_in_dir(dir).map_err(|e| open_error(dir, e))?;
-        if index.schema() != schema::schema() {
+        let schema = index.schema();
+        if schema != schema::schema() && schema != schema::schema_without_vectors() {
             return Err(outdated(dir));
         }
         CommentIndex::from_index(index, dir)
