@@ -8,6 +8,7 @@ mod process;
 mod query_fuzz;
 mod recall;
 mod reindex;
+mod semantic;
 
 use std::collections::BTreeSet;
 use std::path::Path;

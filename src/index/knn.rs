@@ -8,11 +8,18 @@
 //! column; when they are many, the column's dictionary is streamed once (each distinct
 //! vector scored once, in order), otherwise each needed vector is looked up.
 //!
+//! Queries are centred first ([`CommentIndex::semantic_query`]): the mean of the stored
+//! vectors is taken from the query vector. The encoder's vectors all share a large common
+//! direction (cosines of unrelated comments run 0.8–0.9), and short generic comments ("I
+//! usually shop here on weekends") sit near it and answer every query; ranking by the
+//! centred query's dot product sends them down. The mean is computed once per set of
+//! segments (one pass over the distinct vectors) and cached.
+//!
 //! [`AddressSet`] matches a fixed set of documents (the semantic hits), so that totals,
 //! facets and date order run over keyword ∪ semantic hits through tantivy's own collectors.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::BytesColumn;
@@ -24,6 +31,7 @@ use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, Searcher};
 
 use super::vectors::{Quantized, FIELD};
+use super::CommentIndex;
 use crate::{Error, Result};
 
 /// Below this share of a segment's distinct vectors, matches are looked up one by one
@@ -41,6 +49,68 @@ pub fn nearest(
 ) -> Result<Vec<(f32, DocAddress)>> {
     let collector = Nearest { query, k, floor };
     searcher.search(filter, &collector)?.map_err(Error::Internal)
+}
+
+/// The cached mean vector of a set of segments.
+#[derive(Clone, Default)]
+pub struct Centroid(Arc<Mutex<Option<(Vec<SegmentId>, Arc<Vec<f32>>)>>>);
+
+impl CommentIndex {
+    /// `v` as a semantic query on this searcher's segments: less the stored vectors' mean,
+    /// L2-normalized, quantised.
+    pub(super) fn semantic_query(&self, searcher: &Searcher, v: &[f32]) -> Result<Quantized> {
+        let mut ids: Vec<SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        ids.sort();
+        let cached = {
+            let guard = self.centroid.0.lock().map_err(|_| Error::Internal("centroid lock".into()))?;
+            guard.as_ref().filter(|(k, _)| *k == ids).map(|(_, m)| m.clone())
+        };
+        let mean = match cached {
+            Some(m) => m,
+            None => {
+                let m = Arc::new(centroid(searcher)?.unwrap_or_default());
+                let mut guard = self.centroid.0.lock().map_err(|_| Error::Internal("centroid lock".into()))?;
+                *guard = Some((ids, m.clone()));
+                m
+            }
+        };
+        let mut q: Vec<f32> = match mean.len() == v.len() {
+            true => v.iter().zip(mean.iter()).map(|(x, m)| x - m).collect(),
+            false => v.to_vec(),
+        };
+        let norm = q.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            q.iter_mut().for_each(|x| *x /= norm);
+        }
+        Ok(Quantized::new(&q))
+    }
+}
+
+/// The mean of the distinct stored vectors (`None` when there are none), as floats.
+pub fn centroid(searcher: &Searcher) -> Result<Option<Vec<f32>>> {
+    let mut sum: Vec<f64> = Vec::new();
+    let mut n = 0usize;
+    for segment in searcher.segment_readers() {
+        let Some(column) = segment.fast_fields().bytes(FIELD)? else {
+            continue;
+        };
+        let mut stream = column.dictionary().stream().map_err(|e| Error::Internal(e.to_string()))?;
+        while stream.advance() {
+            let Some(v) = Quantized::from_bytes(stream.key()) else {
+                continue;
+            };
+            if sum.is_empty() {
+                sum = vec![0.0; v.values.len()];
+            }
+            if v.values.len() == sum.len() {
+                for (s, &x) in sum.iter_mut().zip(&v.values) {
+                    *s += f64::from(x) * f64::from(v.scale);
+                }
+                n += 1;
+            }
+        }
+    }
+    Ok((n > 0).then(|| sum.iter().map(|s| (s / n as f64) as f32).collect()))
 }
 
 /// How many vectors the index holds (distinct, summed over segments; 0 when none).

@@ -35,7 +35,7 @@ pub mod chars;
 pub mod erase;
 mod filters;
 mod forms;
-mod fusion;
+pub mod fusion;
 mod knn;
 mod query;
 pub mod query_bounds;
@@ -78,6 +78,8 @@ pub struct CommentIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
+    /// The stored vectors' mean, for semantic queries ([`knn`]).
+    centroid: knn::Centroid,
 }
 
 /// A stored comment with its analysis.
@@ -143,6 +145,7 @@ impl CommentIndex {
             reader,
             fields,
             path: dir.to_path_buf(),
+            centroid: knn::Centroid::default(),
         })
     }
 

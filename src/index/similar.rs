@@ -5,6 +5,7 @@
 //! comment itself left out), best first, every hit `match: semantic`; totals and facets
 //! count the neighbours. `None` when no comment has the id; an error naming `id` when the
 //! comment has no stored vector (an index made before vectors, or without the model).
+//! [`CommentIndex::neighbours`] gives the ids nearest any vector (evaluation, benches).
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, TermQuery};
@@ -20,6 +21,27 @@ use super::{filters, CommentIndex, SearchResponse};
 use crate::{Error, Result};
 
 impl CommentIndex {
+    /// The ids of the (at most `k`) comments whose vectors are nearest `vector` with cosine
+    /// ≥ `floor`, within `filters`, best first.
+    pub fn neighbours(
+        &self,
+        vector: &[f32],
+        filters: &Filters,
+        k: usize,
+        floor: f32,
+    ) -> Result<Vec<(f32, String)>> {
+        let searcher = self.reader.searcher();
+        let filter = filters::filter_query(&self.fields, filters)?;
+        let filter = filter.unwrap_or_else(|| Box::new(AllQuery));
+        let query = self.semantic_query(&searcher, vector)?;
+        let near = knn::nearest(&searcher, &*filter, &query, k, floor)?;
+        let mut out = Vec::with_capacity(near.len());
+        for (cosine, address) in near {
+            out.push((cosine, self.stored(&searcher, address)?.comment.id));
+        }
+        Ok(out)
+    }
+
     /// The comments nearest in meaning to comment `id`, within `filters`.
     pub fn similar(
         &self,
@@ -62,7 +84,8 @@ impl CommentIndex {
         })?;
         let filter = filters::filter_query(&self.fields, filters)?;
         let filter = filter.unwrap_or_else(|| Box::new(AllQuery));
-        let mut near = knn::nearest(&searcher, &*filter, &vector, SEMANTIC_K + 1, FLOOR)?;
+        let query = self.semantic_query(&searcher, &vector.to_floats())?;
+        let mut near = knn::nearest(&searcher, &*filter, &query, SEMANTIC_K + 1, FLOOR)?;
         near.retain(|&(_, a)| a != own);
         near.truncate(SEMANTIC_K);
 

@@ -65,6 +65,11 @@ impl Quantized {
         Some(Quantized { scale, values })
     }
 
+    /// The floats it stands for.
+    pub fn to_floats(&self) -> Vec<f32> {
+        self.values.iter().map(|&v| f32::from(v) * self.scale).collect()
+    }
+
     /// The cosine of this vector and a stored one (both L2-normalized), or `None` when
     /// `stored` is not a vector of the same width.
     pub fn cosine(&self, stored: &[u8]) -> Option<f32> {

@@ -12,6 +12,7 @@ mod hostile_reports;
 mod pii;
 mod process;
 mod schemathesis;
+mod semantic;
 mod starvation;
 
 use std::net::SocketAddr;
