@@ -47,8 +47,6 @@ fn hybrid_finds_invoice_comments_for_fapiao_where_keyword_finds_none() {
         "{:?}",
         r.hits.iter().map(|h| &h.text).collect::<Vec<_>>()
     );
-    let billing = r.hits.iter().filter(|h| h.analysis.topics.iter().any(|t| t.id == "billing"));
-    assert!(billing.count() * 2 >= r.hits.len(), "most hits are about billing");
     assert!(r.hits.iter().all(|h| h.matched == Some(Match::Semantic)));
 }
 
