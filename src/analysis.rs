@@ -136,6 +136,10 @@ pub struct Analysis {
     /// masking changed the text (a stored comment's text is already the masked one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redacted: Option<String>,
+    /// The comment's sentence embedding (L2-normalized) when the model read it: stored in
+    /// the index (quantised) for semantic search, never serialized.
+    #[serde(skip)]
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// Why a topic was assigned: one clause that carried it.

@@ -157,6 +157,17 @@ impl Analyzer {
         }
     }
 
+    /// The vector of a search query, read as comments are (normalized, the same encoder
+    /// and prefix), so it compares with the stored ones; `None` without a model.
+    pub fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>> {
+        let Some(models) = &self.models else {
+            return Ok(None);
+        };
+        let prepared = Prepared::new(text)?;
+        let embedded = models.encoder.embed(&[prepared.normalized.text.as_str()])?;
+        Ok(Some(embedded.row(0).to_vec()))
+    }
+
     /// Which encoder weights are in use, if a model is loaded.
     pub fn precision(&self) -> Option<Precision> {
         self.models.as_ref().map(|_| self.options.encoder.precision)
@@ -232,6 +243,7 @@ impl Analyzer {
             tokens: views,
             pii: Vec::new(),
             redacted: None,
+            embedding: None,
         };
         Ok(Staged {
             analysis,
@@ -354,6 +366,7 @@ impl Analyzer {
             topics,
             explain,
             truncated: encoded.comments.truncated[i] || clauses_cut,
+            embedding: Some(encoded.comments.row(i).to_vec()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod process;
 mod query_fuzz;
 mod recall;
 mod reindex;
+mod semantic;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -49,6 +50,7 @@ fn analysis(lang: Lang, sentiment: (Label, f32), topics: &[(&str, Label)]) -> An
         tokens: None,
         pii: vec![],
         redacted: None,
+        embedding: None,
     }
 }
 

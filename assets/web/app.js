@@ -14,6 +14,8 @@
       search: 'Search', f_sentiment: 'Sentiment', f_topic: 'Topic', f_channel: 'Channel', f_lang: 'Language',
       f_date: 'Date', from: 'From', to: 'To', f_score: 'Sentiment score', min: 'Min', max: 'Max',
       clear: 'Clear filters', sort: 'Sort', sort_relevance: 'Relevance', sort_date: 'Newest', per_page: 'Per page',
+      mode: 'Match', mode_hybrid: 'Words and meaning', mode_keyword: 'Words only', mode_semantic: 'Meaning only',
+      similar_meaning: 'similar meaning', suggested: (n, name) => `${n} comments in ${name}`,
       prev: '‹ Previous', next: 'Next ›', r_score: 'Score', r_by: 'Drivers by', by_topic: 'Topic', by_keyword: 'Keyword',
       r_interval: 'Period', day: 'Day', week: 'Week', month: 'Month', h_summary: 'Summary', h_drivers: 'Key drivers',
       h_pain: 'Pain points', h_trends: 'Trends', h_detail: 'Comment',
@@ -39,6 +41,8 @@
       search: '搜索', f_sentiment: '情感', f_topic: '主题', f_channel: '渠道', f_lang: '语言',
       f_date: '日期', from: '从', to: '至', f_score: '情感分数', min: '最小', max: '最大',
       clear: '清除筛选', sort: '排序', sort_relevance: '相关度', sort_date: '最新', per_page: '每页',
+      mode: '匹配', mode_hybrid: '词语和语义', mode_keyword: '仅词语', mode_semantic: '仅语义',
+      similar_meaning: '语义相近', suggested: (n, name) => `${name}中有 ${n} 条评论`,
       prev: '‹ 上一页', next: '下一页 ›', r_score: '评分', r_by: '驱动因素', by_topic: '按主题', by_keyword: '按关键词',
       r_interval: '周期', day: '日', week: '周', month: '月', h_summary: '概览', h_drivers: '关键驱动因素',
       h_pain: '痛点', h_trends: '趋势', h_detail: '评论',
@@ -193,7 +197,7 @@
   const FILTERS = ['q', 'sentiment', 'topic', 'lang', 'channel', 'from', 'to', 'score_min', 'score_max'];
   const DEFAULTS = {
     view: 'search', q: '', sentiment: '', topic: '', lang: '', channel: '', from: '', to: '', score_min: '',
-    score_max: '', limit: '10', offset: '0', sort: 'relevance', detail: '', score: 'nps', by: 'topic', interval: 'week',
+    score_max: '', limit: '10', offset: '0', sort: 'relevance', mode: 'hybrid', detail: '', score: 'nps', by: 'topic', interval: 'week',
   };
   let state = { ...DEFAULTS };
   function parseHash() {
@@ -202,6 +206,7 @@
     for (const k of Object.keys(DEFAULTS)) { const v = p.get(k); if (v !== null) s[k] = v.trim(); }
     if (!['search', 'reports'].includes(s.view)) s.view = 'search';
     if (!['relevance', 'date'].includes(s.sort)) s.sort = 'relevance';
+    if (!['hybrid', 'keyword', 'semantic'].includes(s.mode)) s.mode = 'hybrid';
     if (!['nps', 'csat'].includes(s.score)) s.score = 'nps';
     if (!['topic', 'keyword'].includes(s.by)) s.by = 'topic';
     if (!['day', 'week', 'month'].includes(s.interval)) s.interval = 'week';
@@ -339,6 +344,7 @@
     const p = filterParams(state);
     p.set('limit', state.limit); p.set('offset', state.offset);
     if (state.sort !== 'relevance') p.set('sort', state.sort);
+    if (state.mode !== 'hybrid' && state.q) p.set('mode', state.mode);
     return `v1/search?${p}`;
   }
   function sentimentBadge(s) {
@@ -361,6 +367,8 @@
     view.dataset.key = c ? c.key : '';
     $('#sort').value = state.sort;
     $('#limit').value = state.limit;
+    $('#mode').value = state.mode;
+    const suggest = clear($('#suggested-topic'));
     if (!c || !c.data) {
       $('#results-total').textContent = c && c.pending ? t('loading') : '';
       $('#page-info').textContent = '';
@@ -371,6 +379,11 @@
     const total = d.total || 0; const off = +state.offset; const lim = +state.limit;
     $('#results-total').textContent = t('n_results', fmtInt(total));
     $('#results-total').dataset.total = String(total);
+    const st = d.suggested_topic;
+    if (st && !state.topic) {
+      suggest.appendChild(el('button', { type: 'button', class: 'chip', 'data-testid': 'suggested-topic', 'data-id': st.id,
+        onclick: () => setState({ topic: st.id, offset: '0' }) }, t('suggested', fmtInt(st.count), topicName(st.id, st.name))));
+    }
     if (!d.hits || !d.hits.length) list.appendChild(el('li', { class: 'empty', text: t('no_results') }));
     for (const h of d.hits || []) {
       const a = h.analysis || {};
@@ -378,6 +391,7 @@
       if (typeof h.snippet === 'string' && h.snippet) snip.appendChild(snippetNodes(h.snippet));
       else snip.textContent = h.text || '';
       const meta = el('div', { class: 'meta' },
+        h.match === 'semantic' ? el('span', { class: 'badge', 'data-testid': 'hit-semantic' }, t('similar_meaning')) : null,
         sentimentBadge(a.sentiment),
         (a.topics || []).map((tp) => topicChip(tp, (ev) => { ev.stopPropagation(); setState({ topic: tp.id, offset: '0', view: 'search' }); })),
         el('span', { class: 'dim' }, [h.created_at ? String(h.created_at).slice(0, 10) : null, h.channel ? optionLabel('channel', h.channel) : null,
@@ -806,6 +820,7 @@
     for (const k of ['from', 'to', 'score_min', 'score_max']) $(`#${k}`).addEventListener('change', (ev) => setState({ [k]: ev.target.value.trim(), offset: '0' }));
     $('#clear-filters').addEventListener('click', () => setState(Object.fromEntries([...FILTERS.map((k) => [k, '']), ['offset', '0']])));
     $('#sort').addEventListener('change', (ev) => setState({ sort: ev.target.value, offset: '0' }));
+    $('#mode').addEventListener('change', (ev) => setState({ mode: ev.target.value, offset: '0' }));
     $('#limit').addEventListener('change', (ev) => setState({ limit: ev.target.value, offset: '0' }));
     $('#page-prev').addEventListener('click', () => setState({ offset: String(Math.max(0, +state.offset - +state.limit)) }));
     $('#page-next').addEventListener('click', () => setState({ offset: String(+state.offset + +state.limit) }));

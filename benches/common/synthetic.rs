@@ -183,6 +183,7 @@ pub fn synthetic(i: u64, rng: &mut Rng, vocab: &(Vec<String>, Vec<String>)) -> (
         tokens: None,
         pii: Vec::new(),
         redacted: None,
+        embedding: None,
     };
     (c, analysis)
 }

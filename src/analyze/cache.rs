@@ -37,6 +37,8 @@ pub(crate) struct ModelPart {
     pub topics: Vec<TopicHit>,
     pub explain: Option<Vec<TopicEvidence>>,
     pub truncated: bool,
+    /// The comment's vector (for the index).
+    pub embedding: Option<Vec<f32>>,
 }
 
 impl ModelPart {
@@ -46,6 +48,7 @@ impl ModelPart {
         a.topics = self.topics.clone();
         a.explain = self.explain.clone();
         a.truncated = self.truncated;
+        a.embedding = self.embedding.clone();
     }
 
     /// With spans on `n`'s original text mapped onto its normalized text.
@@ -219,6 +222,7 @@ mod tests {
             topics: Vec::new(),
             explain: None,
             truncated: false,
+            embedding: None,
         });
         let keys = ["a", "b", "a", "c", "b"];
         cache.record(&plan, &keys, &[part.clone(), part.clone(), part.clone()]);
@@ -267,6 +271,7 @@ mod tests {
                 sentiment: Label::Negative,
             }]),
             truncated: false,
+            embedding: None,
         };
         let shared = part.to_normalized(&na);
         let empty = Analysis {
@@ -280,6 +285,7 @@ mod tests {
             tokens: None,
             pii: Vec::new(),
             redacted: None,
+            embedding: None,
         };
         let mut analysis = empty.clone();
         shared.apply(&mut analysis, &nb);

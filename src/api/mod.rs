@@ -180,6 +180,7 @@ pub fn app(state: AppState) -> Router {
             "/v1/comments/{id}",
             get(comments::get).delete(comments::delete),
         )
+        .route("/v1/comments/{id}/similar", get(search::similar))
         .route(
             "/v1/customers/{customer_id}/comments",
             axum::routing::delete(erase::erase),

@@ -195,6 +195,7 @@ fn query_parameter(param: &mut Value) {
         "offset" => json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         "min_support" => json!({"type": "integer", "minimum": 1, "maximum": MAX_MIN_SUPPORT}),
         "sort" => json!({"$ref": "#/components/schemas/Sort"}),
+        "mode" => json!({"$ref": "#/components/schemas/Mode"}),
         "by" => json!({"$ref": "#/components/schemas/DriverBy"}),
         "score" => json!({"$ref": "#/components/schemas/ScoreKind"}),
         "interval" => json!({"$ref": "#/components/schemas/Interval"}),

@@ -125,6 +125,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> Json<TaxonomyResponse> {
         super::comments::delete,
         super::erase::erase,
         super::search::search,
+        super::search::similar,
         super::reports::drivers,
         super::reports::pain_points,
         super::reports::trends,

@@ -1,13 +1,16 @@
 //! `GET /v1/search`: query parameters in, the library's search response out (the same JSON
-//! as `verbatim search --format json`).
+//! as `verbatim search --format json`); `mode` picks keyword, semantic or hybrid search, the
+//! query embedded by the server's analyzer. `GET /v1/comments/{id}/similar`: the comments
+//! nearest in meaning to one ("more like this"), with the same filters.
 
 use axum::extract::State;
 use axum::Json;
+use serde::Deserialize;
 
-use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
+use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody, KnownParams};
 use super::AppState;
-use crate::index::search::Filters;
-use crate::index::{SearchRequest, SearchResponse};
+use crate::index::search::{lenient, Filters};
+use crate::index::{QueryEncoder, SearchRequest, SearchResponse};
 
 /// The parameters whose empty value the library judges: a blank `q` is every comment; an
 /// empty filter is refused naming the values it takes (the same check the CLI gets).
@@ -23,12 +26,14 @@ pub(super) const CHECKED_WHEN_EMPTY: &[&str] = &[
 ];
 
 impl KnownParams for SearchRequest {
-    const PARAMS: &'static [&'static str] = filtered_params!["sort", "limit", "offset", "format"];
+    const PARAMS: &'static [&'static str] =
+        filtered_params!["sort", "mode", "limit", "offset", "format"];
     const EMPTY_PASSED_ON: &'static [&'static str] = CHECKED_WHEN_EMPTY;
 }
 
-/// Full-text search with filters and facet counts.
-/// With `format=csv`: every matching comment as CSV (`super::export`).
+/// Search by words, meaning or both, with filters and facet counts.
+/// With `format=csv`: every comment the words and filters match, as CSV (`super::export`;
+/// `mode` does not apply: an export is the keyword set, never a ranked cut).
 #[utoipa::path(get, path = "/v1/search", params(SearchRequest, Filters, super::export::FormatParam),
     responses((status = 200, description = "the page of hits (JSON), or with `format=csv` every matching comment as CSV",
         content((SearchResponse = "application/json"), (String = "text/csv"))),
@@ -41,7 +46,71 @@ pub async fn search(
     if super::export::wants_csv(&uri)? {
         return super::export::comments(&state, request.q, request.filters).await;
     }
-    let index = state.index.clone();
-    let found = state.blocking(move || index.search(&request)).await?;
+    let (index, analyzer) = (state.index.clone(), state.analyzer.clone());
+    let work = move || index.search_with(&request, Some(&*analyzer as &dyn QueryEncoder));
+    let found = state.blocking(work).await?;
     Ok(axum::response::IntoResponse::into_response(Json(found)))
+}
+
+/// The page and filters of `GET /v1/comments/{id}/similar`.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarRequest {
+    #[serde(flatten)]
+    #[param(ignore)]
+    pub filters: Filters,
+    #[serde(deserialize_with = "lenient::usize")]
+    pub limit: usize,
+    #[serde(deserialize_with = "lenient::usize")]
+    pub offset: usize,
+}
+
+impl Default for SimilarRequest {
+    fn default() -> Self {
+        SimilarRequest {
+            filters: Filters::default(),
+            limit: 20,
+            offset: 0,
+        }
+    }
+}
+
+impl KnownParams for SimilarRequest {
+    const PARAMS: &'static [&'static str] = &[
+        "sentiment",
+        "topic",
+        "lang",
+        "channel",
+        "from",
+        "to",
+        "score_min",
+        "score_max",
+        "customer_id",
+        "attrs",
+        "limit",
+        "offset",
+    ];
+    const EMPTY_PASSED_ON: &'static [&'static str] = CHECKED_WHEN_EMPTY;
+}
+
+/// The comments nearest in meaning to comment `id` (it left out), within the filters.
+#[utoipa::path(get, path = "/v1/comments/{id}/similar",
+    params(("id" = String, Path, description = "comment id"), SimilarRequest, Filters),
+    responses((status = 200, body = SearchResponse), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(request): ApiQuery<SimilarRequest>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let index = state.index.clone();
+    let work = move || {
+        let found = index.similar(&id, &request.filters, request.limit, request.offset)?;
+        Ok(found.ok_or(id))
+    };
+    match state.blocking(work).await? {
+        Ok(response) => Ok(Json(response)),
+        Err(id) => Err(ApiError::not_found(format!("no comment with id `{id}`"))),
+    }
 }

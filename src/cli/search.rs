@@ -1,13 +1,16 @@
 //! `verbatim search --index DIR [QUERY]... [filters]`: full-text search with the API's
 //! filters; JSON output is the API's search response, the table is for people.
+//! `--mode keyword|semantic|hybrid` (default hybrid; the model is loaded only for the
+//! latter two, with a query); `--like ID` lists the comments nearest in meaning to one.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use verbatim::index::{CommentIndex, SearchRequest, SearchResponse, Sort};
+use anyhow::Context;
+use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse, Sort};
 
 use super::filters::FilterArgs;
-use super::Format;
+use super::{Format, ModelArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +25,14 @@ pub struct Args {
     /// Order of the hits.
     #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,
+    /// By words, by meaning, or both fused by reciprocal rank.
+    #[arg(long, value_enum, default_value_t = ModeArg::Hybrid)]
+    pub mode: ModeArg,
+    /// Instead of a query: the comments nearest in meaning to this comment id.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["query", "mode", "sort"])]
+    pub like: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// How many hits to show.
     #[arg(long, default_value_t = 10, env = "VERBATIM_LIMIT")]
     pub limit: usize,
@@ -42,6 +53,14 @@ pub enum SortArg {
     Date,
 }
 
+/// How to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    Keyword,
+    Semantic,
+    Hybrid,
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = CommentIndex::open(&args.index)?;
     let request = SearchRequest {
@@ -51,10 +70,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             SortArg::Relevance => Sort::Relevance,
             SortArg::Date => Sort::Date,
         },
+        mode: match args.mode {
+            ModeArg::Keyword => Mode::Keyword,
+            ModeArg::Semantic => Mode::Semantic,
+            ModeArg::Hybrid => Mode::Hybrid,
+        },
         limit: args.limit,
         offset: args.offset,
     };
-    let response = index.search(&request)?;
+    let response = match &args.like {
+        Some(id) => index
+            .similar(id, &request.filters, request.limit, request.offset)?
+            .with_context(|| format!("no comment with id `{id}`"))?,
+        None if request.mode == Mode::Keyword || request.q.trim().is_empty() => {
+            index.search(&request)?
+        }
+        None => {
+            let analyzer = args.model.analyzer(5, false, false)?;
+            index.search_with(&request, Some(&analyzer as &dyn QueryEncoder))?
+        }
+    };
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     let mut w = std::io::BufWriter::new(stdout.lock());
@@ -118,13 +153,20 @@ fn write_table(
                 .map(|s| s.label.as_str())
                 .unwrap_or("-");
             let id: String = h.id.chars().take(id_width).collect();
+            let meaning = match h.matched {
+                Some(Match::Semantic) => " (similar meaning)",
+                _ => "",
+            };
             writeln!(
                 w,
-                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id:<id_width$}  {}",
+                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id:<id_width$}  {}{meaning}",
                 h.analysis.lang.code(),
                 plain(&h.snippet, terminal)
             )?;
         }
+    }
+    if let Some(t) = &r.suggested_topic {
+        writeln!(w, "suggested topic: {} comments in {} (--topic {})", t.count, t.name, t.id)?;
     }
     for (name, counts) in [
         ("sentiment", &r.facets.sentiment),

@@ -35,14 +35,18 @@ pub mod chars;
 pub mod erase;
 mod filters;
 mod forms;
+pub mod fusion;
+mod knn;
 mod query;
 pub mod query_bounds;
 pub mod reindex;
 pub mod schema;
 pub mod search;
+mod similar;
 mod snippet;
 pub mod source;
 pub mod tokenizer;
+pub mod vectors;
 pub mod writer;
 pub mod zone;
 
@@ -57,7 +61,8 @@ use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
 pub use schema::Fields;
-pub use search::{Facets, Hit, SearchRequest, SearchResponse, Sort};
+pub use search::{Facets, Hit, Match, Mode, SearchRequest, SearchResponse, Sort, SuggestedTopic};
+pub use vectors::QueryEncoder;
 pub use writer::{CommentWriter, IngestOptions, IngestReport};
 
 use crate::analyze::Analysis;
@@ -74,6 +79,8 @@ pub struct CommentIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
+    /// The stored vectors' mean, for semantic queries ([`knn`]).
+    centroid: knn::Centroid,
 }
 
 /// A stored comment with its analysis.
@@ -94,7 +101,8 @@ impl CommentIndex {
             )));
         }
         let index = Index::open_in_dir(dir).map_err(|e| open_error(dir, e))?;
-        if index.schema() != schema::schema() {
+        let schema = index.schema();
+        if schema != schema::schema() && schema != schema::schema_without_vectors() {
             return Err(outdated(dir));
         }
         CommentIndex::from_index(index, dir)
@@ -138,6 +146,7 @@ impl CommentIndex {
             reader,
             fields,
             path: dir.to_path_buf(),
+            centroid: knn::Centroid::default(),
         })
     }
 

@@ -16,6 +16,10 @@
 //! | `customer_id` | raw string, indexed | lookups |
 //! | `attrs` | JSON, raw strings, fast | `attrs key=value` filters |
 //! | `comment`, `analysis` | stored JSON | returned with every hit |
+//! | `vector` | bytes, fast | the comment's quantised embedding ([`super::vectors`]), semantic search |
+//!
+//! An index made before `vector` existed still opens ([`schema_without_vectors`]): keyword
+//! search works on it, semantic search asks for the comments to be ingested again.
 //!
 //! Categorical values live in the one facet field only: duplicating them as raw fast
 //! fields cost about 8% more indexing CPU for nothing search needs.
@@ -51,10 +55,21 @@ pub struct Fields {
     pub attrs: Field,
     pub comment: Field,
     pub analysis: Field,
+    /// `None` in an index made before vectors were stored.
+    pub vector: Option<Field>,
 }
 
 /// The schema of a comment index.
 pub fn schema() -> Schema {
+    build(true)
+}
+
+/// The schema of an index made before comment vectors were stored (still opened).
+pub fn schema_without_vectors() -> Schema {
+    build(false)
+}
+
+fn build(vectors: bool) -> Schema {
     let mut b = Schema::builder();
     let raw_fast = STRING | FAST;
     b.add_text_field("id", STRING | STORED);
@@ -87,6 +102,9 @@ pub fn schema() -> Schema {
     );
     b.add_text_field("comment", STORED);
     b.add_text_field("analysis", STORED);
+    if vectors {
+        b.add_bytes_field(super::vectors::FIELD, FAST);
+    }
     b.build()
 }
 
@@ -112,6 +130,7 @@ impl Fields {
             attrs: f("attrs")?,
             comment: f("comment")?,
             analysis: f("analysis")?,
+            vector: schema.get_field(super::vectors::FIELD).ok(),
         })
     }
 
@@ -166,6 +185,9 @@ impl Fields {
         }
         doc.add_text(self.comment, to_json(comment)?);
         doc.add_text(self.analysis, to_json(analysis)?);
+        if let (Some(field), Some(v)) = (self.vector, &analysis.embedding) {
+            doc.add_bytes(field, &super::vectors::Quantized::new(v).to_bytes());
+        }
         Ok(doc)
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! In: a [`SearchRequest`], deserializable from JSON and from URL query strings (numbers may
 //! come as strings). Out: a [`SearchResponse`]. Facet counts are over everything the query
-//! and the filters match, not only the returned page.
+//! and the filters match, not only the returned page. `mode` picks keyword, semantic or
+//! hybrid search ([`super::fusion`]); with semantic hits, totals and facets count keyword
+//! ∪ semantic matches.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,11 @@ use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DateTime, DocAddress, Order};
 
+pub use super::fusion::{Match, Mode, SuggestedTopic};
+use super::fusion::{self, Why};
+use super::knn::AddressSet;
 use super::snippet::{snippet, Highlighter, Terms};
+use super::vectors::QueryEncoder;
 use super::{filters, query, CommentIndex};
 use crate::analyze::{Analysis, Label};
 use crate::{Error, Result};
@@ -38,6 +44,8 @@ pub struct SearchRequest {
     pub filters: Filters,
     /// `relevance` (newest first when `q` is blank) or `date` (newest first).
     pub sort: Sort,
+    /// `keyword`, `semantic` or `hybrid` (both, fused by reciprocal rank).
+    pub mode: Mode,
     #[serde(deserialize_with = "lenient::usize")]
     pub limit: usize,
     #[serde(deserialize_with = "lenient::usize")]
@@ -50,6 +58,7 @@ impl Default for SearchRequest {
             q: String::new(),
             filters: Filters::default(),
             sort: Sort::Relevance,
+            mode: Mode::Hybrid,
             limit: 20,
             offset: 0,
         }
@@ -136,6 +145,13 @@ pub struct SearchResponse {
     pub total: u64,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// The search that ran: `hybrid` falls back to `keyword` for a blank query, without
+    /// the model, or on an index without vectors.
+    #[serde(default)]
+    pub mode: Mode,
+    /// A topic at least half of the top hits share, to offer as a filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_topic: Option<SuggestedTopic>,
 }
 
 /// One matching comment.
@@ -152,8 +168,15 @@ pub struct Hit {
     pub channel: Option<String>,
     pub customer_id: Option<String>,
     pub attrs: BTreeMap<String, String>,
-    /// Relevance (BM25); null when sorted by date.
+    /// Relevance: BM25 (keyword), cosine (semantic) or the fused reciprocal-rank score
+    /// (hybrid); null when sorted by date.
     pub score: Option<f32>,
+    /// Why it matched (absent for a blank query).
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Match>,
+    /// Its cosine to the query, when it is one of the query's semantic neighbours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 /// Counts of matching comments by sentiment, topic, language and channel.
@@ -165,11 +188,21 @@ pub struct Facets {
     pub channel: BTreeMap<String, u64>,
 }
 
-const DIMENSIONS: [&str; 4] = ["sentiment", "topic", "lang", "channel"];
+pub(super) const DIMENSIONS: [&str; 4] = ["sentiment", "topic", "lang", "channel"];
 
 impl CommentIndex {
-    /// Run a search on the last reloaded commit.
+    /// Run a search on the last reloaded commit, without a model: `mode=hybrid` searches
+    /// by keyword, `mode=semantic` is refused ([`CommentIndex::search_with`]).
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        self.search_with(request, None)
+    }
+
+    /// Run a search, embedding the query with `encoder` for semantic and hybrid modes.
+    pub fn search_with(
+        &self,
+        request: &SearchRequest,
+        encoder: Option<&dyn QueryEncoder>,
+    ) -> Result<SearchResponse> {
         if request.limit > MAX_LIMIT {
             return Err(Error::User(format!(
                 "`limit`: {} is more than {MAX_LIMIT}",
@@ -185,64 +218,115 @@ impl CommentIndex {
         let text = query::text_query(self, &request.q)?;
         let terms = self.text_terms(&*text);
         let filter = filters::filter_query(&self.fields, &request.filters)?;
-        let query = query::combine(text, filter);
+        let searcher = self.reader.searcher();
+        let (q, mode) = (request.q.as_str(), request.mode);
+        let semantic = fusion::neighbours(self, &searcher, mode, q, filter.as_deref(), encoder)?;
+        let why = Why::new(&searcher, &*text, semantic.as_deref().unwrap_or_default())?;
+        let keyword = query::combine(text.box_clone(), filter.as_ref().map(|f| f.box_clone()));
+        let query = match &semantic {
+            None => keyword.box_clone(),
+            Some(s) => {
+                let set = AddressSet::new(&searcher, s.iter().map(|&(_, a)| a));
+                fusion::union(mode, text, filter, set)
+            }
+        };
         let sort = match request.sort {
             Sort::Relevance if request.q.trim().is_empty() => Sort::Date,
             other => other,
         };
 
-        let searcher = self.reader.searcher();
         let mut facets = FacetCollector::for_field("facets");
         for dimension in DIMENSIONS {
             facets.add_facet(format!("/{dimension}").as_str());
         }
         let (page, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, FacetCounts) =
-            if request.limit == 0 {
-                let (total, counts) = searcher.search(&query, &(Count, facets))?;
-                (Vec::new(), total, counts)
-            } else {
-                let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-                match sort {
-                    Sort::Relevance => {
-                        let (docs, total, counts) =
-                            searcher.search(&query, &(top.order_by_score(), Count, facets))?;
-                        let docs = docs.into_iter().map(|(s, a)| (Some(s), a)).collect();
-                        (docs, total, counts)
-                    }
-                    Sort::Date => {
-                        let by_date =
-                            top.order_by_fast_field::<DateTime>("created_at", Order::Desc);
-                        let (docs, total, counts) =
-                            searcher.search(&query, &(by_date, Count, facets))?;
-                        let docs = docs.into_iter().map(|(_, a)| (None, a)).collect();
-                        (docs, total, counts)
-                    }
+            match (&semantic, sort) {
+                _ if request.limit == 0 => {
+                    let (total, counts) = searcher.search(&query, &(Count, facets))?;
+                    (Vec::new(), total, counts)
+                }
+                (Some(neighbours), Sort::Relevance) => {
+                    let (total, counts) = searcher.search(&query, &(Count, facets))?;
+                    let end = request.offset + request.limit;
+                    let ranked = match mode {
+                        Mode::Semantic => neighbours.clone(),
+                        _ => {
+                            let depth = TopDocs::with_limit(end.max(fusion::SEMANTIC_K));
+                            let words = searcher.search(&keyword, &depth.order_by_score())?;
+                            let words: Vec<DocAddress> = words.iter().map(|h| h.1).collect();
+                            let near: Vec<DocAddress> = neighbours.iter().map(|h| h.1).collect();
+                            fusion::rrf(&words, &near)
+                        }
+                    };
+                    let page = ranked.into_iter().skip(request.offset).take(request.limit);
+                    (page.map(|(s, a)| (Some(s), a)).collect(), total, counts)
+                }
+                (_, Sort::Relevance) => {
+                    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+                    let (docs, total, counts) =
+                        searcher.search(&query, &(top.order_by_score(), Count, facets))?;
+                    let docs = docs.into_iter().map(|(s, a)| (Some(s), a)).collect();
+                    (docs, total, counts)
+                }
+                (_, Sort::Date) => {
+                    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+                    let by_date = top.order_by_fast_field::<DateTime>("created_at", Order::Desc);
+                    let (docs, total, counts) =
+                        searcher.search(&query, &(by_date, Count, facets))?;
+                    let docs = docs.into_iter().map(|(_, a)| (None, a)).collect();
+                    (docs, total, counts)
                 }
             };
 
         let mut highlighter = Highlighter::default();
         let mut hits = Vec::with_capacity(page.len());
+        let blank = request.q.trim().is_empty();
         for (score, address) in page {
-            let stored = self.stored(&searcher, address)?;
-            let c = stored.comment;
-            hits.push(Hit {
-                snippet: snippet(&c.text, &terms, &mut highlighter),
-                id: c.id,
-                text: c.text,
-                analysis: stored.analysis,
-                created_at: c.created_at,
-                nps: c.nps,
-                csat: c.csat,
-                channel: c.channel,
-                customer_id: c.customer_id,
-                attrs: c.attrs,
-                score,
-            });
+            let (matched, similarity) = match blank {
+                true => (None, None),
+                false => {
+                    let (m, s) = why.of(&searcher, address)?;
+                    (Some(m), s)
+                }
+            };
+            let mut hit = self.hit(&searcher, address, &terms, &mut highlighter)?;
+            (hit.score, hit.matched, hit.similarity) = (score, matched, similarity);
+            hits.push(hit);
         }
+        let facets = facets_of(&counts);
         Ok(SearchResponse {
             total: total as u64,
+            suggested_topic: (!blank).then(|| fusion::suggest(&hits, &facets.topic)).flatten(),
             hits,
-            facets: facets_of(&counts),
+            facets,
+            mode: if semantic.is_some() { mode } else { Mode::Keyword },
+        })
+    }
+
+    /// The hit of a stored comment (no score, no match), its snippet marking `terms`.
+    pub(super) fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        terms: &Terms,
+        highlighter: &mut Highlighter,
+    ) -> Result<Hit> {
+        let stored = self.stored(searcher, address)?;
+        let c = stored.comment;
+        Ok(Hit {
+            snippet: snippet(&c.text, terms, highlighter),
+            id: c.id,
+            text: c.text,
+            analysis: stored.analysis,
+            created_at: c.created_at,
+            nps: c.nps,
+            csat: c.csat,
+            channel: c.channel,
+            customer_id: c.customer_id,
+            attrs: c.attrs,
+            score: None,
+            matched: None,
+            similarity: None,
         })
     }
 
@@ -273,7 +357,7 @@ impl CommentIndex {
     }
 }
 
-fn facets_of(counts: &FacetCounts) -> Facets {
+pub(super) fn facets_of(counts: &FacetCounts) -> Facets {
     let children = |dimension: &str| -> BTreeMap<String, u64> {
         counts
             .get(format!("/{dimension}").as_str())

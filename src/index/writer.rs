@@ -237,6 +237,10 @@ impl CommentWriter {
         }
         *committed = writer.commit()?;
         sync_dir(&self.index.path)?;
+        // A segment all of whose comments went is already gone; merging it would fail the
+        // whole merge and leave the others' bytes on disk.
+        let live = self.index.index.searchable_segment_ids()?;
+        holding.retain(|id| live.contains(id));
         // Rewrite the segments that held them, so their bytes leave the disk now rather than
         // at some later merge. The deletion is already durable: if a background merge holds
         // one of them, that merge drops the deleted documents instead.

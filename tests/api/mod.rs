@@ -13,6 +13,7 @@ mod logs;
 mod pii;
 mod process;
 mod schemathesis;
+mod semantic;
 mod starvation;
 
 use std::net::SocketAddr;

@@ -1,0 +1,225 @@
+//! Semantic and hybrid search: the query's nearest comments (by meaning) fused with the
+//! keyword (BM25) ranking by reciprocal rank fusion, why each hit matched, and the topic
+//! that dominates the hits.
+//!
+//! In: a [`super::SearchRequest`] with its [`Mode`], the index's searcher, the filter query
+//! and a [`QueryEncoder`]. Out: the semantic neighbours ([`neighbours`]), the query whose
+//! matches are counted (keyword ∪ semantic, [`union`]), the fused ranking ([`rrf`]), each
+//! hit's [`Match`] and a [`SuggestedTopic`].
+//!
+//! - Reciprocal rank fusion with k = [`RRF_K`] (60, as Cormack et al. 2009): a comment at
+//!   rank r (from 1) of a list gets 1 / (60 + r) from it; the fused score is the sum over
+//!   the keyword and semantic lists. Ranks, not scores, are fused, so BM25's scale and the
+//!   cosine's never need to agree.
+//! - Semantic neighbours: at most [`SEMANTIC_K`] per query, only those whose similarity
+//!   (the dot product of the comment's vector with the centred query, [`super::knn`]) is
+//!   ≥ [`FLOOR`], so that unrelated comments do not fill free slots. 0.20 is the highest
+//!   floor whose hybrid nDCG@10 on the dev half of `corpora/search/queries.jsonl` is
+//!   within 0.005 of no floor at all (`cargo run --example search_eval`, README "Search").
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Weight};
+use tantivy::{DocAddress, DocSet, Searcher};
+
+use super::knn::{self, AddressSet};
+use super::vectors::QueryEncoder;
+use super::{query, CommentIndex, Hit};
+use crate::{Error, Result};
+
+/// The k of reciprocal rank fusion.
+pub const RRF_K: f32 = 60.0;
+/// The most semantic neighbours one query takes.
+pub const SEMANTIC_K: usize = 200;
+/// The lowest similarity (centred query to comment) a semantic neighbour may have.
+pub const FLOOR: f32 = 0.20;
+/// How many of the top hits [`suggest`] looks at.
+const SUGGEST_TOP: usize = 20;
+
+/// How to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Words only (BM25).
+    Keyword,
+    /// Meaning only: the comments whose vectors are nearest the query's.
+    Semantic,
+    /// Both, fused by reciprocal rank (k = 60).
+    #[default]
+    Hybrid,
+}
+
+/// Why a hit matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    /// It holds the query's words.
+    Keyword,
+    /// Its meaning is near the query's (no words in common needed).
+    Semantic,
+    Both,
+}
+
+/// A topic most of the top hits share: offered as a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SuggestedTopic {
+    pub id: String,
+    pub name: String,
+    /// Matching comments in the topic (its facet count).
+    pub count: u64,
+}
+
+/// The semantic neighbours of `q` among the comments `filter` matches, or `None` when the
+/// search is by keyword only: `mode=keyword`, a blank `q`, or `mode=hybrid` where there is
+/// no model or the index holds no vectors. `mode=semantic` without them is an error naming
+/// `mode`.
+pub(super) fn neighbours(
+    index: &CommentIndex,
+    searcher: &Searcher,
+    mode: Mode,
+    q: &str,
+    filter: Option<&dyn Query>,
+    encoder: Option<&dyn QueryEncoder>,
+) -> Result<Option<Vec<(f32, DocAddress)>>> {
+    let semantic_only = mode == Mode::Semantic;
+    if mode == Mode::Keyword {
+        return Ok(None);
+    }
+    if q.trim().is_empty() {
+        return match semantic_only {
+            true => Err(Error::User(
+                "`q`: mode=semantic needs a query (or use mode=keyword)".into(),
+            )),
+            false => Ok(None),
+        };
+    }
+    if index.fields().vector.is_none() || knn::stored_vectors(searcher)? == 0 {
+        return match semantic_only {
+            true => Err(Error::User(
+                "`mode`: this index holds no comment vectors (it was built before semantic \
+                 search, or without the model): ingest the comments again to search by \
+                 meaning, or use mode=keyword"
+                    .into(),
+            )),
+            false => Ok(None),
+        };
+    }
+    let vector = match encoder {
+        Some(e) => e.embed_query(q)?,
+        None => None,
+    };
+    let Some(vector) = vector else {
+        return match semantic_only {
+            true => Err(Error::User(
+                "`mode`: semantic search needs the model, which is not loaded (use \
+                 mode=keyword)"
+                    .into(),
+            )),
+            false => Ok(None),
+        };
+    };
+    let all = tantivy::query::AllQuery;
+    let filter = filter.unwrap_or(&all);
+    let query = index.semantic_query(searcher, &vector)?;
+    knn::nearest(searcher, filter, &query, SEMANTIC_K, FLOOR).map(Some)
+}
+
+/// The query whose matches a semantic or hybrid search counts: the semantic hits, or them
+/// and the keyword query's matches, within the filters.
+pub(super) fn union(
+    mode: Mode,
+    text: Box<dyn Query>,
+    filter: Option<Box<dyn Query>>,
+    semantic: AddressSet,
+) -> Box<dyn Query> {
+    match mode {
+        Mode::Semantic => Box::new(semantic),
+        _ => {
+            let either = BooleanQuery::new(vec![
+                (Occur::Should, text),
+                (Occur::Should, Box::new(semantic)),
+            ]);
+            query::combine(Box::new(either), filter)
+        }
+    }
+}
+
+/// Reciprocal rank fusion of two rankings (best first): fused score, best first.
+pub fn rrf(keyword: &[DocAddress], semantic: &[DocAddress]) -> Vec<(f32, DocAddress)> {
+    let mut scores: HashMap<DocAddress, f32> = HashMap::new();
+    for list in [keyword, semantic] {
+        for (rank, address) in list.iter().enumerate() {
+            *scores.entry(*address).or_default() += 1.0 / (RRF_K + rank as f32 + 1.0);
+        }
+    }
+    let mut fused: Vec<(f32, DocAddress)> = scores.into_iter().map(|(a, s)| (s, a)).collect();
+    fused.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    fused
+}
+
+/// Tells for a hit whether it matched the words, the meaning or both.
+pub(super) struct Why {
+    words: Box<dyn Weight>,
+    semantic: HashMap<DocAddress, f32>,
+}
+
+impl Why {
+    pub fn new(
+        searcher: &Searcher,
+        text: &dyn Query,
+        semantic: &[(f32, DocAddress)],
+    ) -> Result<Why> {
+        Ok(Why {
+            words: text.weight(EnableScoring::disabled_from_searcher(searcher))?,
+            semantic: semantic.iter().map(|&(s, a)| (a, s)).collect(),
+        })
+    }
+
+    /// The hit's match and its cosine to the query when it is a semantic neighbour.
+    pub fn of(&self, searcher: &Searcher, a: DocAddress) -> Result<(Match, Option<f32>)> {
+        let segment = searcher.segment_reader(a.segment_ord);
+        let mut scorer = self.words.scorer(segment, 1.0)?;
+        let words = scorer.doc() <= a.doc_id && scorer.seek(a.doc_id) == a.doc_id;
+        let cosine = self.semantic.get(&a).copied();
+        let why = match (words, cosine.is_some()) {
+            (true, true) => Match::Both,
+            (false, true) => Match::Semantic,
+            _ => Match::Keyword,
+        };
+        Ok((why, cosine))
+    }
+}
+
+/// The topic at least half of the top hits carry (the most common one), with its count
+/// among all matches.
+pub(super) fn suggest(hits: &[Hit], topic_counts: &BTreeMap<String, u64>) -> Option<SuggestedTopic> {
+    let top = &hits[..hits.len().min(SUGGEST_TOP)];
+    let mut carried: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    for hit in top {
+        for t in &hit.analysis.topics {
+            carried.entry(&t.id).or_insert((0, &t.name)).0 += 1;
+        }
+    }
+    let (id, (n, name)) = carried.into_iter().max_by_key(|(id, (n, _))| (*n, std::cmp::Reverse(*id)))?;
+    (top.len() >= 2 && n * 2 >= top.len()).then(|| SuggestedTopic {
+        id: id.to_string(),
+        name: name.to_string(),
+        count: topic_counts.get(id).copied().unwrap_or(n as u64),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rrf_adds_reciprocal_ranks() {
+        let (a, b, c) = (DocAddress::new(0, 1), DocAddress::new(0, 2), DocAddress::new(0, 3));
+        let fused = rrf(&[a, b], &[c, b]);
+        // b: 1/62 + 1/62 beats a: 1/61 and c: 1/61.
+        assert_eq!(fused[0].1, b);
+        assert!((fused[0].0 - 2.0 / 62.0).abs() < 1e-6);
+        assert_eq!(fused.len(), 3);
+    }
+}
