@@ -3,7 +3,9 @@
 //! (playwright-core with the system chromium, both installed by `make setup-web`): search in
 //! Chinese and English, a filter, URL state, a comment's detail, the reports and their
 //! charts, the language switch, and the XSS case. Screenshots of each view land in
-//! `target/web-e2e/`.
+//! `target/web-e2e/`. Then `tests/web/views.mjs`: the overview, compare, segments, discover
+//! (copy as topic), the 390 px layout, axe-style checks and the zh / zh-Hant UIs, with
+//! screenshots in `target/web-shots/`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -57,5 +59,23 @@ fn web_page_in_headless_chromium() {
             "no screenshot of {view}"
         );
     }
+
+    // The analyst views, the phone layout, accessibility and the UI languages, on the same server.
+    let shots = root().join("target/web-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let run = Command::new("node")
+        .arg(root().join("tests/web/views.mjs"))
+        .args(["--base", &server.base, "--out", shots.to_str().unwrap()])
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "views e2e failed:\n{stdout}\n{stderr}");
+    for view in ["overview", "overview-october", "compare", "segments", "discover", "mobile-overview"] {
+        assert!(shots.join(format!("{view}.png")).is_file(), "no screenshot of {view}");
+    }
+    // The server still answers after every view's requests.
+    let health = client.get(format!("{}/healthz", server.base)).send().unwrap();
+    assert_eq!(health.status(), 200);
     assert!(server.terminate().success());
 }

@@ -1,12 +1,34 @@
 //! The analysts' web page (`assets/web/`), embedded in the binary: it works offline, with
-//! no CDN and no external fonts, and talks to the API with the same keys.
+//! no CDN and no external fonts, and talks to the API with the same keys. In: `GET /`,
+//! `/app.js`, `/app.css` and `/web/{file}` (the views in their own files). Out: the embedded
+//! file with a strict CSP, or a 404 JSON error for a name not in the list.
 
+use axum::extract::Path;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
 
 const INDEX_HTML: &str = include_str!("../../assets/web/index.html");
 const APP_JS: &str = include_str!("../../assets/web/app.js");
 const APP_CSS: &str = include_str!("../../assets/web/app.css");
+
+const JS: &str = "text/javascript; charset=utf-8";
+/// The files under `/web/`: the views and helpers `index.html` loads before `app.js`.
+const FILES: &[(&str, &str, &str)] = &[
+    ("charts.js", JS, include_str!("../../assets/web/charts.js")),
+    ("overview.js", JS, include_str!("../../assets/web/overview.js")),
+    ("compare.js", JS, include_str!("../../assets/web/compare.js")),
+    ("segments.js", JS, include_str!("../../assets/web/segments.js")),
+    ("discover.js", JS, include_str!("../../assets/web/discover.js")),
+    ("sidebar.js", JS, include_str!("../../assets/web/sidebar.js")),
+    ("hant.js", JS, include_str!("../../assets/web/hant.js")),
+    (
+        "views.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/web/views.css"),
+    ),
+];
 
 /// Strict enough that an injected script could not run, and nothing loads from elsewhere.
 const CSP: &str =
@@ -35,4 +57,12 @@ pub async fn app_js() -> impl IntoResponse {
 
 pub async fn app_css() -> impl IntoResponse {
     asset("text/css; charset=utf-8", APP_CSS)
+}
+
+/// `GET /web/{file}`: one of [`FILES`], or 404.
+pub async fn file(Path(name): Path<String>) -> Response {
+    match FILES.iter().find(|(n, _, _)| *n == name) {
+        Some(&(_, content_type, body)) => asset(content_type, body).into_response(),
+        None => ApiError::not_found("no such file of the web page").into_response(),
+    }
 }
