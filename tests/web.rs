@@ -79,3 +79,33 @@ fn web_page_in_headless_chromium() {
     assert_eq!(health.status(), 200);
     assert!(server.terminate().success());
 }
+
+/// Every script and style `index.html` loads is served (with the page's CSP), and a name
+/// outside the embedded list, or one reaching out of `/web/`, is a 404 JSON error; the server
+/// still answers afterwards.
+#[test]
+fn web_files_served_with_csp() {
+    let s = crate::api::Server::open();
+    let page = s.get("/").text().unwrap();
+    let files: Vec<&str> = page
+        .split('"')
+        .filter(|p| p.starts_with("web/") && (p.ends_with(".js") || p.ends_with(".css")))
+        .collect();
+    assert!(files.len() >= 8, "{files:?}");
+    for f in &files {
+        let r = s.get(&format!("/{f}"));
+        assert_eq!(r.status(), 200, "{f}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{f}: {csp}");
+        let ty = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ty.starts_with(if f.ends_with(".js") { "text/javascript" } else { "text/css" }), "{f}: {ty}");
+        assert!(r.text().unwrap().len() > 500, "{f} is nearly empty");
+    }
+    for bad in ["/web/nope.js", "/web/..%2FCargo.toml", "/web/%2e%2e%2fsrc%2fmain.rs", "/web/"] {
+        let r = s.get(bad);
+        assert_eq!(r.status(), 404, "{bad}");
+        let body: serde_json::Value = r.json().unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{bad}");
+    }
+    assert_eq!(s.get("/healthz").status(), 200);
+}

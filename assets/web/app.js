@@ -629,7 +629,7 @@
     b.appendChild(root);
     b.appendChild(el('div', { class: 'legend' }, el('span', {}, el('i', { class: 'sw bar-sig-neg' }), `${t('significant')} (−)`),
       el('span', {}, el('i', { class: 'sw bar-sig-pos' }), `${t('significant')} (+)`),
-      el('span', {}, el('i', { class: 'sw bar-nonsig' }), t('not_significant')), el('span', {}, '├─┤ 95% CI')));
+      el('span', {}, el('i', { class: 'sw bar-nonsig' }), t('not_significant')), el('span', {}, `├─┤ ${t('ci95')}`)));
   }
   function groupByTopic(ds) {
     const out = []; const used = new Set();

@@ -37,7 +37,7 @@ window.VerbatimCharts = function charts(kit) {
       el('div', { class: 'change-line' },
         el('span', { class: `delta ${ch && ch.change < 0 ? 'down' : 'up'}`, text: ch ? `${m.delta(ch.change)} ${t('vs')} ${m.value(ch.b)}` : '—' }),
         ' ', sigBadge(ch)),
-      el('div', { class: 'kpi-sub dim', text: ci ? `95% CI [${m.delta(ci[0])}, ${m.delta(ci[1])}] · n ${kit.fmtInt(ch.n_a)} / ${kit.fmtInt(ch.n_b)}` : '' }));
+      el('div', { class: 'kpi-sub dim', text: ci ? `${t('ci95')} [${m.delta(ci[0])}, ${m.delta(ci[1])}] · n ${kit.fmtInt(ch.n_a)} / ${kit.fmtInt(ch.n_b)}` : '' }));
   }
 
   // A line of values per period with a 95% band; `points` = [{label, v, lo, hi, selected, onClick, title}].

@@ -188,7 +188,7 @@
     score_over_time: (s) => `${s} over time (95% interval)`, click_period: 'Click a period to focus on it; the others stay visible. Click it again to clear.',
     period_selected: 'The highlighted period is the date filter; click it again to clear.', why_changed: 'What changed? Compare →',
     top_drivers: 'Top drivers (NPS points)', none_emerging: 'No topic is rising significantly.', vs: 'vs', points: 'points', pp: 'pp',
-    nps_points: 'NPS points', mean_impact: 'Mean-score impact', no_data_short: 'n/a',
+    nps_points: 'NPS points', mean_impact: 'Mean-score impact', no_data_short: 'n/a', ci95: '95% CI',
     drivers_nps_hint: 'Leave-one-out impact in NPS points with 95% interval; each topic is followed by its sentiment rows. Hover for the mean-score impact; click for the comments.',
   };
   const zh = {
@@ -196,7 +196,7 @@
     score_over_time: (s) => `${s} 走势（95% 置信区间）`, click_period: '点击某个周期以聚焦，其他周期仍然可见；再次点击取消。',
     period_selected: '高亮的周期即日期筛选；再次点击取消。', why_changed: '发生了什么变化？对比 →',
     top_drivers: '主要驱动因素（NPS 分）', none_emerging: '没有显著上升的主题。', vs: '对比', points: '分', pp: '个百分点',
-    nps_points: 'NPS 分', mean_impact: '平均分影响', no_data_short: '无数据',
+    nps_points: 'NPS 分', mean_impact: '平均分影响', no_data_short: '无数据', ci95: '95% 置信区间',
     drivers_nps_hint: '留一法影响（NPS 分）及 95% 置信区间；每个主题下列出其情感行。悬停查看平均分影响，点击查看评论。',
   };
   return { name: 'overview', defaults: { oi: 'month' }, i18n: { en, zh }, paths, render };

@@ -68,7 +68,7 @@
     if (!list.length) { r.box.appendChild(el('p', { class: 'dim', text: t('no_data') })); return; }
     r.box.appendChild(el('p', { class: 'hint', text: t('seg_hint') }));
     r.box.appendChild(el('div', { class: 'table-scroll' }, el('table', { class: 'tbl seg-table' },
-      el('thead', {}, el('tr', {}, [t('segment'), t('n'), `${t('nps')} (95% CI)`, t('vs_rest'), t('csat'), t('mean_score'), t('top3'), ''].map((h, i) =>
+      el('thead', {}, el('tr', {}, [t('segment'), t('n'), `${t(kit.state().score)} (${t('ci95')})`, t('vs_rest'), t('csat'), t('mean_score'), t('top3'), ''].map((h, i) =>
         el('th', { scope: 'col', class: i > 0 && i < 6 ? 'r' : null, text: h })))),
       el('tbody', {}, list.map((sg, i) => row(d, sg, i))))));
     if (d.unknown) r.box.appendChild(el('p', { class: 'dim small', text: t('seg_unknown', fmtInt(d.unknown)) }));

@@ -147,7 +147,7 @@ async function discover() {
   await page.click('[data-testid="cluster"] >> nth=0 >> [data-testid="cluster-drill"]');
   await page.waitForFunction(() => { const c = document.querySelectorAll('[data-testid="cluster-comment"]'); return c.length > 0 && Array.from(c).every((b) => b.textContent && b.textContent !== 'Loading…'); }, null, { timeout: 10000 });
   check('discover: drill-down to the comments', (await count('[data-testid="cluster-comment"]')) > 0, 'none');
-  await shot('discover');
+  await shot('discover', false);
 }
 
 async function accessibility() {
