@@ -214,8 +214,13 @@ async function mobile() {
   await ready('overview-trend', 'v1/reports/trends');
   await ready('overview-drivers', 'v1/reports/drivers');
   const small = await page.$$eval('#view-overview svg text', (ts) => ts.map((tx) => parseFloat(getComputedStyle(tx).fontSize) * tx.getScreenCTM().a).filter((px) => px < 10.99));
-  check('390 px: chart text ≥ 11 px', small.length === 0, JSON.stringify(small.slice(0, 5)));
+  check('390 px: chart text ≥ 11 px (overview)', small.length === 0, JSON.stringify(small.slice(0, 5)));
   await shot('mobile-overview', false);
+  await page.click('[data-testid="view-reports"]');
+  await ready('drivers-chart', 'v1/reports/drivers');
+  await ready('trends-chart', 'v1/reports/trends');
+  const small2 = await page.$$eval('#view-reports svg text', (ts) => ts.map((tx) => parseFloat(getComputedStyle(tx).fontSize) * tx.getScreenCTM().a).filter((px) => px < 10.99));
+  check('390 px: chart text ≥ 11 px (reports)', small2.length === 0, JSON.stringify(small2.slice(0, 5)));
 }
 
 async function main() {
