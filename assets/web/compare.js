@@ -108,7 +108,7 @@
 
   const en = {
     compare_what: 'Compare', cmp_period: 'Period vs period', cmp_segment: 'Segment vs segment', choose: '— choose —',
-    rest_same_dates: 'all others (same dates)', cmp_default: 'Empty dates: the latest full month against the one before.',
+    rest_same_dates: 'the same segment, period before', cmp_default: 'Empty dates: the latest full month against the one before.',
     h_decomp: 'What moved the score: volume vs score effect per topic', change: 'Change', volume_effect: 'Volume effect',
     score_effect: 'Score effect', total: 'Total', no_topic: '(no topic)', rising: 'Rising', falling: 'Falling',
     none_moved: 'Nothing moved significantly.',
@@ -116,7 +116,7 @@
   };
   const zh = {
     compare_what: '对比', cmp_period: '周期对比', cmp_segment: '细分对比', choose: '— 请选择 —',
-    rest_same_dates: '其余全部（相同日期）', cmp_default: '日期留空：最近一个完整月与上一个月对比。',
+    rest_same_dates: '同一细分的上一周期', cmp_default: '日期留空：最近一个完整月与上一个月对比。',
     h_decomp: '评分变化的来源：各主题的数量效应与评分效应', change: '变化', volume_effect: '数量效应',
     score_effect: '评分效应', total: '合计', no_topic: '（无主题）', rising: '上升', falling: '下降',
     none_moved: '没有显著变化。',

@@ -105,10 +105,14 @@ async function compare() {
   await shot('compare');
   await page.click('[data-testid="compare-mode-segment"]');
   await page.waitForFunction(() => document.querySelectorAll('#cmp-segment option').length > 2);
-  const value = await page.$eval('#cmp-segment', (s) => Array.from(s.options).map((o) => o.value).find((v) => v.startsWith('region=')));
-  await page.selectOption('#cmp-segment', value);
-  await ready('compare-report', new URLSearchParams({ segment: value }).toString());
-  check('segment vs the rest', (await page.textContent('[data-testid="compare-sides"]')).includes(value), await page.textContent('[data-testid="compare-sides"]'));
+  const [a, b] = await page.$eval('#cmp-segment', (s) => Array.from(s.options).map((o) => o.value).filter((v) => v.startsWith('region=')));
+  await page.selectOption('#cmp-segment', a);
+  await ready('compare-report', new URLSearchParams({ segment: a }).toString());
+  await page.selectOption('#cmp-vs-segment', b);
+  await ready('compare-report', new URLSearchParams({ vs_segment: b }).toString());
+  const sides = await page.textContent('[data-testid="compare-sides"]');
+  check('segment vs segment', sides.includes(`A: ${a}`) && sides.includes(`B: ${b}`), sides);
+  check('segment vs segment: decomposition', (await count('[data-testid="decomp-row"]')) > 0, 'none');
 }
 
 async function segments() {
