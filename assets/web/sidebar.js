@@ -84,6 +84,11 @@
     $('#date-msg').textContent = bad ? t('date_reversed') : '';
     for (const id of ['#from', '#to']) $(id).setAttribute('aria-invalid', String(bad));
     if (bad && kit.state().view === 'search') $('#results-total').textContent = t('date_reversed');
+    // Every other view says it above its (empty) figures.
+    let note = $('#date-notice');
+    if (!note) { note = el('p', { id: 'date-notice', class: 'date-notice', role: 'status', 'data-testid': 'date-notice' }); $('#main').prepend(note); }
+    note.textContent = bad && kit.state().view !== 'search' ? t('date_reversed') : '';
+    note.hidden = !note.textContent;
   }
 
   // The dialog: Tab stays inside; closing gives focus back to what opened it.

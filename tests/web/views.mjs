@@ -185,6 +185,9 @@ async function accessibility() {
   await page.fill('[data-testid="filter-to"]', '2026-10-01'); await page.dispatchEvent('[data-testid="filter-to"]', 'change');
   await page.waitForFunction(() => document.querySelector('[data-testid="date-msg"]').textContent.length > 0);
   check('From > To says so', /after/.test(await page.textContent('[data-testid="results-total"]')), await page.textContent('[data-testid="results-total"]'));
+  await page.click('[data-testid="view-overview"]');
+  check('From > To says so on the other views', /after/.test(await page.textContent('[data-testid="date-notice"]')), 'no notice');
+  await page.click('[data-testid="clear-filters"]');
 }
 
 async function languages() {
