@@ -70,12 +70,28 @@ fn web_page_in_headless_chromium() {
         .expect("run node");
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "views e2e failed:\n{stdout}\n{stderr}");
-    for view in ["overview", "overview-october", "compare", "segments", "discover", "mobile-overview"] {
-        assert!(shots.join(format!("{view}.png")).is_file(), "no screenshot of {view}");
+    assert!(
+        run.status.success(),
+        "views e2e failed:\n{stdout}\n{stderr}"
+    );
+    for view in [
+        "overview",
+        "overview-october",
+        "compare",
+        "segments",
+        "discover",
+        "mobile-overview",
+    ] {
+        assert!(
+            shots.join(format!("{view}.png")).is_file(),
+            "no screenshot of {view}"
+        );
     }
     // The server still answers after every view's requests.
-    let health = client.get(format!("{}/healthz", server.base)).send().unwrap();
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .unwrap();
     assert_eq!(health.status(), 200);
     assert!(server.terminate().success());
 }
@@ -98,10 +114,22 @@ fn web_files_served_with_csp() {
         let csp = r.headers()["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("script-src 'self'"), "{f}: {csp}");
         let ty = r.headers()["content-type"].to_str().unwrap().to_string();
-        assert!(ty.starts_with(if f.ends_with(".js") { "text/javascript" } else { "text/css" }), "{f}: {ty}");
+        assert!(
+            ty.starts_with(if f.ends_with(".js") {
+                "text/javascript"
+            } else {
+                "text/css"
+            }),
+            "{f}: {ty}"
+        );
         assert!(r.text().unwrap().len() > 500, "{f} is nearly empty");
     }
-    for bad in ["/web/nope.js", "/web/..%2FCargo.toml", "/web/%2e%2e%2fsrc%2fmain.rs", "/web/"] {
+    for bad in [
+        "/web/nope.js",
+        "/web/..%2FCargo.toml",
+        "/web/%2e%2e%2fsrc%2fmain.rs",
+        "/web/",
+    ] {
         let r = s.get(bad);
         assert_eq!(r.status(), 404, "{bad}");
         let body: serde_json::Value = r.json().unwrap();

@@ -14,20 +14,29 @@ const APP_JS: &str = include_str!("../../assets/web/app.js");
 const APP_CSS: &str = include_str!("../../assets/web/app.css");
 
 const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// One embedded file of `assets/web/`: (name, content type, text).
+macro_rules! web_file {
+    ($name:literal, $type:expr) => {
+        (
+            $name,
+            $type,
+            include_str!(concat!("../../assets/web/", $name)),
+        )
+    };
+}
+
 /// The files under `/web/`: the views and helpers `index.html` loads before `app.js`.
 const FILES: &[(&str, &str, &str)] = &[
-    ("charts.js", JS, include_str!("../../assets/web/charts.js")),
-    ("overview.js", JS, include_str!("../../assets/web/overview.js")),
-    ("compare.js", JS, include_str!("../../assets/web/compare.js")),
-    ("segments.js", JS, include_str!("../../assets/web/segments.js")),
-    ("discover.js", JS, include_str!("../../assets/web/discover.js")),
-    ("sidebar.js", JS, include_str!("../../assets/web/sidebar.js")),
-    ("hant.js", JS, include_str!("../../assets/web/hant.js")),
-    (
-        "views.css",
-        "text/css; charset=utf-8",
-        include_str!("../../assets/web/views.css"),
-    ),
+    web_file!("charts.js", JS),
+    web_file!("overview.js", JS),
+    web_file!("compare.js", JS),
+    web_file!("segments.js", JS),
+    web_file!("discover.js", JS),
+    web_file!("sidebar.js", JS),
+    web_file!("hant.js", JS),
+    web_file!("views.css", CSS),
 ];
 
 /// Strict enough that an injected script could not run, and nothing loads from elsewhere.
