@@ -202,6 +202,11 @@ async function languages() {
   await page.click('[data-testid="lang-toggle"]');
   check('zh-Hant: a third UI language', (await page.textContent('[data-testid="view-overview"]')) === '總覽' && (await page.getAttribute('html', 'lang')) === 'zh-Hant', await page.textContent('[data-testid="view-overview"]'));
   check('zh-Hant: the button does not wrap', (await page.textContent('[data-testid="lang-toggle"]')) === 'English', 'label');
+  // No Simplified-only character left in the Traditional UI's labels (topic names included).
+  const simplified = new Set(fs.readFileSync(new URL('../../src/text/data/s_only.txt', import.meta.url), 'utf8').replace(/\s/g, ''));
+  const labels = await page.$$eval('[data-i18n], .tabs a, .card h2, .driver .label, .tbl th, .opt .name', (ns) => ns.map((n) => n.textContent).join(''));
+  const left = Array.from(new Set(Array.from(labels).filter((c) => simplified.has(c))));
+  check('zh-Hant: no Simplified-only characters in the labels', left.length === 0, left.join(''));
   await shot('reports-zh-hant');
   await page.click('[data-testid="lang-toggle"]');
 }
