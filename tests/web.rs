@@ -3,7 +3,9 @@
 //! (playwright-core with the system chromium, both installed by `make setup-web`): search in
 //! Chinese and English, a filter, URL state, a comment's detail, the reports and their
 //! charts, the language switch, and the XSS case. Screenshots of each view land in
-//! `target/web-e2e/`.
+//! `target/web-e2e/`. Then `tests/web/views.mjs`: the overview, compare, segments, discover
+//! (copy as topic), the 390 px layout, axe-style checks and the zh / zh-Hant UIs, with
+//! screenshots in `target/web-shots/`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -57,5 +59,81 @@ fn web_page_in_headless_chromium() {
             "no screenshot of {view}"
         );
     }
+
+    // The analyst views, the phone layout, accessibility and the UI languages, on the same server.
+    let shots = root().join("target/web-shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let run = Command::new("node")
+        .arg(root().join("tests/web/views.mjs"))
+        .args(["--base", &server.base, "--out", shots.to_str().unwrap()])
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "views e2e failed:\n{stdout}\n{stderr}"
+    );
+    for view in [
+        "overview",
+        "overview-october",
+        "compare",
+        "segments",
+        "discover",
+        "mobile-overview",
+    ] {
+        assert!(
+            shots.join(format!("{view}.png")).is_file(),
+            "no screenshot of {view}"
+        );
+    }
+    // The server still answers after every view's requests.
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(health.status(), 200);
     assert!(server.terminate().success());
+}
+
+/// Every script and style `index.html` loads is served (with the page's CSP), and a name
+/// outside the embedded list, or one reaching out of `/web/`, is a 404 JSON error; the server
+/// still answers afterwards.
+#[test]
+fn web_files_served_with_csp() {
+    let s = crate::api::Server::open();
+    let page = s.get("/").text().unwrap();
+    let files: Vec<&str> = page
+        .split('"')
+        .filter(|p| p.starts_with("web/") && (p.ends_with(".js") || p.ends_with(".css")))
+        .collect();
+    assert!(files.len() >= 8, "{files:?}");
+    for f in &files {
+        let r = s.get(&format!("/{f}"));
+        assert_eq!(r.status(), 200, "{f}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{f}: {csp}");
+        let ty = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(
+            ty.starts_with(if f.ends_with(".js") {
+                "text/javascript"
+            } else {
+                "text/css"
+            }),
+            "{f}: {ty}"
+        );
+        assert!(r.text().unwrap().len() > 500, "{f} is nearly empty");
+    }
+    for bad in [
+        "/web/nope.js",
+        "/web/..%2FCargo.toml",
+        "/web/%2e%2e%2fsrc%2fmain.rs",
+        "/web/",
+    ] {
+        let r = s.get(bad);
+        assert_eq!(r.status(), 404, "{bad}");
+        let body: serde_json::Value = r.json().unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{bad}");
+    }
+    assert_eq!(s.get("/healthz").status(), 200);
 }

@@ -19,7 +19,7 @@
       prev: '‹ Previous', next: 'Next ›', r_score: 'Score', r_by: 'Drivers by', by_topic: 'Topic', by_keyword: 'Keyword',
       r_interval: 'Period', day: 'Day', week: 'Week', month: 'Month', h_summary: 'Summary', h_drivers: 'Key drivers',
       h_pain: 'Pain points', h_trends: 'Trends', h_detail: 'Comment',
-      drivers_hint: 'Impact on the mean score with 95% interval; solid bars are significant. Click a driver to see its comments.',
+      drivers_hint: 'Impact in NPS points (CSAT: on the mean score) with 95% interval, each topic followed by its sentiment rows; solid bars are significant. Hover for the mean-score impact; click a driver to see its comments.',
       n_results: (n) => `${n} comment${n === 1 ? '' : 's'}`, no_results: 'No comments match.',
       loading: 'Loading…', err_network: 'The server could not be reached.', comments: 'Comments',
       negative: 'Negative', neutral: 'Neutral', positive: 'Positive',
@@ -46,7 +46,7 @@
       prev: '‹ 上一页', next: '下一页 ›', r_score: '评分', r_by: '驱动因素', by_topic: '按主题', by_keyword: '按关键词',
       r_interval: '周期', day: '日', week: '周', month: '月', h_summary: '概览', h_drivers: '关键驱动因素',
       h_pain: '痛点', h_trends: '趋势', h_detail: '评论',
-      drivers_hint: '对平均分的影响及 95% 置信区间；实心条表示显著。点击驱动因素查看相关评论。',
+      drivers_hint: '影响以 NPS 分计（CSAT 为平均分），附 95% 置信区间，每个主题下列出其情感行；实心条表示显著。悬停查看平均分影响，点击查看相关评论。',
       n_results: (n) => `共 ${n} 条评论`, no_results: '没有匹配的评论。',
       loading: '加载中…', err_network: '无法连接服务器。', comments: '评论',
       negative: '负面', neutral: '中性', positive: '正面',
@@ -71,8 +71,11 @@
     set(k, v) { try { window.localStorage.setItem(k, v); } catch (_) { /* private mode */ } },
     del(k) { try { window.localStorage.removeItem(k); } catch (_) { /* private mode */ } },
   };
-  let uiLang = store.get(LANG_STORE) || ((navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en');
-  if (!I18N[uiLang]) uiLang = 'en';
+  const UI_LANGS = ['en', 'zh', 'zh-Hant'];
+  const navLang = (navigator.language || 'en').toLowerCase();
+  let uiLang = store.get(LANG_STORE) || (/^zh-(hant|tw|hk|mo)/.test(navLang) ? 'zh-Hant' : navLang.startsWith('zh') ? 'zh' : 'en');
+  if (!UI_LANGS.includes(uiLang)) uiLang = 'en';
+  const isZh = () => uiLang !== 'en';
   function t(key, ...args) {
     const v = (I18N[uiLang] && I18N[uiLang][key]) ?? I18N.en[key];
     if (typeof v === 'function') return v(...args);
@@ -157,24 +160,24 @@
   function fmt(x, d = 2) { const v = num(x); return v === null ? '—' : v.toFixed(d); }
   function fmtSigned(x, d = 2) { const v = num(x); return v === null ? '—' : (v > 0 ? '+' : '') + v.toFixed(d); }
   function pct(x, d = 1) { const v = num(x); return v === null ? '—' : (v * 100).toFixed(d) + '%'; }
-  function fmtInt(x) { const v = num(x); return v === null ? '—' : v.toLocaleString(uiLang === 'zh' ? 'zh-CN' : 'en-US'); }
+  function fmtInt(x) { const v = num(x); return v === null ? '—' : v.toLocaleString(isZh() ? 'zh-CN' : 'en-US'); }
 
   // ---------------------------------------------------------------- taxonomy & labels
   let taxonomy = null; // id → topic
   let taxonomyLoading = null;
   function topicName(id, fallback) {
     const tp = taxonomy && taxonomy.get(id);
-    if (tp) return (uiLang === 'zh' ? tp.name_zh : tp.name_en) || tp.name_en || tp.name_zh || id;
-    return fallback || id;
+    const name = tp ? (isZh() ? tp.name_zh : tp.name_en) || tp.name_en || tp.name_zh || id : fallback || id;
+    return uiLang === 'zh-Hant' && kit.toHant ? kit.toHant(name) : name;
   }
   function topicDesc(id) {
     const tp = taxonomy && taxonomy.get(id);
-    return tp ? (uiLang === 'zh' ? tp.description_zh : tp.description_en) || '' : '';
+    return tp ? (isZh() ? tp.description_zh : tp.description_en) || '' : '';
   }
   function optionLabel(dim, value) {
     if (dim === 'sentiment') return t(value);
     if (dim === 'lang') return ['zh-Hans', 'zh-Hant', 'en', 'mixed', 'other'].includes(value) ? t(value) : value;
-    if (dim === 'channel') return uiLang === 'zh' && CHANNELS_ZH[value] ? CHANNELS_ZH[value] : value;
+    if (dim === 'channel') return isZh() && CHANNELS_ZH[value] ? (uiLang === 'zh-Hant' && kit.toHant ? kit.toHant(CHANNELS_ZH[value]) : CHANNELS_ZH[value]) : value;
     if (dim === 'topic') {
       const [id, s] = value.split(':');
       return s ? `${topicName(id)} · ${t(s)}` : topicName(id);
@@ -194,9 +197,9 @@
   }
 
   // ---------------------------------------------------------------- state in the URL hash
-  const FILTERS = ['q', 'sentiment', 'topic', 'lang', 'channel', 'from', 'to', 'score_min', 'score_max'];
+  const FILTERS = ['q', 'sentiment', 'topic', 'lang', 'channel', 'from', 'to', 'score_min', 'score_max', 'attrs'];
   const DEFAULTS = {
-    view: 'search', q: '', sentiment: '', topic: '', lang: '', channel: '', from: '', to: '', score_min: '',
+    view: 'overview', attrs: '', q: '', sentiment: '', topic: '', lang: '', channel: '', from: '', to: '', score_min: '',
     score_max: '', limit: '10', offset: '0', sort: 'relevance', mode: 'hybrid', detail: '', score: 'nps', by: 'topic', interval: 'week',
   };
   let state = { ...DEFAULTS };
@@ -204,7 +207,7 @@
     const p = new URLSearchParams(window.location.hash.replace(/^#/, ''));
     const s = { ...DEFAULTS };
     for (const k of Object.keys(DEFAULTS)) { const v = p.get(k); if (v !== null) s[k] = v.trim(); }
-    if (!['search', 'reports'].includes(s.view)) s.view = 'search';
+    if (!['search', 'reports', ...Object.keys(views)].includes(s.view)) s.view = DEFAULTS.view;
     if (!['relevance', 'date'].includes(s.sort)) s.sort = 'relevance';
     if (!['hybrid', 'keyword', 'semantic'].includes(s.mode)) s.mode = 'hybrid';
     if (!['nps', 'csat'].includes(s.score)) s.score = 'nps';
@@ -227,7 +230,8 @@
   }
   function filterParams(s) {
     const p = new URLSearchParams();
-    for (const k of FILTERS) if (s[k]) p.set(k, s[k]);
+    for (const k of FILTERS) if (s[k] && k !== 'attrs') p.set(k, s[k]);
+    for (const a of (s.attrs || '').split('|')) if (a.includes('=')) p.append('attrs', a);
     return p;
   }
 
@@ -586,7 +590,10 @@
     const d = cardState('drivers', '#drivers-body');
     if (!d) return;
     const b = clear($('#drivers-body'));
-    const ds = (d.drivers || []).filter((x) => num(x.impact) !== null);
+    // NPS points when the score is NPS (mean-score impact in the tooltip); each topic followed by its sentiment rows.
+    const npsUnit = d.score === 'nps' && (d.drivers || []).some((x) => num(x.nps_impact) !== null);
+    const ds = groupByTopic((d.drivers || []).filter((x) => num(x.impact) !== null))
+      .map((x) => (npsUnit && num(x.nps_impact) !== null ? { ...x, impact: x.nps_impact, ci95: x.nps_ci95, mean_impact: x.impact, mean_ci95: x.ci95 } : x));
     b.appendChild(el('p', { class: 'dim small', text: `${t('drivers_of', d.score === 'csat' ? 'CSAT' : 'NPS')} · n=${fmtInt(d.n)} · ${t('mean')} ${fmt(d.mean)}${d.nps != null ? ` · NPS ${fmtSigned(d.nps, 1)}` : ''}` }));
     if (!ds.length) { b.appendChild(el('p', { class: 'dim', text: t('no_data') })); return; }
     const rowH = 24; const labelW = 210; const plotW = 440; const valW = 70; const top = 18;
@@ -610,8 +617,9 @@
       const y = top + i * rowH; const cy = y + rowH / 2;
       const ci = Array.isArray(x.ci95) ? x.ci95 : null;
       const sig = !!x.significant; const dir = x.impact < 0 ? 'neg' : 'pos';
-      const tip = [driverLabel(x), `n=${fmtInt(x.n)}`, `${t('impact')} ${fmtSigned(x.impact, 3)}${ci ? ` [${fmt(ci[0], 3)}, ${fmt(ci[1], 3)}]` : ''}`,
-        x.nps_impact != null ? `NPS ${fmtSigned(x.nps_impact, 1)}${x.nps_ci95 ? ` [${fmt(x.nps_ci95[0], 1)}, ${fmt(x.nps_ci95[1], 1)}]` : ''}` : null,
+      const dp = npsUnit ? 1 : 3;
+      const tip = [driverLabel(x), `n=${fmtInt(x.n)}`, `${npsUnit ? t('nps_points') : t('impact')} ${fmtSigned(x.impact, dp)}${ci ? ` [${fmt(ci[0], dp)}, ${fmt(ci[1], dp)}]` : ''}`,
+        x.mean_impact != null ? `${t('mean_impact')} ${fmtSigned(x.mean_impact, 3)}${x.mean_ci95 ? ` [${fmt(x.mean_ci95[0], 3)}, ${fmt(x.mean_ci95[1], 3)}]` : ''}` : null,
         `${t('mean')} ${fmt(x.mean_with)} vs ${fmt(x.mean_without)}`, x.p != null ? `p=${Number(x.p).toPrecision(2)}` : null,
         sig ? t('significant') : t('not_significant')].filter(Boolean).join('\n');
       const x0 = X(0); const x1 = X(x.impact);
@@ -626,7 +634,7 @@
       ci ? [svg('line', { x1: X(ci[0]), x2: X(ci[1]), y1: cy, y2: cy, class: 'whisker' }),
         svg('line', { x1: X(ci[0]), x2: X(ci[0]), y1: cy - 5, y2: cy + 5, class: 'whisker' }),
         svg('line', { x1: X(ci[1]), x2: X(ci[1]), y1: cy - 5, y2: cy + 5, class: 'whisker' })] : null,
-      svg('text', { x: labelW + plotW + 6, y: cy + 4, class: 'val' }, fmtSigned(x.impact, 3)));
+      svg('text', { x: labelW + plotW + 6, y: cy + 4, class: 'val' }, fmtSigned(x.impact, dp)));
       const go = () => goSearch(driverTarget(x));
       g.addEventListener('click', go);
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); go(); } });
@@ -635,7 +643,16 @@
     b.appendChild(root);
     b.appendChild(el('div', { class: 'legend' }, el('span', {}, el('i', { class: 'sw bar-sig-neg' }), `${t('significant')} (−)`),
       el('span', {}, el('i', { class: 'sw bar-sig-pos' }), `${t('significant')} (+)`),
-      el('span', {}, el('i', { class: 'sw bar-nonsig' }), t('not_significant')), el('span', {}, '├─┤ 95% CI')));
+      el('span', {}, el('i', { class: 'sw bar-nonsig' }), t('not_significant')), el('span', {}, `├─┤ ${t('ci95')}`)));
+  }
+  function groupByTopic(ds) {
+    const out = []; const used = new Set();
+    for (const x of ds) {
+      if (x.kind === 'topic' && x.sentiment) continue;
+      out.push(x); used.add(x);
+      if (x.kind === 'topic') for (const y of ds) if (y.kind === 'topic' && y.sentiment && y.id === x.id) { out.push(y); used.add(y); }
+    }
+    return out.concat(ds.filter((x) => !used.has(x)));
   }
   function truncate(s, n) { const a = Array.from(s); return a.length > n ? a.slice(0, n - 1).join('') + '…' : s; }
   function niceTicks(lo, hi, count) {
@@ -783,30 +800,32 @@
 
   // ---------------------------------------------------------------- routing & rendering
   function renderStatic() {
-    document.documentElement.lang = uiLang === 'zh' ? 'zh-CN' : 'en';
-    document.title = `Verbatim · ${state.view === 'reports' ? t('nav_reports') : t('nav_search')}`;
+    document.documentElement.lang = uiLang === 'zh' ? 'zh-CN' : uiLang;
+    document.title = `Verbatim · ${t(`nav_${state.view}`)}`;
     for (const n of $$('[data-i18n]')) n.textContent = t(n.dataset.i18n);
     for (const n of $$('[data-i18n-placeholder]')) n.setAttribute('placeholder', t(n.dataset.i18nPlaceholder));
     $('#detail-close').setAttribute('aria-label', t('close'));
     const tog = $('#lang-toggle');
-    tog.textContent = uiLang === 'zh' ? 'English' : '中文';
+    tog.textContent = { en: '简体', zh: '繁體', 'zh-Hant': 'English' }[uiLang];
     tog.dataset.lang = uiLang;
     $('#key-button').hidden = !(needKey || store.get(KEY_STORE));
   }
   function renderAll() {
     renderStatic();
-    $('#view-search').hidden = state.view !== 'search';
-    $('#view-reports').hidden = state.view !== 'reports';
+    for (const v of $$('#main > .view')) v.hidden = v.id !== `view-${state.view}`;
     for (const a of $$('.tabs a')) a.setAttribute('aria-current', a.dataset.view === state.view ? 'page' : 'false');
     renderFilters();
     if (state.view === 'search') renderSearch();
-    else { $('#r-score').value = state.score; $('#r-by').value = state.by; $('#r-interval').value = state.interval; renderSummary(); renderDrivers(); renderPain(); renderTrends(); }
+    else if (state.view === 'reports') { $('#r-score').value = state.score; $('#r-by').value = state.by; $('#r-interval').value = state.interval; renderSummary(); renderDrivers(); renderPain(); renderTrends(); }
+    if (views[state.view]) views[state.view].render();
     renderDetail();
+    for (const f of afterRender) f();
   }
   function route() {
     state = parseHash();
     loadTaxonomy();
     if (state.view === 'search') load('search', searchPath(), renderAll);
+    else if (views[state.view]) for (const [k, p] of Object.entries(views[state.view].paths())) load(k, p, renderAll);
     else {
       const p = reportPaths();
       for (const k of ['summary', 'drivers', 'pain', 'trends', 'facets']) load(k, p[k], renderAll);
@@ -815,7 +834,32 @@
     renderAll();
   }
 
+  // Views in their own files (assets/web/*.js, loaded before this one) push a factory onto
+  // window.VerbatimViews: given this kit, it returns {name, defaults, i18n, paths(), render()}
+  // (or only {i18n, afterRender} for helpers). Their state keys join the URL hash.
+  const views = {};
+  const afterRender = [];
+  const kit = {};
+  function installViews() {
+    const finals = [];
+    Object.assign(kit, {
+      el, svg, clear, $, $$, t, num, fmt, fmtSigned, pct, fmtInt, topicName, optionLabel, driverLabel, truncate, niceTicks,
+      setState, goSearch, filterParams, load, cache, api, download, toCsv, renderAll, snippetNodes,
+      state: () => state, lang: () => uiLang, I18N, facetsPath: () => reportPaths().facets, renderDetail,
+    });
+    for (const factory of window.VerbatimViews || []) {
+      const v = factory(kit);
+      for (const [lang, dict] of Object.entries(v.i18n || {})) Object.assign(I18N[lang] || (I18N[lang] = {}), dict);
+      Object.assign(DEFAULTS, v.defaults || {});
+      if (v.afterRender) afterRender.push(v.afterRender);
+      if (v.name) views[v.name] = v;
+      if (v.finalize) finals.push(v.finalize);
+    }
+    for (const f of finals) f();
+  }
+
   function init() {
+    installViews();
     $('#search-form').addEventListener('submit', (ev) => { ev.preventDefault(); setState({ q: $('#q').value.trim(), offset: '0', detail: '' }); });
     for (const k of ['from', 'to', 'score_min', 'score_max']) $(`#${k}`).addEventListener('change', (ev) => setState({ [k]: ev.target.value.trim(), offset: '0' }));
     $('#clear-filters').addEventListener('click', () => setState(Object.fromEntries([...FILTERS.map((k) => [k, '']), ['offset', '0']])));
@@ -828,7 +872,7 @@
     $('#r-by').addEventListener('change', (ev) => setState({ by: ev.target.value }));
     $('#r-interval').addEventListener('change', (ev) => setState({ interval: ev.target.value }));
     for (const a of $$('.tabs a')) a.addEventListener('click', (ev) => { ev.preventDefault(); setState({ view: a.dataset.view, detail: '' }); });
-    $('#lang-toggle').addEventListener('click', () => { uiLang = uiLang === 'zh' ? 'en' : 'zh'; store.set(LANG_STORE, uiLang); renderAll(); });
+    $('#lang-toggle').addEventListener('click', () => { uiLang = UI_LANGS[(UI_LANGS.indexOf(uiLang) + 1) % UI_LANGS.length]; store.set(LANG_STORE, uiLang); renderAll(); });
     const closeDetail = () => setState({ detail: '' });
     $('#detail-close').addEventListener('click', closeDetail);
     $('#detail-backdrop').addEventListener('click', closeDetail);

@@ -97,7 +97,7 @@ async function search(q) {
 async function noXss(where) {
   const v = await page.evaluate(() => [typeof window.__xss, window.__xss]);
   check(`no script ran (${where})`, v[0] === 'undefined', `window.__xss = ${v[1]}`);
-  const scripts = await page.evaluate(() => Array.from(document.querySelectorAll('script')).filter((s) => !/app\.js$/.test(s.getAttribute('src') || '')).length);
+  const scripts = await page.evaluate(() => Array.from(document.querySelectorAll('script')).filter((s) => !/^(app|web\/[a-z]+)\.js$/.test(s.getAttribute('src') || '')).length);
   check(`no injected <script> element (${where})`, scripts === 0, `${scripts} extra script elements`);
   const imgs = await page.evaluate(() => document.querySelectorAll('img, iframe, object, embed').length);
   check(`no injected media elements (${where})`, imgs === 0, `${imgs} injected elements`);
@@ -129,7 +129,7 @@ async function main() {
   page.on('request', (r) => { const u = r.url(); if (!u.startsWith(BASE) && !u.startsWith('blob:') && !u.startsWith('data:')) foreign.push(u); });
 
   // --- load, API key if the server needs one
-  const resp = await page.goto(`${BASE}/`, { waitUntil: 'domcontentloaded', timeout: 10000 });
+  const resp = await page.goto(`${BASE}/#view=search`, { waitUntil: 'domcontentloaded', timeout: 10000 });
   check('page served', resp && resp.ok(), `GET / → ${resp && resp.status()}`);
   check('page is text/html', /text\/html/.test(resp.headers()['content-type'] || ''), resp.headers()['content-type']);
   if (KEY) {
@@ -277,6 +277,7 @@ async function main() {
   const zhLabel = await page.textContent('[data-testid="driver-bar"][data-id="delivery"] .label');
   check('lang toggle: topic names in Chinese', zhLabel !== enLabel && /[\u4e00-\u9fff]/.test(zhLabel), `${enLabel} → ${zhLabel}`);
   await shot('reports-zh');
+  await page.click('[data-testid="lang-toggle"]'); // zh-Hant
   await page.click('[data-testid="lang-toggle"]');
   check('lang toggle: back to English', (await page.textContent('[data-testid="view-search"]')).trim() === 'Search', await page.textContent('[data-testid="view-search"]'));
 
@@ -319,7 +320,7 @@ async function main() {
   await page.unroute(/\/v1\/comments\/xss-probe/);
 
   if (XSS_ID) {
-    await page.goto(`${BASE}/#${enc({ q: 'script', detail: XSS_ID })}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${BASE}/#${enc({ view: 'search', q: 'script', detail: XSS_ID })}`, { waitUntil: 'domcontentloaded' });
     await waitRegion('detail-panel', '');
     const txt = await page.textContent('[data-testid="detail-text"]');
     check('xss (ingested): detail shows the text literally', txt.includes('<script>') && txt.includes('</script>'), JSON.stringify(txt));
