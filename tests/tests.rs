@@ -6,6 +6,7 @@ mod common;
 mod custom_taxonomy;
 mod discover;
 mod encodings;
+mod export;
 mod index;
 mod model;
 mod pii;
