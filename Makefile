@@ -7,7 +7,8 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+# (wheel, test-python, test-cluster: the Python package, python/README.md)
+.PHONY: wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -47,7 +48,7 @@ load-test: build
 demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
-test: setup setup-web setup-schemathesis
+test: setup setup-web setup-schemathesis test-python
 	$(CARGO) test
 
 lint:
@@ -78,3 +79,24 @@ idf: setup
 # Rebuild the Traditional->Simplified tables from OpenCC's data (committed).
 zh-tables: setup
 	$(PYTHON) scripts/build_zh_tables.py
+
+# The Python package (python/, PyO3 + maturin): a wheel in target/wheels/. Built with the
+# dev profile into the shared target/, so the dependencies `cargo build`/`cargo test`
+# compiled are reused (only pyo3, pythonize and the two crates compile).
+PYVENV ?= $(VERBATIM_CACHE)/py-venv
+$(PYVENV)/.installed: python/requirements-dev.txt
+	$(PYTHON) -m venv $(PYVENV)
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+	touch $@
+
+wheel: $(PYVENV)/.installed
+	rm -f target/wheels/verbatim-*.whl
+	cd python && CARGO_TARGET_DIR=$(CURDIR)/target $(PYVENV)/bin/maturin build --profile dev --out $(CURDIR)/target/wheels
+
+# pytest against the installed wheel and the real model. Any failure fails the build, and
+# so does exit 5 (no test collected: a broken test path must not pass as green).
+test-python: setup wheel
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
+	@$(PYVENV)/bin/pytest -q -p no:cacheprovider python/tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "test-python: pytest collected no tests (exit 5)" >&2; fi; \
+	  exit $$rc
