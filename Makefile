@@ -96,7 +96,25 @@ wheel: $(PYVENV)/.installed
 # pytest against the installed wheel and the real model. Any failure fails the build, and
 # so does exit 5 (no test collected: a broken test path must not pass as green).
 test-python: setup wheel
+	$(CARGO) build
 	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
 	@$(PYVENV)/bin/pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-python: pytest collected no tests (exit 5)" >&2; fi; \
+	  exit $$rc
+
+# The Ray job (python/verbatim/jobs/score_ray.py) on a real two-node Ray cluster on
+# loopback against `verbatim score`, and with a worker killed mid-job (docs/distributed.md).
+# Not part of `make test`: Ray is an ~80 MB wheel plus pyarrow/pandas, and the cluster's
+# start and the job take about a minute and 1.5 GB on two cores.
+RAYVENV ?= $(VERBATIM_CACHE)/ray-venv
+$(RAYVENV)/.installed: python/requirements-ray.txt
+	$(PYTHON) -m venv $(RAYVENV)
+	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-ray.txt
+	touch $@
+
+test-cluster: setup wheel $(RAYVENV)/.installed
+	$(CARGO) build
+	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
+	@$(RAYVENV)/bin/pytest -q -s -p no:cacheprovider python/tests_cluster; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "test-cluster: pytest collected no tests (exit 5)" >&2; fi; \
 	  exit $$rc

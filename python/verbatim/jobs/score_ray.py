@@ -2,11 +2,14 @@
 
 In: an input URI (a local path here; s3://, gs://, hdfs:// where the cluster has them) of
 JSONL, CSV or Parquet (by extension, or --format), the text and id columns. Out: an output
-directory of files of the same format (Ray Data writes one file per block): every input
-column kept, plus the columns of `verbatim score`'s CSV (lang, sentiment, sentiment_score,
-p_negative, p_neutral, p_positive, topics as `id:label;...`, keywords as `term;...`) with
-the full numbers (not rounded to 4 places) and `analysis`, the whole Analysis as a JSON
-string (docs/analysis.md).
+directory of files of the same format, one per block:
+- JSONL: each input object unchanged (every field, as written) with `analysis` added,
+  exactly as `verbatim score` writes it (the lines are carried as text, never re-typed);
+- CSV and Parquet: the input columns as Arrow reads them (the id and text columns as
+  strings; other columns are typed by Arrow's inference, so a CSV date becomes a
+  timestamp) plus the columns of `verbatim score`'s CSV (lang, sentiment,
+  sentiment_score, p_negative, p_neutral, p_positive, topics as `id:label;...`, keywords
+  as `term;...`) and `analysis`, the whole Analysis as a JSON string (docs/analysis.md).
 
 How: Ray Data reads the input in blocks, `map_batches` sends batches of --batch-size rows
 to a pool of --workers actors, each holding one `verbatim.Analyzer` (the model loads once
@@ -53,40 +56,87 @@ def score_columns(analyses):
     return cols
 
 
-class ScoreActor:
-    """One Analyzer per actor; `__call__` scores one pandas batch."""
+def json_objects(lines, text_col, id_col):
+    """JSONL lines as objects; a line that is not an object with a text is refused by id."""
+    objs = []
+    for line in lines:
+        obj = json.loads(line)
+        if not isinstance(obj, dict):
+            raise ValueError(f"a JSONL line is not an object: {line[:80]!r}")
+        text = obj.get(text_col)
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{id_col}={obj.get(id_col)!r}: field {text_col!r} missing or empty")
+        objs.append(obj)
+    return objs
 
-    def __init__(self, text_col, models=None, threads=1, pid_dir=None):
+
+class ScoreActor:
+    """One Analyzer per actor; `__call__` scores one pandas batch (raw JSONL lines in the
+    column `text` for JSONL input, else the table's own columns)."""
+
+    def __init__(self, text_col, id_col, jsonl, models=None, threads=1, pid_dir=None):
         import verbatim
 
-        self.text_col = text_col
+        self.text_col, self.id_col, self.jsonl = text_col, id_col, jsonl
         self.analyzer = verbatim.Analyzer(models=models, threads=threads)
-        if pid_dir:  # for the fault-injection test: which processes hold actors
-            with open(os.path.join(pid_dir, f"actor-{os.getpid()}"), "w") as f:
+        self.pid_dir = pid_dir
+        self.mark("actor")
+
+    def mark(self, what):
+        """For the fault-injection test: which processes hold actors, which are busy."""
+        if self.pid_dir:
+            with open(os.path.join(self.pid_dir, f"{what}-{os.getpid()}"), "w") as f:
                 f.write(str(os.getpid()))
 
     def __call__(self, batch):
+        import pandas as pd
+
+        self.mark("busy")
+        if self.jsonl:
+            objs = json_objects(batch["text"].tolist(), self.text_col, self.id_col)
+            analyses = self.analyzer.analyze([o[self.text_col] for o in objs])
+            for obj, analysis in zip(objs, analyses):
+                obj["analysis"] = analysis
+            return pd.DataFrame({"line": [json.dumps(o, ensure_ascii=False) for o in objs]})
         texts = batch[self.text_col].tolist()
         bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
         if bad:
-            raise ValueError(f"column {self.text_col!r}: empty or missing text in {len(bad)} row(s) of a batch")
+            ids = batch[self.id_col].iloc[bad[:3]].tolist()
+            raise ValueError(f"column {self.text_col!r}: empty or missing text ({self.id_col} {ids})")
         out = batch.copy()
         for name, values in score_columns(self.analyzer.analyze(texts)).items():
             out[name] = values
         return out
 
 
-def read(ray, uri, fmt):
-    if fmt == "jsonl":
-        return ray.data.read_json(uri, lines=True)
-    if fmt == "csv":
-        return ray.data.read_csv(uri)
-    return ray.data.read_parquet(uri)
+def jsonl_datasink(uri):
+    """A Ray datasink writing the column `line` of each block as one JSONL file."""
+    from ray.data.datasource import BlockBasedFileDatasink
+
+    class JsonlLines(BlockBasedFileDatasink):
+        def write_block_to_file(self, block, file):
+            lines = block.to_arrow().column("line").to_pylist()
+            file.write("".join(line + "\n" for line in lines).encode("utf-8"))
+
+    return JsonlLines(uri, file_format="jsonl")
+
+
+def read(ray, args):
+    """The input as a dataset: JSONL as raw lines, CSV with id and text as strings."""
+    if args.format == "jsonl":
+        return ray.data.read_text(args.input)
+    if args.format == "csv":
+        import pyarrow as pa
+        from pyarrow import csv
+
+        types = {args.id_col: pa.string(), args.text_col: pa.string()}
+        return ray.data.read_csv(args.input, convert_options=csv.ConvertOptions(column_types=types))
+    return ray.data.read_parquet(args.input)
 
 
 def write(ds, uri, fmt):
     if fmt == "jsonl":
-        ds.write_json(uri, force_ascii=False)
+        ds.write_datasink(jsonl_datasink(uri))
     elif fmt == "csv":
         ds.write_csv(uri)
     else:
@@ -98,7 +148,6 @@ def parse_args(argv):
     p.add_argument("--input", required=True, help="input file or directory URI")
     p.add_argument("--output", required=True, help="output directory URI")
     p.add_argument("--format", choices=FORMATS, help="input format (default: by extension)")
-    p.add_argument("--output-format", choices=FORMATS, help="output format (default: the input's)")
     p.add_argument("--text-col", default="text", help="the text column (default: text)")
     p.add_argument("--id-col", default="id", help="the id column, checked present (default: id)")
     p.add_argument("--workers", type=int, default=2, help="actors, one Analyzer each (default: 2)")
@@ -111,7 +160,6 @@ def parse_args(argv):
     args.format = args.format or detect_format(args.input)
     if args.format is None:
         p.error(f"--input: cannot tell the format of {args.input!r} by its extension; pass --format")
-    args.output_format = args.output_format or args.format
     for name in ("workers", "threads", "batch_size"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')}: must be at least 1")
@@ -123,8 +171,8 @@ def run(args):
     import ray
 
     ray.init(address=args.address, log_to_driver=False)
-    ds = read(ray, args.input, args.format)
-    columns = ds.columns()
+    ds = read(ray, args)
+    columns = ds.columns() if args.format != "jsonl" else [args.text_col, args.id_col]
     for flag, col in (("--text-col", args.text_col), ("--id-col", args.id_col)):
         if col not in columns:
             raise SystemExit(f"{flag}: no column {col!r} in {args.input} (columns: {columns})")
@@ -132,6 +180,8 @@ def run(args):
         ScoreActor,
         fn_constructor_kwargs={
             "text_col": args.text_col,
+            "id_col": args.id_col,
+            "jsonl": args.format == "jsonl",
             "models": args.models,
             "threads": args.threads,
             "pid_dir": args.pid_dir,
@@ -143,13 +193,13 @@ def run(args):
         max_restarts=-1,
         max_task_retries=-1,
     )
-    write(scored, args.output, args.output_format)
+    write(scored, args.output, args.format)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     run(args)
-    print(f"score_ray: {args.input} -> {args.output} ({args.output_format})", file=sys.stderr)
+    print(f"score_ray: {args.input} -> {args.output} ({args.format})", file=sys.stderr)
 
 
 if __name__ == "__main__":
