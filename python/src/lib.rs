@@ -2,8 +2,8 @@
 //!
 //! In: Python calls: `Analyzer(models=None, taxonomy=None, threads=None, topics=True,
 //! keywords=5)`, then `analyze(texts)` with a sequence of `str`. Out: one `dict` per text
-//! in the JSON Analysis shape (docs/analysis.md), with the CLI's numbers (through
-//! serde_json, then pythonize).
+//! in the JSON Analysis shape (docs/analysis.md): the CLI's JSON text, parsed by Python's
+//! `json` (same field order, same numbers).
 //!
 //! The model loads and the analysis runs with the GIL released (`Python::detach`), so
 //! other Python threads go on meanwhile and several threads may share one `Analyzer`.
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::PyString;
 use verbatim::analyze::{Analysis, Analyzer as Engine, Input, Options};
 use verbatim::model::onnx::EncoderOptions;
 
@@ -87,11 +87,11 @@ impl Analyzer {
         &self,
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let inputs = inputs(texts)?;
         let engine = Arc::clone(&self.engine);
-        let analyses = py
-            .detach(move || analyze_batches(&engine, &inputs))
+        let json = py
+            .detach(move || analyze_to_json(&engine, &inputs))
             .map_err(|(first, e)| match py_error(e) {
                 err if first == 0 => err,
                 err => PyErr::from_type(
@@ -99,11 +99,7 @@ impl Analyzer {
                     format!("texts[{first}..]: {}", err.value(py)),
                 ),
             })?;
-        let out = PyList::empty(py);
-        for analysis in &analyses {
-            out.append(to_python(py, analysis)?)?;
-        }
-        Ok(out)
+        py.import("json")?.call_method1("loads", (json,))
     }
 
     fn __repr__(&self) -> String {
@@ -113,15 +109,6 @@ impl Analyzer {
             .map_or("none".to_string(), |p| format!("{p:?}").to_lowercase());
         format!("verbatim.Analyzer(precision={precision})")
     }
-}
-
-/// An analysis as Python objects, through its JSON text so that numbers are the CLI's
-/// (an f32 printed shortest, -0.9405, not widened to -0.940500020980835).
-fn to_python<'py>(py: Python<'py>, analysis: &Analysis) -> PyResult<Bound<'py, PyAny>> {
-    let internal = |e: serde_json::Error| VerbatimError::new_err(format!("internal error: {e}"));
-    let text = serde_json::to_string(analysis).map_err(internal)?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(internal)?;
-    Ok(pythonize::pythonize(py, &value)?)
 }
 
 /// The texts of `texts` as inputs; a str (not a list), a non-str item or an empty text is
@@ -165,16 +152,15 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".to_string(), |n| n.to_string())
 }
 
-/// Analyse in batches of [`BATCH`]; an error comes with the position of its batch.
-fn analyze_batches(
-    engine: &Engine,
-    inputs: &[Input],
-) -> Result<Vec<Analysis>, (usize, verbatim::Error)> {
-    let mut out = Vec::with_capacity(inputs.len());
+/// Analyse in batches of [`BATCH`] into one JSON array (the CLI's JSON, parsed by
+/// Python's `json` into dicts: field order and f32 numbers as `verbatim analyze` prints
+/// them). An error comes with the position of its batch.
+fn analyze_to_json(engine: &Engine, inputs: &[Input]) -> Result<String, (usize, verbatim::Error)> {
+    let mut out: Vec<Analysis> = Vec::with_capacity(inputs.len());
     for (n, batch) in inputs.chunks(BATCH).enumerate() {
         out.extend(engine.analyze(batch).map_err(|e| (n * BATCH, e))?);
     }
-    Ok(out)
+    serde_json::to_string(&out).map_err(|e| (0, verbatim::Error::Internal(e.to_string())))
 }
 
 /// The native module.

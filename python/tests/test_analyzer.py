@@ -141,4 +141,7 @@ def test_equals_the_cli_json(analyzer):
         pytest.fail(f"{binary} missing: run `cargo build` first (make test-python does)")
     texts = [t for t, _ in CLEAR]
     cli = subprocess.run([binary, "analyze", *texts], capture_output=True, text=True, check=True)
-    assert [json.loads(line) for line in cli.stdout.splitlines()] == analyzer.analyze(texts)
+    expected = [json.loads(line) for line in cli.stdout.splitlines()]
+    got = analyzer.analyze(texts)
+    assert got == expected
+    assert [list(a) for a in got] == [list(a) for a in expected], "same field order"
