@@ -7,7 +7,8 @@ PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 
-.PHONY: dist setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+# (wheel, test-python, test-cluster: the Python package, python/README.md)
+.PHONY: dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -52,7 +53,7 @@ load-test: build
 demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
-test: setup setup-web setup-schemathesis
+test: setup setup-web setup-schemathesis test-python
 	$(CARGO) test
 
 lint:
@@ -83,3 +84,42 @@ idf: setup
 # Rebuild the Traditional->Simplified tables from OpenCC's data (committed).
 zh-tables: setup
 	$(PYTHON) scripts/build_zh_tables.py
+
+# The Python package (python/, PyO3 + maturin): a wheel in target/wheels/. Built with the
+# dev profile into the shared target/, so the dependencies `cargo build`/`cargo test`
+# compiled are reused (only pyo3, pythonize and the two crates compile).
+PYVENV ?= $(VERBATIM_CACHE)/py-venv
+$(PYVENV)/.installed: python/requirements-dev.txt
+	$(PYTHON) -m venv $(PYVENV)
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+	touch $@
+
+wheel: $(PYVENV)/.installed
+	rm -f target/wheels/verbatim-*.whl
+	cd python && CARGO_TARGET_DIR=$(CURDIR)/target $(PYVENV)/bin/maturin build --profile dev --out $(CURDIR)/target/wheels
+
+# pytest against the installed wheel and the real model. Any failure fails the build, and
+# so does exit 5 (no test collected: a broken test path must not pass as green).
+test-python: setup wheel
+	$(CARGO) build
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
+	@$(PYVENV)/bin/pytest -q -p no:cacheprovider python/tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "test-python: pytest collected no tests (exit 5)" >&2; fi; \
+	  exit $$rc
+
+# The Ray job (python/verbatim/jobs/score_ray.py) on a real two-node Ray cluster on
+# loopback against `verbatim score`, and with a worker killed mid-job (docs/distributed.md).
+# Not part of `make test`: Ray is an ~80 MB wheel plus pyarrow/pandas, and the cluster's
+# start and the job take about a minute and 1.5 GB on two cores.
+RAYVENV ?= $(VERBATIM_CACHE)/ray-venv
+$(RAYVENV)/.installed: python/requirements-ray.txt
+	$(PYTHON) -m venv $(RAYVENV)
+	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-ray.txt
+	touch $@
+
+test-cluster: setup wheel $(RAYVENV)/.installed
+	$(CARGO) build
+	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
+	@$(RAYVENV)/bin/pytest -q -s -p no:cacheprovider python/tests_cluster; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "test-cluster: pytest collected no tests (exit 5)" >&2; fi; \
+	  exit $$rc

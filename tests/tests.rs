@@ -7,6 +7,7 @@ mod custom_taxonomy;
 mod discover;
 mod dist;
 mod encodings;
+mod export;
 mod index;
 mod model;
 mod pii;

@@ -8,6 +8,7 @@ pub mod config;
 mod discover;
 mod erase;
 mod eval;
+mod export;
 mod filters;
 mod ingest;
 mod input_args;
@@ -79,6 +80,8 @@ pub enum Command {
     Discover(discover::Args),
     /// Delete every comment of one customer (erasure), audited on stderr.
     Erase(erase::Args),
+    /// Export every stored comment with its analysis (JSONL), for a warehouse.
+    Export(export::Args),
     /// Score a CSV or JSONL file: every column kept, the analysis added; resumable.
     Score(score::Args),
     /// Serve the HTTP API and the analysts' web page.
@@ -252,6 +255,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Report(args) => report::run(args),
         Command::Discover(args) => discover::run(args),
         Command::Erase(args) => erase::run(args),
+        Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),

@@ -12,6 +12,7 @@
 //!   inside jieba's words are found;
 //! - [`writer`]: replace-by-id writes, grouped commits, acknowledged only once durable;
 //! - [`erase`]: every comment of a customer deleted (erasure), with its audit line;
+//! - [`export`]: every stored comment with its analysis, streamed (`verbatim export`);
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`source`]: reading JSONL and CSV comment files.
@@ -33,6 +34,7 @@
 
 pub mod chars;
 pub mod erase;
+pub mod export;
 mod filters;
 mod forms;
 pub mod fusion;
