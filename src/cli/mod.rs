@@ -223,6 +223,7 @@ impl Command {
             Command::Report(_) => "report",
             Command::Discover(_) => "discover",
             Command::Erase(_) => "erase",
+            Command::Export(_) => "export",
             Command::Score(_) => "score",
             Command::Serve(_) => "serve",
             Command::Completions(_) => "completions",
