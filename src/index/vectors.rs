@@ -67,7 +67,10 @@ impl Quantized {
 
     /// The floats it stands for.
     pub fn to_floats(&self) -> Vec<f32> {
-        self.values.iter().map(|&v| f32::from(v) * self.scale).collect()
+        self.values
+            .iter()
+            .map(|&v| f32::from(v) * self.scale)
+            .collect()
     }
 
     /// The cosine of this vector and a stored one (both L2-normalized), or `None` when

@@ -43,7 +43,9 @@ fn hybrid_finds_invoice_comments_for_fapiao_where_keyword_finds_none() {
     assert_eq!(r.mode, Mode::Hybrid);
     assert!(r.hits.iter().all(|h| h.analysis.lang.code() == "en"));
     assert!(
-        r.hits.iter().any(|h| h.text.to_lowercase().contains("invoice")),
+        r.hits
+            .iter()
+            .any(|h| h.text.to_lowercase().contains("invoice")),
         "{:?}",
         r.hits.iter().map(|h| &h.text).collect::<Vec<_>>()
     );
@@ -56,7 +58,10 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
     let keyword = run(index, "配送太慢", Mode::Keyword, Filters::default());
     assert_eq!(keyword.mode, Mode::Keyword);
     assert!(keyword.total > 0);
-    assert!(keyword.hits.iter().all(|h| h.matched == Some(Match::Keyword)));
+    assert!(keyword
+        .hits
+        .iter()
+        .all(|h| h.matched == Some(Match::Keyword)));
 
     let semantic = run(index, "配送太慢", Mode::Semantic, Filters::default());
     assert_eq!(semantic.mode, Mode::Semantic);
@@ -68,7 +73,10 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
         assert!(s >= FLOOR && s <= last, "{s} after {last}");
         last = s;
     }
-    assert!(semantic.hits.iter().any(|h| h.matched == Some(Match::Semantic)));
+    assert!(semantic
+        .hits
+        .iter()
+        .any(|h| h.matched == Some(Match::Semantic)));
     assert!(semantic.hits.iter().any(|h| h.matched == Some(Match::Both)));
 
     let hybrid = run(index, "配送太慢", Mode::Hybrid, Filters::default());
@@ -110,14 +118,28 @@ fn filters_apply_to_semantic_hits() {
 fn more_like_this_leaves_the_comment_out_and_applies_filters() {
     let index = demo_index();
     let seed = run(index, "配送太慢", Mode::Keyword, Filters::default()).hits[0].clone();
-    let near = index.similar(&seed.id, &lang("en"), 10, 0).unwrap().unwrap();
+    let near = index
+        .similar(&seed.id, &lang("en"), 10, 0)
+        .unwrap()
+        .unwrap();
     assert!(!near.hits.is_empty());
-    assert!(near.hits.iter().all(|h| h.id != seed.id && h.analysis.lang.code() == "en"));
+    assert!(near
+        .hits
+        .iter()
+        .all(|h| h.id != seed.id && h.analysis.lang.code() == "en"));
     assert!(near.hits.iter().all(|h| h.matched == Some(Match::Semantic)));
-    let same = index.similar(&seed.id, &Filters::default(), 10, 0).unwrap().unwrap();
+    let same = index
+        .similar(&seed.id, &Filters::default(), 10, 0)
+        .unwrap()
+        .unwrap();
     assert!(same.hits.iter().all(|h| h.id != seed.id));
-    assert!(index.similar("no-such-id", &Filters::default(), 10, 0).unwrap().is_none());
-    let e = index.similar(&seed.id, &Filters::default(), 5000, 0).unwrap_err();
+    assert!(index
+        .similar("no-such-id", &Filters::default(), 10, 0)
+        .unwrap()
+        .is_none());
+    let e = index
+        .similar(&seed.id, &Filters::default(), 5000, 0)
+        .unwrap_err();
     assert!(e.to_string().contains("`limit`"), "{e}");
 }
 
@@ -127,7 +149,10 @@ fn an_index_made_before_vectors_searches_by_keyword_and_refuses_semantic_by_name
     Index::create_in_dir(dir.path(), schema_without_vectors()).unwrap();
     let index = CommentIndex::open(dir.path()).unwrap();
     let writer = index.writer().unwrap();
-    let comments = [Comment::new("a", "发票一直没开"), Comment::new("b", "The invoice was wrong")];
+    let comments = [
+        Comment::new("a", "发票一直没开"),
+        Comment::new("b", "The invoice was wrong"),
+    ];
     writer.write(analyzer(), &comments).unwrap();
     let hybrid = run(&index, "发票", Mode::Hybrid, Filters::default());
     assert_eq!((hybrid.mode, hybrid.total), (Mode::Keyword, 1));
@@ -141,7 +166,10 @@ fn an_index_made_before_vectors_searches_by_keyword_and_refuses_semantic_by_name
         .unwrap_err();
     assert!(e.is_user_error(), "{e}");
     let message = e.to_string();
-    assert!(message.contains("`mode`") && message.contains("ingest"), "{message}");
+    assert!(
+        message.contains("`mode`") && message.contains("ingest"),
+        "{message}"
+    );
     let e = index.similar("a", &Filters::default(), 5, 0).unwrap_err();
     assert!(e.to_string().contains("`id`"), "{e}");
 }
@@ -194,6 +222,11 @@ fn erased_comments_take_their_vectors_with_them() {
     assert_eq!(after.len(), 2);
     assert!(!after.iter().any(|id| id.starts_with('x')), "{after:?}");
     writer.delete("k1").unwrap();
-    let left = index.neighbours(&vector, &Filters::default(), 10, -1.0).unwrap();
-    assert_eq!(left.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(), ["k2"]);
+    let left = index
+        .neighbours(&vector, &Filters::default(), 10, -1.0)
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(),
+        ["k2"]
+    );
 }
