@@ -56,7 +56,7 @@ fn ndcg(ranked: &[String], rel: &HashSet<&str>) -> f64 {
     }
 }
 
-fn open(dir: &PathBuf, analyzer: &Analyzer) -> CommentIndex {
+fn open(dir: &std::path::Path, analyzer: &Analyzer) -> CommentIndex {
     let index = CommentIndex::open_or_create(dir).expect("index");
     if index.num_comments() == 0 {
         let path = std::path::Path::new("corpora/demo/comments.jsonl");

@@ -55,7 +55,10 @@ pub fn nearest(
 
 /// The cached mean vector of a set of segments.
 #[derive(Clone, Default)]
-pub struct Centroid(Arc<Mutex<Option<(Vec<SegmentId>, Arc<Vec<f32>>)>>>);
+pub struct Centroid(Arc<Mutex<Option<Keyed>>>);
+
+/// A mean vector and the segments it was computed over.
+type Keyed = (Vec<SegmentId>, Arc<Vec<f32>>);
 
 impl CommentIndex {
     /// `v` as a semantic query on this searcher's segments: less the stored vectors' mean,
