@@ -109,7 +109,7 @@ mod tests {
     use super::*;
 
     fn unit(n: usize, seed: f32) -> Vec<f32> {
-        let v: Vec<f32> = (0..n).map(|i| (i as f32 * seed).sin()).collect();
+        let v: Vec<f32> = (0..n).map(|i| (i as f32 * seed + 1.0).sin()).collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter().map(|x| x / norm).collect()
     }
