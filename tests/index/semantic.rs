@@ -1,8 +1,8 @@
 //! Semantic and hybrid search (issue 19) on real indexes on disk with the real model: the
 //! demo corpus (cross-lingual hits, why each hit matched, fused facets, filters on
 //! semantic hits, the suggested topic), "more like this", an index made before vectors
-//! (keyword search still works, semantic is refused naming `mode`), and erased comments'
-//! vectors gone from the segments.
+//! (keyword search still works, semantic is refused naming `mode`), erased comments'
+//! vectors gone from the segments, and `verbatim search --mode / --like`.
 
 use std::collections::HashSet;
 
@@ -13,7 +13,7 @@ use verbatim::index::schema::schema_without_vectors;
 use verbatim::index::search::Filters;
 use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse};
 
-use crate::common::{analyzer, demo_index};
+use crate::common::{analyzer, demo_index, verbatim};
 
 fn run(index: &CommentIndex, q: &str, mode: Mode, filters: Filters) -> SearchResponse {
     let request = SearchRequest {
@@ -229,4 +229,42 @@ fn erased_comments_take_their_vectors_with_them() {
         left.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(),
         ["k2"]
     );
+}
+
+#[test]
+fn verbatim_search_takes_mode_and_like() {
+    let (_dir, path) = crate::common::demo_index_copy();
+    let index = path.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let out = verbatim(args, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let common = [
+        "search", "--index", index, "--format", "json", "--lang", "en",
+    ];
+    let semantic = json(&[&common[..], &["--mode", "semantic", "发票"]].concat());
+    assert_eq!(semantic["mode"], "semantic");
+    assert!(!semantic["hits"].as_array().unwrap().is_empty());
+    let keyword = json(&[&common[..], &["--mode", "keyword", "发票"]].concat());
+    assert_eq!(
+        (keyword["mode"].as_str(), keyword["total"].as_u64()),
+        (Some("keyword"), Some(0))
+    );
+    let seed = semantic["hits"][0]["id"].as_str().unwrap();
+    let like = json(&[&common[..], &["--like", seed]].concat());
+    let hits = like["hits"].as_array().unwrap();
+    assert!(
+        !hits.is_empty()
+            && hits
+                .iter()
+                .all(|h| h["id"] != seed && h["match"] == "semantic")
+    );
+    for bad in [&["--mode", "fuzzy", "x"][..], &["--like", "no-such-id"][..]] {
+        let out = verbatim(&[&common[..], bad].concat(), "");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = verbatim(&[&common[..], &["--like", "no-such-id"]].concat(), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no comment with id `no-such-id`"));
 }
