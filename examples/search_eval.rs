@@ -31,7 +31,11 @@ struct Query {
 }
 
 fn recall(ranked: &[String], rel: &HashSet<&str>) -> f64 {
-    let found = ranked.iter().take(50).filter(|id| rel.contains(id.as_str())).count();
+    let found = ranked
+        .iter()
+        .take(50)
+        .filter(|id| rel.contains(id.as_str()))
+        .count();
     found as f64 / rel.len().clamp(1, 50) as f64
 }
 
@@ -52,7 +56,7 @@ fn ndcg(ranked: &[String], rel: &HashSet<&str>) -> f64 {
     }
 }
 
-fn open(dir: &PathBuf, analyzer: &Analyzer) -> CommentIndex {
+fn open(dir: &std::path::Path, analyzer: &Analyzer) -> CommentIndex {
     let index = CommentIndex::open_or_create(dir).expect("index");
     if index.num_comments() == 0 {
         let path = std::path::Path::new("corpora/demo/comments.jsonl");
@@ -100,7 +104,11 @@ fn offline_hybrid(words: &[String], near: &[(f32, String)], floor: f32) -> Vec<S
 }
 
 fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or("target/search-eval-index".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or("target/search-eval-index".into()),
+    );
     // A second argument picks the encoder (`teacher`, `frozen`; default: the student); the
     // index must have been ingested with the same one.
     let mut options = Options::default();
@@ -112,7 +120,10 @@ fn main() {
     let analyzer = Analyzer::load(options).expect("model");
     let index = open(&dir, &analyzer);
     let text = std::fs::read_to_string("corpora/search/queries.jsonl").expect("queries");
-    let queries: Vec<Query> = text.lines().map(|l| serde_json::from_str(l).expect("query")).collect();
+    let queries: Vec<Query> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("query"))
+        .collect();
 
     // (group, split, mode) → sums of recall, nDCG and the count.
     let mut table: BTreeMap<(String, String, &str), (f64, f64, usize)> = BTreeMap::new();
@@ -126,14 +137,24 @@ fn main() {
             .neighbours(&vector, &Filters::default(), SEMANTIC_K, 0.0)
             .expect("neighbours");
         let words = ids(&index, &q.q, Mode::Keyword, SEMANTIC_K, &analyzer);
-        for (mode, name) in [(Mode::Keyword, "keyword"), (Mode::Semantic, "semantic"), (Mode::Hybrid, "hybrid")] {
+        for (mode, name) in [
+            (Mode::Keyword, "keyword"),
+            (Mode::Semantic, "semantic"),
+            (Mode::Hybrid, "hybrid"),
+        ] {
             let ranked = match mode {
                 Mode::Keyword => words.clone(),
                 _ => ids(&index, &q.q, mode, 50, &analyzer),
             };
             for group in [q.group.as_str(), "all"] {
-                let e = table.entry((group.into(), q.split.clone(), name)).or_default();
-                (e.0, e.1, e.2) = (e.0 + recall(&ranked, &rel), e.1 + ndcg(&ranked, &rel), e.2 + 1);
+                let e = table
+                    .entry((group.into(), q.split.clone(), name))
+                    .or_default();
+                (e.0, e.1, e.2) = (
+                    e.0 + recall(&ranked, &rel),
+                    e.1 + ndcg(&ranked, &rel),
+                    e.2 + 1,
+                );
             }
         }
         if q.split == "dev" {
@@ -144,15 +165,28 @@ fn main() {
                 sweep[i].1 += ndcg(&ranked, &rel);
                 let kept: Vec<_> = near.iter().filter(|(c, _)| *c >= f).collect();
                 sweep[i].2 += kept.len();
-                sweep[i].3 += kept.iter().filter(|(_, id)| rel.contains(id.as_str())).count();
+                sweep[i].3 += kept
+                    .iter()
+                    .filter(|(_, id)| rel.contains(id.as_str()))
+                    .count();
             }
         }
     }
-    println!("semantic floor {FLOOR}, RRF k = 60, {} queries", queries.len());
-    println!("{:<8} {:<5} {:<9} {:>9} {:>8} {:>3}", "group", "split", "mode", "recall@50", "nDCG@10", "n");
+    println!(
+        "semantic floor {FLOOR}, RRF k = 60, {} queries",
+        queries.len()
+    );
+    println!(
+        "{:<8} {:<5} {:<9} {:>9} {:>8} {:>3}",
+        "group", "split", "mode", "recall@50", "nDCG@10", "n"
+    );
     for ((group, split, mode), (r, n, c)) in &table {
         let c = *c as f64;
-        println!("{group:<8} {split:<5} {mode:<9} {:>9.3} {:>8.3} {c:>3}", r / c, n / c);
+        println!(
+            "{group:<8} {split:<5} {mode:<9} {:>9.3} {:>8.3} {c:>3}",
+            r / c,
+            n / c
+        );
     }
     println!("dev sweep of the floor (hybrid, offline fusion):");
     for (f, (r, n, kept, good)) in floors.iter().zip(&sweep) {

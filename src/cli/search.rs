@@ -7,7 +7,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse, Sort};
+use verbatim::index::{
+    CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse, Sort,
+};
 
 use super::filters::FilterArgs;
 use super::{Format, ModelArgs};
@@ -166,7 +168,11 @@ fn write_table(
         }
     }
     if let Some(t) = &r.suggested_topic {
-        writeln!(w, "suggested topic: {} comments in {} (--topic {})", t.count, t.name, t.id)?;
+        writeln!(
+            w,
+            "suggested topic: {} comments in {} (--topic {})",
+            t.count, t.name, t.id
+        )?;
     }
     for (name, counts) in [
         ("sentiment", &r.facets.sentiment),

@@ -193,7 +193,10 @@ impl Why {
 
 /// The topic at least half of the top hits carry (the most common one), with its count
 /// among all matches.
-pub(super) fn suggest(hits: &[Hit], topic_counts: &BTreeMap<String, u64>) -> Option<SuggestedTopic> {
+pub(super) fn suggest(
+    hits: &[Hit],
+    topic_counts: &BTreeMap<String, u64>,
+) -> Option<SuggestedTopic> {
     let top = &hits[..hits.len().min(SUGGEST_TOP)];
     let mut carried: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
     for hit in top {
@@ -201,7 +204,9 @@ pub(super) fn suggest(hits: &[Hit], topic_counts: &BTreeMap<String, u64>) -> Opt
             carried.entry(&t.id).or_insert((0, &t.name)).0 += 1;
         }
     }
-    let (id, (n, name)) = carried.into_iter().max_by_key(|(id, (n, _))| (*n, std::cmp::Reverse(*id)))?;
+    let (id, (n, name)) = carried
+        .into_iter()
+        .max_by_key(|(id, (n, _))| (*n, std::cmp::Reverse(*id)))?;
     (top.len() >= 2 && n * 2 >= top.len()).then(|| SuggestedTopic {
         id: id.to_string(),
         name: name.to_string(),
@@ -215,7 +220,11 @@ mod tests {
 
     #[test]
     fn rrf_adds_reciprocal_ranks() {
-        let (a, b, c) = (DocAddress::new(0, 1), DocAddress::new(0, 2), DocAddress::new(0, 3));
+        let (a, b, c) = (
+            DocAddress::new(0, 1),
+            DocAddress::new(0, 2),
+            DocAddress::new(0, 3),
+        );
         let fused = rrf(&[a, b], &[c, b]);
         // b: 1/62 + 1/62 beats a: 1/61 and c: 1/61.
         assert_eq!(fused[0].1, b);

@@ -23,12 +23,12 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::BytesColumn;
-use tantivy::BitSet;
+use tantivy::index::SegmentId;
 use tantivy::query::{
     BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
-use tantivy::index::SegmentId;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, Searcher};
+use tantivy::BitSet;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::vectors::{Quantized, FIELD};
 use super::CommentIndex;
@@ -48,28 +48,48 @@ pub fn nearest(
     floor: f32,
 ) -> Result<Vec<(f32, DocAddress)>> {
     let collector = Nearest { query, k, floor };
-    searcher.search(filter, &collector)?.map_err(Error::Internal)
+    searcher
+        .search(filter, &collector)?
+        .map_err(Error::Internal)
 }
 
 /// The cached mean vector of a set of segments.
 #[derive(Clone, Default)]
-pub struct Centroid(Arc<Mutex<Option<(Vec<SegmentId>, Arc<Vec<f32>>)>>>);
+pub struct Centroid(Arc<Mutex<Option<Keyed>>>);
+
+/// A mean vector and the segments it was computed over.
+type Keyed = (Vec<SegmentId>, Arc<Vec<f32>>);
 
 impl CommentIndex {
     /// `v` as a semantic query on this searcher's segments: less the stored vectors' mean,
     /// L2-normalized, quantised.
     pub(super) fn semantic_query(&self, searcher: &Searcher, v: &[f32]) -> Result<Quantized> {
-        let mut ids: Vec<SegmentId> = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        let mut ids: Vec<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
         ids.sort();
         let cached = {
-            let guard = self.centroid.0.lock().map_err(|_| Error::Internal("centroid lock".into()))?;
-            guard.as_ref().filter(|(k, _)| *k == ids).map(|(_, m)| m.clone())
+            let guard = self
+                .centroid
+                .0
+                .lock()
+                .map_err(|_| Error::Internal("centroid lock".into()))?;
+            guard
+                .as_ref()
+                .filter(|(k, _)| *k == ids)
+                .map(|(_, m)| m.clone())
         };
         let mean = match cached {
             Some(m) => m,
             None => {
                 let m = Arc::new(centroid(searcher)?.unwrap_or_default());
-                let mut guard = self.centroid.0.lock().map_err(|_| Error::Internal("centroid lock".into()))?;
+                let mut guard = self
+                    .centroid
+                    .0
+                    .lock()
+                    .map_err(|_| Error::Internal("centroid lock".into()))?;
                 *guard = Some((ids, m.clone()));
                 m
             }
@@ -94,7 +114,10 @@ pub fn centroid(searcher: &Searcher) -> Result<Option<Vec<f32>>> {
         let Some(column) = segment.fast_fields().bytes(FIELD)? else {
             continue;
         };
-        let mut stream = column.dictionary().stream().map_err(|e| Error::Internal(e.to_string()))?;
+        let mut stream = column
+            .dictionary()
+            .stream()
+            .map_err(|e| Error::Internal(e.to_string()))?;
         while stream.advance() {
             let Some(v) = Quantized::from_bytes(stream.key()) else {
                 continue;
@@ -136,7 +159,11 @@ impl Collector for Nearest<'_> {
     type Fruit = Found;
     type Child = SegmentNearest;
 
-    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
         Ok(SegmentNearest {
             ord,
             column: segment.fast_fields().bytes(FIELD)?,
@@ -188,19 +215,22 @@ impl SegmentCollector for SegmentNearest {
             .iter()
             .filter_map(|&d| column.term_ords(d).next().map(|o| (o, d)))
             .collect();
-        let scores = if pairs.len() * LOOKUP_SHARE < column.num_terms() {
-            lookup(column, &self.query, &pairs)
+        let error = |e: std::io::Error| format!("reading comment vectors: {e}");
+        let keep =
+            |s: f32, d: DocId| (s >= self.floor).then_some((s, DocAddress::new(self.ord, d)));
+        let found = if pairs.len() * LOOKUP_SHARE < column.num_terms() {
+            let scores = lookup(column, &self.query, &pairs).map_err(error)?;
+            pairs
+                .iter()
+                .filter_map(|&(o, d)| keep(*scores.get(&o)?, d))
+                .collect()
         } else {
-            stream(column, &self.query)
-        }
-        .map_err(|e| format!("reading comment vectors: {e}"))?;
-        let found = pairs
-            .iter()
-            .filter_map(|&(o, d)| {
-                let s = *scores.get(&o)?;
-                (s >= self.floor).then_some((s, DocAddress::new(self.ord, d)))
-            })
-            .collect();
+            let scores = stream(column, &self.query).map_err(error)?;
+            pairs
+                .iter()
+                .filter_map(|&(o, d)| keep(*scores.get(o as usize)?, d))
+                .collect()
+        };
         Ok(best(found, self.k))
     }
 }
@@ -223,13 +253,17 @@ fn lookup(
     Ok(scores)
 }
 
-/// The cosine of every distinct vector of the segment, in one pass over the dictionary.
-fn stream(column: &BytesColumn, query: &Quantized) -> std::io::Result<HashMap<u64, f32>> {
-    let mut scores = HashMap::with_capacity(column.num_terms());
+/// The cosine of every distinct vector of the segment by ordinal (−∞ for a malformed
+/// one), in one pass over the dictionary.
+fn stream(column: &BytesColumn, query: &Quantized) -> std::io::Result<Vec<f32>> {
+    let mut scores = vec![f32::NEG_INFINITY; column.num_terms()];
     let mut stream = column.dictionary().stream()?;
     while stream.advance() {
-        if let Some(s) = query.cosine(stream.key()) {
-            scores.insert(stream.term_ord(), s);
+        if let (Some(s), Some(slot)) = (
+            query.cosine(stream.key()),
+            scores.get_mut(stream.term_ord() as usize),
+        ) {
+            *slot = s;
         }
     }
     Ok(scores)

@@ -15,6 +15,9 @@
 //! - [`export`]: every stored comment with its analysis, streamed (`verbatim export`);
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
+//! - [`vectors`], `knn`, [`fusion`], `similar`: each comment's quantised vector, exact
+//!   nearest neighbours under the filters, hybrid search by reciprocal rank fusion, "more
+//!   like this";
 //! - [`source`]: reading JSONL and CSV comment files.
 //!
 //! ```

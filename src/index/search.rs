@@ -15,8 +15,8 @@ use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DateTime, DocAddress, Order};
 
-pub use super::fusion::{Match, Mode, SuggestedTopic};
 use super::fusion::{self, Why};
+pub use super::fusion::{Match, Mode, SuggestedTopic};
 use super::knn::AddressSet;
 use super::snippet::{snippet, Highlighter, Terms};
 use super::vectors::QueryEncoder;
@@ -296,10 +296,16 @@ impl CommentIndex {
         let facets = facets_of(&counts);
         Ok(SearchResponse {
             total: total as u64,
-            suggested_topic: (!blank).then(|| fusion::suggest(&hits, &facets.topic)).flatten(),
+            suggested_topic: (!blank)
+                .then(|| fusion::suggest(&hits, &facets.topic))
+                .flatten(),
             hits,
             facets,
-            mode: if semantic.is_some() { mode } else { Mode::Keyword },
+            mode: if semantic.is_some() {
+                mode
+            } else {
+                Mode::Keyword
+            },
         })
     }
 

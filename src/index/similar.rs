@@ -77,11 +77,13 @@ impl CommentIndex {
             },
             None => false,
         };
-        let vector = Quantized::from_bytes(&bytes).filter(|_| stored).ok_or_else(|| {
-            Error::User(format!(
-                "`id`: comment `{id}` has no stored vector (ingest it again with the model)"
-            ))
-        })?;
+        let vector = Quantized::from_bytes(&bytes)
+            .filter(|_| stored)
+            .ok_or_else(|| {
+                Error::User(format!(
+                    "`id`: comment `{id}` has no stored vector (ingest it again with the model)"
+                ))
+            })?;
         let filter = filters::filter_query(&self.fields, filters)?;
         let filter = filter.unwrap_or_else(|| Box::new(AllQuery));
         let query = self.semantic_query(&searcher, &vector.to_floats())?;

@@ -67,7 +67,10 @@ impl Quantized {
 
     /// The floats it stands for.
     pub fn to_floats(&self) -> Vec<f32> {
-        self.values.iter().map(|&v| f32::from(v) * self.scale).collect()
+        self.values
+            .iter()
+            .map(|&v| f32::from(v) * self.scale)
+            .collect()
     }
 
     /// The cosine of this vector and a stored one (both L2-normalized), or `None` when
@@ -106,7 +109,7 @@ mod tests {
     use super::*;
 
     fn unit(n: usize, seed: f32) -> Vec<f32> {
-        let v: Vec<f32> = (0..n).map(|i| (i as f32 * seed).sin()).collect();
+        let v: Vec<f32> = (0..n).map(|i| (i as f32 * seed + 1.0).sin()).collect();
         let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter().map(|x| x / norm).collect()
     }

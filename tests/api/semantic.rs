@@ -37,7 +37,11 @@ fn modes_filters_similar_and_bad_input_over_http() {
     let mut found = ids(&keyword);
     found.sort();
     assert_eq!(found, ["t1", "z1"]);
-    assert!(keyword["hits"].as_array().unwrap().iter().all(|h| h["match"] == "keyword"));
+    assert!(keyword["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["match"] == "keyword"));
 
     let (status, semantic) = parts(s.get("/v1/search?q=发票&mode=semantic&limit=10"));
     assert_eq!(status, 200, "{semantic}");
@@ -50,7 +54,10 @@ fn modes_filters_similar_and_bad_input_over_http() {
     let (_, hybrid) = parts(s.get("/v1/search?q=发票&limit=10"));
     assert_eq!(hybrid["mode"], "hybrid");
     let fused = ids(&hybrid);
-    assert!(fused.contains(&"z1".into()) && fused.contains(&"t1".into()), "{fused:?}");
+    assert!(
+        fused.contains(&"z1".into()) && fused.contains(&"t1".into()),
+        "{fused:?}"
+    );
     assert_eq!(hybrid["total"].as_u64().unwrap() as usize, fused.len());
 
     // Filters apply to semantic hits.
@@ -90,13 +97,21 @@ fn modes_filters_similar_and_bad_input_over_http() {
     let (_, doc) = parts(s.get("/openapi.json"));
     let similar = &doc["paths"]["/v1/comments/{id}/similar"]["get"];
     assert!(similar.is_object(), "openapi lacks the similar route");
-    let params = doc["paths"]["/v1/search"]["get"]["parameters"].as_array().unwrap();
-    let mode = params.iter().find(|p| p["name"] == "mode").expect("mode parameter");
+    let params = doc["paths"]["/v1/search"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let mode = params
+        .iter()
+        .find(|p| p["name"] == "mode")
+        .expect("mode parameter");
     assert_eq!(mode["schema"]["$ref"], "#/components/schemas/Mode");
     assert!(doc["components"]["schemas"]["Mode"].is_object());
 
     // Still answering, still holding every comment.
     assert_eq!(parts(s.get("/healthz")).0, 200);
-    assert_eq!(parts(s.get("/v1/search?limit=0&mode=keyword")).1["total"], 6);
+    assert_eq!(
+        parts(s.get("/v1/search?limit=0&mode=keyword")).1["total"],
+        6
+    );
     assert_eq!(parts(s.get("/v1/comments/e1")).0, 200);
 }

@@ -1,8 +1,8 @@
 //! Semantic and hybrid search (issue 19) on real indexes on disk with the real model: the
 //! demo corpus (cross-lingual hits, why each hit matched, fused facets, filters on
 //! semantic hits, the suggested topic), "more like this", an index made before vectors
-//! (keyword search still works, semantic is refused naming `mode`), and erased comments'
-//! vectors gone from the segments.
+//! (keyword search still works, semantic is refused naming `mode`), erased comments'
+//! vectors gone from the segments, and `verbatim search --mode / --like`.
 
 use std::collections::HashSet;
 
@@ -13,7 +13,7 @@ use verbatim::index::schema::schema_without_vectors;
 use verbatim::index::search::Filters;
 use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse};
 
-use crate::common::{analyzer, demo_index};
+use crate::common::{analyzer, demo_index, verbatim};
 
 fn run(index: &CommentIndex, q: &str, mode: Mode, filters: Filters) -> SearchResponse {
     let request = SearchRequest {
@@ -43,7 +43,9 @@ fn hybrid_finds_invoice_comments_for_fapiao_where_keyword_finds_none() {
     assert_eq!(r.mode, Mode::Hybrid);
     assert!(r.hits.iter().all(|h| h.analysis.lang.code() == "en"));
     assert!(
-        r.hits.iter().any(|h| h.text.to_lowercase().contains("invoice")),
+        r.hits
+            .iter()
+            .any(|h| h.text.to_lowercase().contains("invoice")),
         "{:?}",
         r.hits.iter().map(|h| &h.text).collect::<Vec<_>>()
     );
@@ -56,7 +58,10 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
     let keyword = run(index, "配送太慢", Mode::Keyword, Filters::default());
     assert_eq!(keyword.mode, Mode::Keyword);
     assert!(keyword.total > 0);
-    assert!(keyword.hits.iter().all(|h| h.matched == Some(Match::Keyword)));
+    assert!(keyword
+        .hits
+        .iter()
+        .all(|h| h.matched == Some(Match::Keyword)));
 
     let semantic = run(index, "配送太慢", Mode::Semantic, Filters::default());
     assert_eq!(semantic.mode, Mode::Semantic);
@@ -68,7 +73,10 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
         assert!(s >= FLOOR && s <= last, "{s} after {last}");
         last = s;
     }
-    assert!(semantic.hits.iter().any(|h| h.matched == Some(Match::Semantic)));
+    assert!(semantic
+        .hits
+        .iter()
+        .any(|h| h.matched == Some(Match::Semantic)));
     assert!(semantic.hits.iter().any(|h| h.matched == Some(Match::Both)));
 
     let hybrid = run(index, "配送太慢", Mode::Hybrid, Filters::default());
@@ -110,14 +118,28 @@ fn filters_apply_to_semantic_hits() {
 fn more_like_this_leaves_the_comment_out_and_applies_filters() {
     let index = demo_index();
     let seed = run(index, "配送太慢", Mode::Keyword, Filters::default()).hits[0].clone();
-    let near = index.similar(&seed.id, &lang("en"), 10, 0).unwrap().unwrap();
+    let near = index
+        .similar(&seed.id, &lang("en"), 10, 0)
+        .unwrap()
+        .unwrap();
     assert!(!near.hits.is_empty());
-    assert!(near.hits.iter().all(|h| h.id != seed.id && h.analysis.lang.code() == "en"));
+    assert!(near
+        .hits
+        .iter()
+        .all(|h| h.id != seed.id && h.analysis.lang.code() == "en"));
     assert!(near.hits.iter().all(|h| h.matched == Some(Match::Semantic)));
-    let same = index.similar(&seed.id, &Filters::default(), 10, 0).unwrap().unwrap();
+    let same = index
+        .similar(&seed.id, &Filters::default(), 10, 0)
+        .unwrap()
+        .unwrap();
     assert!(same.hits.iter().all(|h| h.id != seed.id));
-    assert!(index.similar("no-such-id", &Filters::default(), 10, 0).unwrap().is_none());
-    let e = index.similar(&seed.id, &Filters::default(), 5000, 0).unwrap_err();
+    assert!(index
+        .similar("no-such-id", &Filters::default(), 10, 0)
+        .unwrap()
+        .is_none());
+    let e = index
+        .similar(&seed.id, &Filters::default(), 5000, 0)
+        .unwrap_err();
     assert!(e.to_string().contains("`limit`"), "{e}");
 }
 
@@ -127,7 +149,10 @@ fn an_index_made_before_vectors_searches_by_keyword_and_refuses_semantic_by_name
     Index::create_in_dir(dir.path(), schema_without_vectors()).unwrap();
     let index = CommentIndex::open(dir.path()).unwrap();
     let writer = index.writer().unwrap();
-    let comments = [Comment::new("a", "发票一直没开"), Comment::new("b", "The invoice was wrong")];
+    let comments = [
+        Comment::new("a", "发票一直没开"),
+        Comment::new("b", "The invoice was wrong"),
+    ];
     writer.write(analyzer(), &comments).unwrap();
     let hybrid = run(&index, "发票", Mode::Hybrid, Filters::default());
     assert_eq!((hybrid.mode, hybrid.total), (Mode::Keyword, 1));
@@ -141,7 +166,10 @@ fn an_index_made_before_vectors_searches_by_keyword_and_refuses_semantic_by_name
         .unwrap_err();
     assert!(e.is_user_error(), "{e}");
     let message = e.to_string();
-    assert!(message.contains("`mode`") && message.contains("ingest"), "{message}");
+    assert!(
+        message.contains("`mode`") && message.contains("ingest"),
+        "{message}"
+    );
     let e = index.similar("a", &Filters::default(), 5, 0).unwrap_err();
     assert!(e.to_string().contains("`id`"), "{e}");
 }
@@ -194,6 +222,49 @@ fn erased_comments_take_their_vectors_with_them() {
     assert_eq!(after.len(), 2);
     assert!(!after.iter().any(|id| id.starts_with('x')), "{after:?}");
     writer.delete("k1").unwrap();
-    let left = index.neighbours(&vector, &Filters::default(), 10, -1.0).unwrap();
-    assert_eq!(left.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(), ["k2"]);
+    let left = index
+        .neighbours(&vector, &Filters::default(), 10, -1.0)
+        .unwrap();
+    assert_eq!(
+        left.iter().map(|(_, id)| id.as_str()).collect::<Vec<_>>(),
+        ["k2"]
+    );
+}
+
+#[test]
+fn verbatim_search_takes_mode_and_like() {
+    let (_dir, path) = crate::common::demo_index_copy();
+    let index = path.to_str().unwrap();
+    let json = |args: &[&str]| {
+        let out = verbatim(args, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let common = [
+        "search", "--index", index, "--format", "json", "--lang", "en",
+    ];
+    let semantic = json(&[&common[..], &["--mode", "semantic", "发票"]].concat());
+    assert_eq!(semantic["mode"], "semantic");
+    assert!(!semantic["hits"].as_array().unwrap().is_empty());
+    let keyword = json(&[&common[..], &["--mode", "keyword", "发票"]].concat());
+    assert_eq!(
+        (keyword["mode"].as_str(), keyword["total"].as_u64()),
+        (Some("keyword"), Some(0))
+    );
+    let seed = semantic["hits"][0]["id"].as_str().unwrap();
+    let like = json(&[&common[..], &["--like", seed]].concat());
+    let hits = like["hits"].as_array().unwrap();
+    assert!(
+        !hits.is_empty()
+            && hits
+                .iter()
+                .all(|h| h["id"] != seed && h["match"] == "semantic")
+    );
+    for bad in [&["--mode", "fuzzy", "x"][..], &["--like", "no-such-id"][..]] {
+        let out = verbatim(&[&common[..], bad].concat(), "");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = verbatim(&[&common[..], &["--like", "no-such-id"]].concat(), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no comment with id `no-such-id`"));
 }
