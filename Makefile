@@ -6,6 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
+# Cargo features of every build here: `parquet` (export --format parquet; arrow + parquet
+# crates, off in a bare `cargo build` to keep its tree lean).
+FEATURES ?= --features parquet
 
 # (wheel, test-python, test-cluster: the Python package, python/README.md)
 .PHONY: wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
@@ -26,7 +29,7 @@ setup-schemathesis:
 	@bash scripts/setup_schemathesis.sh
 
 build: setup
-	$(CARGO) build --release
+	$(CARGO) build --release $(FEATURES)
 
 DEMO_INDEX ?= target/demo-index
 
@@ -49,11 +52,11 @@ demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
 test: setup setup-web setup-schemathesis test-python
-	$(CARGO) test
+	$(CARGO) test $(FEATURES)
 
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets $(FEATURES) -- -D warnings
 
 bench: setup
 	$(CARGO) bench --bench text
@@ -96,7 +99,7 @@ wheel: $(PYVENV)/.installed
 # pytest against the installed wheel and the real model. Any failure fails the build, and
 # so does exit 5 (no test collected: a broken test path must not pass as green).
 test-python: setup wheel
-	$(CARGO) build
+	$(CARGO) build $(FEATURES)
 	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
 	@$(PYVENV)/bin/pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-python: pytest collected no tests (exit 5)" >&2; fi; \
@@ -113,7 +116,7 @@ $(RAYVENV)/.installed: python/requirements-ray.txt
 	touch $@
 
 test-cluster: setup wheel $(RAYVENV)/.installed
-	$(CARGO) build
+	$(CARGO) build $(FEATURES)
 	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
 	@$(RAYVENV)/bin/pytest -q -s -p no:cacheprovider python/tests_cluster; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-cluster: pytest collected no tests (exit 5)" >&2; fi; \
