@@ -6,9 +6,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 CARGO ?= cargo
 export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
+# Cargo features of the builds here. None by default: `parquet` (export --format parquet)
+# pulls arrow + parquet and rebuilds shared crates (~15 min more on 2 cores), so it is opt-in:
+# `make build FEATURES="--features parquet"`, tested by `make test-parquet`.
+FEATURES ?=
 
 # (wheel, test-python, test-cluster: the Python package, python/README.md)
-.PHONY: dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: test-parquet dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -26,7 +30,7 @@ setup-schemathesis:
 	@bash scripts/setup_schemathesis.sh
 
 build: setup
-	$(CARGO) build --release
+	$(CARGO) build --release $(FEATURES)
 
 DEMO_INDEX ?= target/demo-index
 
@@ -54,11 +58,15 @@ demo-corpus:
 	$(PYTHON) scripts/make_demo.py
 
 test: setup setup-web setup-schemathesis test-python
-	$(CARGO) test
+	$(CARGO) test $(FEATURES)
+
+# Parquet export (the `parquet` feature) against its test; not part of `make test` (see FEATURES).
+test-parquet: setup
+	$(CARGO) test --features parquet --test tests export::
 
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets $(FEATURES) -- -D warnings
 
 bench: setup
 	$(CARGO) bench --bench text
@@ -101,7 +109,7 @@ wheel: $(PYVENV)/.installed
 # pytest against the installed wheel and the real model. Any failure fails the build, and
 # so does exit 5 (no test collected: a broken test path must not pass as green).
 test-python: setup wheel
-	$(CARGO) build
+	$(CARGO) build $(FEATURES)
 	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
 	@$(PYVENV)/bin/pytest -q -p no:cacheprovider python/tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-python: pytest collected no tests (exit 5)" >&2; fi; \
@@ -118,7 +126,7 @@ $(RAYVENV)/.installed: python/requirements-ray.txt
 	touch $@
 
 test-cluster: setup wheel $(RAYVENV)/.installed
-	$(CARGO) build
+	$(CARGO) build $(FEATURES)
 	$(RAYVENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/verbatim-*.whl
 	@$(RAYVENV)/bin/pytest -q -s -p no:cacheprovider python/tests_cluster; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "test-cluster: pytest collected no tests (exit 5)" >&2; fi; \

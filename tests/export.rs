@@ -163,3 +163,78 @@ fn export_refuses_a_missing_index_and_a_bad_filter_by_name() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("sentiment"));
     assert!(!file.exists() && !dir.path().join("out.jsonl.partial").exists());
 }
+
+#[cfg(feature = "parquet")]
+#[test]
+fn export_parquet_holds_every_live_comment_with_flat_columns() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let idx_s = idx.to_str().unwrap();
+    ingest(
+        &idx,
+        &dir.path().join("a.jsonl"),
+        concat!(
+            "{\"id\": \"p1\", \"text\": \"物流太慢了，等了一个星期\", \"nps\": 2}\n",
+            "{\"id\": \"p2\", \"text\": \"Great product, fast delivery\", \"customer_id\": \"gone\"}\n",
+            "{\"id\": \"p3\", \"text\": \"客服很耐心，问题解决了\", \"region\": \"north\"}\n",
+        ),
+    );
+    let erase = verbatim(&["erase", "--index", idx_s, "--customer-id", "gone"], "");
+    assert!(erase.status.success());
+    let file = dir.path().join("out.parquet");
+    let out = verbatim(
+        &[
+            "export",
+            "--index",
+            idx_s,
+            "--format",
+            "parquet",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let (mut ids, mut labels, mut topics) = (Vec::new(), Vec::new(), Vec::new());
+    for batch in reader {
+        let batch = batch.unwrap();
+        let col = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let (id, label) = (col("id"), col("label"));
+        let topic_lists = col("topics");
+        for i in 0..batch.num_rows() {
+            ids.push(id.as_string::<i32>().value(i).to_string());
+            labels.push(label.as_string::<i32>().value(i).to_string());
+            let list = topic_lists.as_list::<i32>().value(i);
+            let first = list.as_struct().column(0).as_string::<i32>();
+            topics.push(
+                (0..first.len())
+                    .map(|j| first.value(j).to_string())
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    assert_eq!(
+        ids,
+        ["p1", "p3"],
+        "every live comment once; the erased p2 absent"
+    );
+    assert_eq!(labels, ["negative", "positive"]);
+    assert!(topics[0].contains(&"delivery".to_string()), "{topics:?}");
+
+    // Parquet is a file: stdout is refused by name, and nothing is written.
+    let out = verbatim(&["export", "--index", idx_s, "--format", "parquet"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
+}

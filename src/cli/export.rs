@@ -1,10 +1,11 @@
-//! `verbatim export --index DIR --format jsonl [--output FILE] [QUERY]... [filters]`: every
+//! `verbatim export --index DIR --format jsonl|parquet [--output FILE] [QUERY]... [filters]`: every
 //! stored comment with its analysis, the hand-off to a warehouse or another engine.
 //!
 //! In: an existing index (no model needed; it may be served meanwhile: export only
 //! reads), an optional query and the search's filters. Out: one JSON object per comment
-//! (its fields and `analysis`, as `verbatim score` writes) on stdout or in `--output`, and
-//! one summary line on stderr. A file is written beside its final name and renamed into
+//! (its fields and `analysis`, as `verbatim score` writes) on stdout or in `--output`, or
+//! one Parquet file (`--output` required; the `parquet` feature,
+//! `verbatim::index::export_parquet`), and one summary line on stderr. A file is written beside its final name and renamed into
 //! place once complete, so a failed export never leaves a truncated file that looks whole.
 
 use std::fs::File;
@@ -39,19 +40,29 @@ pub struct Args {
 pub enum ExportFormat {
     /// One JSON object per line: the comment's fields and its `analysis`.
     Jsonl,
+    /// One Parquet file (needs --output and a build with the `parquet` feature).
+    Parquet,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = CommentIndex::open(&args.index)?;
     let q = args.query.join(" ");
     let filters = args.filters.into_filters();
-    let written = match &args.output {
-        None => {
+    let written = match (&args.output, args.format) {
+        (None, ExportFormat::Parquet) => {
+            anyhow::bail!(
+                "--output: required with --format parquet (a binary file, not for stdout)"
+            )
+        }
+        (Some(path), ExportFormat::Parquet) => {
+            to_file(path, |out| parquet(&index, &q, &filters, out, path))?
+        }
+        (None, ExportFormat::Jsonl) => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
             export_jsonl(&index, &q, &filters, &mut out, "stdout")?
         }
-        Some(path) => to_file(path, |out| {
+        (Some(path), ExportFormat::Jsonl) => to_file(path, |out| {
             Ok(export_jsonl(
                 &index,
                 &q,
@@ -67,6 +78,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_or("stdout".to_string(), |p| p.display().to_string());
     eprintln!("verbatim export: {written} comment(s) to {place}");
     Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn parquet(
+    index: &CommentIndex,
+    q: &str,
+    filters: &verbatim::index::search::Filters,
+    out: &mut BufWriter<File>,
+    path: &Path,
+) -> anyhow::Result<u64> {
+    let target = path.to_string_lossy();
+    Ok(verbatim::index::export_parquet::export_parquet(
+        index, q, filters, out, &target,
+    )?)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet(
+    _: &CommentIndex,
+    _: &str,
+    _: &verbatim::index::search::Filters,
+    _: &mut BufWriter<File>,
+    _: &Path,
+) -> anyhow::Result<u64> {
+    anyhow::bail!(
+        "--format parquet: this build has no Parquet support; build with `--features parquet` \
+         (`make build` does)"
+    )
 }
 
 /// Write through `write` into `<path>.partial`, then sync and rename it to `path`; the

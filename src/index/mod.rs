@@ -12,7 +12,8 @@
 //!   inside jieba's words are found;
 //! - [`writer`]: replace-by-id writes, grouped commits, acknowledged only once durable;
 //! - [`erase`]: every comment of a customer deleted (erasure), with its audit line;
-//! - [`export`]: every stored comment with its analysis, streamed (`verbatim export`);
+//! - [`export`]: every stored comment with its analysis, streamed (`verbatim export`;
+//!   `export_parquet` with the `parquet` feature);
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`vectors`], `knn`, [`fusion`], `similar`: each comment's quantised vector, exact
@@ -38,6 +39,8 @@
 pub mod chars;
 pub mod erase;
 pub mod export;
+#[cfg(feature = "parquet")]
+pub mod export_parquet;
 mod filters;
 mod forms;
 pub mod fusion;
