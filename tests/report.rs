@@ -284,3 +284,49 @@ fn cli_report_prints_json_table_and_csv() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("filter `from`"), "{err}");
 }
+
+/// Keyword drivers and pain points (issue 18) lead with content words, not filler, merge
+/// English inflections, and never show one comment twice in a report.
+#[test]
+fn keyword_reports_keep_content_words_and_unrepeated_examples() {
+    let fillers = ["大概", "家里", "这家", "第一次", "老人"];
+    let request = ReportRequest {
+        by: DriverBy::Keyword,
+        limit: 1000,
+        ..ReportRequest::default()
+    };
+    let drivers = report::drivers(demo_index(), &request).unwrap();
+    let keywords: Vec<&str> = drivers
+        .drivers
+        .iter()
+        .filter(|d| d.kind == "keyword")
+        .map(|d| d.id.as_str())
+        .collect();
+    assert!(keywords.len() >= 10, "{keywords:?}");
+    let pains = report::pain_points(demo_index(), &request).unwrap();
+    let pain_keywords: Vec<&str> = pains
+        .pain_points
+        .iter()
+        .filter(|p| p.kind == "keyword")
+        .map(|p| p.id.as_str())
+        .collect();
+    assert!(!pain_keywords.is_empty());
+    for k in keywords.iter().chain(&pain_keywords) {
+        assert!(
+            !fillers.contains(k),
+            "filler `{k}` in {keywords:?} / {pain_keywords:?}"
+        );
+        assert!(verbatim::text::keywords::is_content_word(k), "{k}");
+        // One family per English word: never both a word and its plural.
+        assert!(
+            !keywords.contains(&format!("{k}s").as_str()),
+            "{k} and {k}s"
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in &pains.pain_points {
+        for e in &p.examples {
+            assert!(seen.insert(e.id.clone()), "{} shown twice", e.id);
+        }
+    }
+}

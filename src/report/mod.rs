@@ -19,6 +19,7 @@ mod discover_label;
 mod discover_sample;
 pub mod drivers;
 pub mod export;
+mod keyword_families;
 pub mod pain_points;
 mod periods;
 pub mod rows;
@@ -153,7 +154,11 @@ impl ReportRequest {
             zone: Zone::parse(self.filters.tz.as_deref())?,
             ..need.clone()
         };
-        Rows::load_in(searcher, &*query, &need)
+        let mut rows = Rows::load_in(searcher, &*query, &need)?;
+        if need.keywords {
+            keyword_families::content_keywords(&mut rows);
+        }
+        Ok(rows)
     }
 
     /// The score of comment `i` (NPS or CSAT), if it has one.

@@ -240,10 +240,17 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
     points.truncate(request.limit);
     let searcher = index.reader().searcher();
     let mut out = Vec::with_capacity(points.len());
+    // No comment is shown twice in one report: each example goes to the first pain point
+    // (in report order) that picks it.
+    let mut shown = std::collections::HashSet::new();
     for (mut candidates, mut point) in points {
         // The clearest examples: most negative sentiment score first.
         candidates.sort_by(|&a, &b| rows.score[a].total_cmp(&rows.score[b]).then(a.cmp(&b)));
-        for &i in candidates.iter().take(EXAMPLES) {
+        for &i in candidates
+            .iter()
+            .filter(|&&i| shown.insert(i))
+            .take(EXAMPLES)
+        {
             point
                 .examples
                 .push(load_example(index, &searcher, &rows, i)?);

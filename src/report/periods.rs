@@ -1,7 +1,8 @@
 //! The periods of a trend series: days, weeks (from Monday) or months, numbered so that
 //! consecutive periods have consecutive numbers, and the window of periods a report shows.
 //!
-//! In: the day numbers (days since 1970-01-01, UTC) of the dated comments and an interval.
+//! In: the day numbers (days since 1970-01-01 on the calendar of the request's `tz`, default
+//! UTC: [`super::rows::Rows::day`]) of the dated comments and an interval.
 //! Out: a [`Window`] of at most [`MAX_PERIODS`] consecutive periods and each comment's slot
 //! in it. When the comments span more periods than that, the window is the run of
 //! [`MAX_PERIODS`] periods that holds the most comments (the latest such run on a tie), so

@@ -10,9 +10,30 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::lang::is_han;
+use super::segment::ChineseSegmenter;
 use super::segment::{Token, TokenKind};
-use super::stopwords::is_stop_word;
+use super::stopwords::{is_report_stop_word, is_stop_word};
 use crate::{Error, Result};
+
+/// Whether `term` (a stored keyword: lowercased, Simplified) is a content word worth a
+/// keyword report: a jieba noun, verb or adjective (or a user-dictionary term) for Chinese,
+/// an alphabetic word of three letters or more for English; never a stop word or a domain
+/// filler ([`is_report_stop_word`]: 大概, 家里, 这家, 第一次, 老人, …), number or symbol.
+pub fn is_content_word(term: &str) -> bool {
+    if term.is_empty() || is_report_stop_word(term) {
+        return false;
+    }
+    if term.chars().any(is_han) {
+        let tags = ChineseSegmenter::global().pos_tags(term);
+        return tags
+            .iter()
+            .any(|t| t.is_empty() || t.starts_with(['n', 'v', 'a']));
+    }
+    term.chars().count() >= 3
+        && term
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+}
 
 /// A salient term and its weight in the comment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

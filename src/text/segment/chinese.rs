@@ -30,6 +30,13 @@ impl ChineseSegmenter {
         &GLOBAL
     }
 
+    /// The part-of-speech tag of each of `text`'s words (jieba's tag set: `n…` nouns, `v…`
+    /// verbs, `a…` adjectives, …; empty for terms of the user dictionary).
+    pub fn pos_tags(&self, text: &str) -> Vec<String> {
+        let tags = self.jieba.tag(text, true);
+        tags.into_iter().map(|t| t.tag.to_string()).collect()
+    }
+
     /// A segmenter that also loads the user dictionary at `path` (jieba format:
     /// `word [freq] [tag]` per line).
     pub fn with_user_dict(path: &Path) -> Result<ChineseSegmenter> {
