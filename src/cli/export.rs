@@ -104,7 +104,7 @@ fn parquet(
 ) -> anyhow::Result<u64> {
     anyhow::bail!(
         "--format parquet: this build has no Parquet support; build with `--features parquet` \
-         (`make build` does)"
+         (`make build FEATURES=\"--features parquet\"`)"
     )
 }
 
