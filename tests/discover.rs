@@ -325,6 +325,26 @@ fn cli_prints_topic_blocks_and_refuses_a_bad_min_size() {
         .collect::<Vec<_>>()
         .join("\n");
     Taxonomy::parse(&blocks).expect("every block parses");
+    // The same clusters as CSV: BOM, the filters line, then the table's rows.
+    let args = [
+        "discover",
+        "--index",
+        index,
+        "--min-size",
+        "5",
+        "--format",
+        "csv",
+    ];
+    let out = verbatim(&args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("\u{feff}# filters:"), "{csv}");
+    let rows = csv.lines().filter(|l| !l.starts_with('\u{feff}')).count();
+    assert!(rows >= 2, "a header and at least one cluster: {csv}");
     let out = verbatim(&["discover", "--index", index, "--min-size", "1"], "");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);

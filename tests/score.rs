@@ -132,6 +132,13 @@ fn jsonl_malformed_rows_fail_or_are_skipped_and_index_is_filled() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2);
+    // Numbers read as `verbatim analyze` prints them (f32, not widened to f64 digits).
+    let text = std::fs::read_to_string(&output).unwrap();
+    let score = lines[0]["analysis"]["sentiment"]["score"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!("\"score\":{}", score as f32)),
+        "{text}"
+    );
     assert_eq!(lines[0]["store"], "S9");
     assert_eq!(lines[0]["analysis"]["lang"], "zh-Hant");
     assert_eq!(lines[1]["id"], 4);

@@ -126,10 +126,10 @@ fn write_table(w: &mut impl Write, inputs: &[Input], out: &[Analysis]) -> std::i
         });
         writeln!(
             w,
-            "{:<8} {label:<9} {score:>6}  {:<34} {:<24} {text}",
+            "{:<8} {label:<9} {score:>6}  {:<34} {} {text}",
             a.lang.code(),
             topics.join(","),
-            keywords.join(",")
+            super::width::pad(&keywords.join(","), 24)
         )?;
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! `verbatim discover --index DIR [filters] [--min-size N] [--format table|json|csv]`: the
+//! `verbatim discover --index DIR [filters] [--min-size N] [--format table|json|toml|csv]`: the
 //! themes of the uncategorised comments (the API's `/v1/reports/discover`), each with a
 //! `[[topic]]` block to paste into a taxonomy file. `--format toml` prints only the blocks.
 
@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use verbatim::index::CommentIndex;
 use verbatim::report::discover::{discover, DiscoverRequest};
+use verbatim::report::export::{filters_line, table_csv};
 use verbatim::report::ScoreKind;
 
 use super::filters::FilterArgs;
@@ -54,6 +55,8 @@ pub enum Format {
     Table,
     /// Only the proposed `[[topic]]` blocks, ready for a taxonomy file.
     Toml,
+    /// The table as CSV (UTF-8 BOM, a `# filters:` line, formula guard), as the reports.
+    Csv,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -72,11 +75,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_confidence: Some(args.max_confidence),
     };
     let report = discover(&index, &analyzer, &request)?;
+    let line = filters_line(&request);
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     match args.format {
         Format::Json => writeln!(w, "{}", serde_json::to_string(&report)?)?,
         Format::Table => write_table(&mut w, &report.table())?,
+        Format::Csv => w.write_all(&table_csv(&line, &report.table())?)?,
         Format::Toml => {
             for c in &report.clusters {
                 writeln!(w, "# {} comments (about {} in all)", c.size, c.estimated)?;

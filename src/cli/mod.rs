@@ -19,6 +19,7 @@ mod score;
 mod search;
 mod serve;
 mod shell;
+mod width;
 
 use std::path::PathBuf;
 

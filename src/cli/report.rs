@@ -202,14 +202,14 @@ pub(super) fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<
     let cut = |s: &str| -> String {
         let mut out = String::new();
         let mut width = 0;
-        for c in s.chars() {
-            let cw = char_width(c);
+        for c in s.chars().map(|c| if c == '\n' { ' ' } else { c }) {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
             if width + cw > MAX_CELL {
                 out.push('…');
                 break;
             }
             width += cw;
-            out.push(if c == '\n' { ' ' } else { c });
+            out.push(c);
         }
         out
     };
@@ -220,7 +220,7 @@ pub(super) fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<
     let mut widths = vec![0; table.header.len()];
     for row in &rows {
         for (k, c) in row.iter().enumerate() {
-            widths[k] = widths[k].max(str_width(c));
+            widths[k] = widths[k].max(super::width::width(c));
         }
     }
     for row in &rows {
@@ -228,30 +228,10 @@ pub(super) fn write_table(w: &mut impl Write, table: &Table) -> std::io::Result<
         for (k, c) in row.iter().enumerate() {
             line.push_str(c);
             if k + 1 < row.len() {
-                line.push_str(&" ".repeat(widths[k] - str_width(c) + 2));
+                line.push_str(&" ".repeat(widths[k] - super::width::width(c) + 2));
             }
         }
         writeln!(w, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-fn str_width(s: &str) -> usize {
-    s.chars().map(char_width).sum()
-}
-
-/// Display width: East Asian wide characters take two columns.
-fn char_width(c: char) -> usize {
-    match c as u32 {
-        0x1100..=0x115F
-        | 0x2E80..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1FAFF
-        | 0x20000..=0x3FFFD => 2,
-        _ => 1,
-    }
 }

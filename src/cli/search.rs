@@ -131,7 +131,7 @@ fn write_table(
         let id_width = r
             .hits
             .iter()
-            .map(|h| h.id.chars().count())
+            .map(|h| super::width::width(&h.id))
             .max()
             .unwrap_or(2)
             .clamp(2, 24);
@@ -154,14 +154,14 @@ fn write_table(
                 .sentiment
                 .map(|s| s.label.as_str())
                 .unwrap_or("-");
-            let id: String = h.id.chars().take(id_width).collect();
+            let id = super::width::pad(super::width::cut(&h.id, id_width), id_width);
             let meaning = match h.matched {
                 Some(Match::Semantic) => " (similar meaning)",
                 _ => "",
             };
             writeln!(
                 w,
-                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id:<id_width$}  {}{meaning}",
+                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id}  {}{meaning}",
                 h.analysis.lang.code(),
                 plain(&h.snippet, terminal)
             )?;

@@ -65,12 +65,8 @@ impl Sink {
         let io = |e: std::io::Error| Error::io(path, e);
         match (self, &row.raw) {
             (Sink::Jsonl(w), Raw::Json(object)) => {
-                let mut object = object.clone();
-                let value =
-                    serde_json::to_value(analysis).map_err(|e| Error::Internal(e.to_string()))?;
-                object.insert("analysis".into(), value);
-                serde_json::to_writer(&mut *w, &object).map_err(|e| io(e.into()))?;
-                w.write_all(b"\n").map_err(io)
+                let line = jsonl_line(object, analysis)?;
+                w.write_all(line.as_bytes()).map_err(io)
             }
             (Sink::Csv(w), Raw::Csv(fields)) => {
                 let mut record = fields.clone();
@@ -91,6 +87,28 @@ impl Sink {
         }
         .map_err(|e| Error::io(path, e))
     }
+}
+
+/// The input object with `"analysis"` added last, as one line. The analysis is written by
+/// its own serializer (not through `serde_json::Value`, which widens every f32 to f64 and
+/// prints -0.9627 as -0.9627000093460083), so its numbers read as `verbatim analyze` prints
+/// them; an input field named `analysis` is replaced.
+fn jsonl_line(
+    object: &serde_json::Map<String, serde_json::Value>,
+    analysis: &Analysis,
+) -> Result<String> {
+    let internal = |e: serde_json::Error| Error::Internal(e.to_string());
+    let mut rest = object.clone();
+    rest.remove("analysis");
+    let mut line = serde_json::to_string(&rest).map_err(internal)?;
+    line.pop(); // the closing brace
+    if !rest.is_empty() {
+        line.push(',');
+    }
+    line.push_str("\"analysis\":");
+    line.push_str(&serde_json::to_string(analysis).map_err(internal)?);
+    line.push_str("}\n");
+    Ok(line)
 }
 
 fn csv_cells(a: &Analysis) -> Vec<String> {
