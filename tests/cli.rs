@@ -283,9 +283,26 @@ fn config_sections_apply_to_their_command_and_ingest_reads_text_column() {
 #[test]
 fn tables_line_up_by_display_width_with_chinese_cells() {
     use unicode_width::UnicodeWidthStr;
-    let texts = ["发票开错了两次，客服也不回复", "The parcel arrived late again"];
-    let out = verbatim(&["analyze", "--no-model", "--format", "table", texts[0], texts[1]], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let texts = [
+        "发票开错了两次，客服也不回复",
+        "The parcel arrived late again",
+    ];
+    let out = verbatim(
+        &[
+            "analyze",
+            "--no-model",
+            "--format",
+            "table",
+            texts[0],
+            texts[1],
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
     let column = |line: &str, cell: &str| line.find(cell).map(|i| line[..i].width());
