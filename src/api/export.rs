@@ -90,9 +90,12 @@ pub async fn comments(state: &AppState, q: String, filters: Filters) -> Result<R
             _ => ApiError::from(crate::Error::Internal("the export stopped".into())),
         });
     }
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        let chunk = rx.recv().await?;
-        Some((Ok::<_, Infallible>(Bytes::from(chunk)), rx))
-    });
+    // Fused: the compression layer (`super::cors`) polls its body once more after the end,
+    // which a bare `unfold` answers with a panic (the connection then closed unanswered).
+    let stream =
+        futures_util::StreamExt::fuse(futures_util::stream::unfold(rx, |mut rx| async move {
+            let chunk = rx.recv().await?;
+            Some((Ok::<_, Infallible>(Bytes::from(chunk)), rx))
+        }));
     Ok(csv_response("comments", Body::from_stream(stream)))
 }

@@ -88,6 +88,7 @@ impl KnownParams for SimilarRequest {
         "score_max",
         "customer_id",
         "attrs",
+        "tz",
         "limit",
         "offset",
     ];

@@ -105,8 +105,12 @@ pub(super) fn neighbours(
             false => Ok(None),
         };
     }
-    let vector = match encoder {
-        Some(e) => e.embed_query(q)?,
+    let vector = match encoder.map(|e| e.embed_query(q)) {
+        // Nothing left once normalized (control characters only): no meaning to search by,
+        // so hybrid answers by keyword and semantic finds no neighbour.
+        Some(Err(Error::EmptyText(_))) if semantic_only => return Ok(Some(Vec::new())),
+        Some(Err(Error::EmptyText(_))) => return Ok(None),
+        Some(embedded) => embedded?,
         None => None,
     };
     let Some(vector) = vector else {

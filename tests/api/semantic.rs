@@ -50,6 +50,16 @@ fn modes_filters_similar_and_bad_input_over_http() {
         assert!(h["match"] == "semantic" || h["match"] == "both", "{h}");
         assert!(h["similarity"].as_f64().is_some(), "{h}");
     }
+    // A query of control characters only has nothing to embed: hybrid answers by keyword
+    // and semantic with no neighbour, not a 422 (schemathesis found `q=%1F` refused).
+    let (status, body) = parts(s.get("/v1/search?q=%1F"));
+    assert_eq!(
+        (status, body["mode"].as_str()),
+        (200, Some("keyword")),
+        "{body}"
+    );
+    let (status, body) = parts(s.get("/v1/search?q=%1F%0B&mode=semantic"));
+    assert_eq!((status, body["total"].as_u64()), (200, Some(0)), "{body}");
     // The default is hybrid: every keyword hit is still there.
     let (_, hybrid) = parts(s.get("/v1/search?q=发票&limit=10"));
     assert_eq!(hybrid["mode"], "hybrid");
