@@ -2,8 +2,8 @@
 //!
 //! In: every request. The client's `x-request-id` is kept when it is 1–64 visible ASCII
 //! characters; otherwise (absent, too long, control characters) the server makes one
-//! (`<8 hex of the process>-<sequence>`). Out: the request id in the request's extensions
-//! ([`RequestId`]), in the answer's `x-request-id` header and in the body of every JSON error
+//! (`<8 hex of the process>-<sequence>`). Out: the request id in the answer's `x-request-id`
+//! header and in the body of every JSON error
 //! (`error.request_id`, through [`current`]); one log line per request, target
 //! `verbatim::access`, with method, route (the matched pattern, never the raw path with its
 //! ids), status, latency, body bytes (before compression) and the request id. Headers are
@@ -25,10 +25,6 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest client request id kept as is.
 pub const MAX_REQUEST_ID: usize = 64;
 
-/// The id of the request being served (in the request's extensions).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 tokio::task_local! {
     static CURRENT: String;
 }
@@ -38,15 +34,16 @@ pub fn current() -> Option<String> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
-/// Middleware: give the request its id, serve it within that id, log one access line.
-pub async fn layer(mut request: Request, next: Next) -> Response {
+/// Middleware: give the request its id, serve it within that id, log one access line and
+/// count and time it in the metrics (`http_requests_total`, `http_request_duration_seconds`,
+/// by route and status).
+pub async fn layer(request: Request, next: Next) -> Response {
     let id = request
         .headers()
         .get(&X_REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| valid(v))
         .map_or_else(new_id, str::to_string);
-    request.extensions_mut().insert(RequestId(id.clone()));
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -54,16 +51,20 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let start = Instant::now();
     let mut response = CURRENT.scope(id.clone(), next.run(request)).await;
+    let (elapsed, status) = (start.elapsed().as_secs_f64(), response.status().as_u16());
     let bytes = response.body().size_hint().exact();
     tracing::info!(
         target: "verbatim::access",
         method = %method,
         route = %route,
-        status = response.status().as_u16(),
-        ms = (start.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+        status,
+        ms = (elapsed * 1000.0 * 10.0).round() / 10.0,
         bytes,
         request_id = %id,
     );
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method.to_string(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }

@@ -35,12 +35,10 @@ pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -212,28 +210,10 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(middleware::from_fn_with_state(state.clone(), auth::check))
         .layer(middleware::from_fn_with_state(state.clone(), guard::check))
-        .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(access::layer))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
     cors::outer_layers(routes, &origins)
-}
-
-/// Count requests and time them, by route and status.
-async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
-    let start = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
-        .record(start.elapsed().as_secs_f64());
-    response
 }
 
 /// Serve until Ctrl-C or SIGTERM; in-flight requests (and their acknowledged writes) finish

@@ -16,7 +16,6 @@ use std::io::Write;
 
 use serde::Serialize;
 use tantivy::query::EnableScoring;
-use tantivy::schema::Value;
 use tantivy::{DocSet, TantivyDocument, TERMINATED};
 
 use super::search::Filters;
@@ -53,7 +52,6 @@ pub fn for_each(
     let query = index.query(q, filters)?;
     let searcher = index.reader().searcher();
     let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
-    let fields = index.fields();
     let mut visited = 0u64;
     for segment in searcher.segment_readers() {
         let store = segment
@@ -65,17 +63,7 @@ pub fn for_each(
         while doc != TERMINATED {
             if alive.is_none_or(|bits| bits.is_alive(doc)) {
                 let stored: TantivyDocument = store.get(doc)?;
-                let json = |field| {
-                    stored
-                        .get_first(field)
-                        .and_then(|v| v.as_str())
-                        .ok_or_else(|| Error::Internal("stored comment without its JSON".into()))
-                };
-                let bad = |e: serde_json::Error| Error::Internal(format!("stored comment: {e}"));
-                visit(ExportRow {
-                    comment: serde_json::from_str(json(fields.comment)?).map_err(bad)?,
-                    analysis: serde_json::from_str(json(fields.analysis)?).map_err(bad)?,
-                })?;
+                visit(index.parse_stored(&stored)?.into())?;
                 visited += 1;
             }
             doc = docs.advance();

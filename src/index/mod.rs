@@ -235,8 +235,18 @@ impl CommentIndex {
         }
     }
 
-    fn stored(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<StoredComment> {
+    /// The comment and analysis stored at `address`.
+    pub fn stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+    ) -> Result<StoredComment> {
         let doc: TantivyDocument = searcher.doc(address)?;
+        self.parse_stored(&doc)
+    }
+
+    /// The comment and analysis JSON of a stored document, parsed.
+    pub fn parse_stored(&self, doc: &TantivyDocument) -> Result<StoredComment> {
         let json = |field| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())

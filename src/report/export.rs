@@ -15,8 +15,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::Value;
 use tantivy::collector::{Count, DocSetCollector};
-use tantivy::schema::Value as _;
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::DocAddress;
 
 use super::Table;
 use crate::analysis::Analysis;
@@ -165,9 +164,8 @@ pub fn comments_csv(
     let mut w = writer(preamble(&filters_line(&Selection { q, filters })));
     record(&mut w, COMMENT_COLUMNS.into_iter())?;
     for address in addresses {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let (comment, analysis) = stored(index, &doc)?;
-        let cells = comment_cells(&comment, &analysis);
+        let stored = index.stored(&searcher, address)?;
+        let cells = comment_cells(&stored.comment, &stored.analysis);
         record(&mut w, cells.iter().map(String::as_str))?;
         if w.get_ref().len() >= CHUNK_BYTES {
             let chunk = std::mem::replace(&mut w, writer(Vec::new()));
@@ -181,30 +179,11 @@ pub fn comments_csv(
     Ok(())
 }
 
-fn stored(index: &CommentIndex, doc: &TantivyDocument) -> Result<(Comment, Analysis)> {
-    let json = |field| {
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| Error::Internal("stored comment without its JSON".into()))
-    };
-    let parse = |e: serde_json::Error| Error::Internal(format!("stored comment: {e}"));
-    let fields = index.fields();
-    Ok((
-        serde_json::from_str(json(fields.comment)?).map_err(parse)?,
-        serde_json::from_str(json(fields.analysis)?).map_err(parse)?,
-    ))
-}
-
 /// One comment's cells, in [`COMMENT_COLUMNS`] order; lists are `;`-separated, topics as
 /// `id:sentiment`, attributes as `key=value`.
 fn comment_cells(c: &Comment, a: &Analysis) -> Vec<String> {
     let opt = |v: Option<u8>| v.map(|v| v.to_string()).unwrap_or_default();
-    let topics: Vec<String> = a
-        .topics
-        .iter()
-        .map(|t| format!("{}:{}", t.id, t.sentiment.as_str()))
-        .collect();
-    let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
+    let [topics, keywords] = crate::score::output::list_cells(a);
     let attrs: Vec<String> = c.attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
     vec![
         c.id.clone(),
@@ -219,8 +198,8 @@ fn comment_cells(c: &Comment, a: &Analysis) -> Vec<String> {
             .as_ref()
             .map(|s| format!("{:.3}", s.score))
             .unwrap_or_default(),
-        topics.join(";"),
-        keywords.join(";"),
+        topics,
+        keywords,
         opt(c.nps),
         opt(c.csat),
         c.channel.clone().unwrap_or_default(),

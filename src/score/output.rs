@@ -124,12 +124,7 @@ fn csv_cells(a: &Analysis) -> Vec<String> {
             [String::new(), String::new(), String::new()],
         ),
     };
-    let topics: Vec<String> = a
-        .topics
-        .iter()
-        .map(|t| format!("{}:{}", t.id, t.sentiment.as_str()))
-        .collect();
-    let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
+    let [topics, keywords] = list_cells(a);
     let [neg, neu, pos] = probs;
     vec![
         a.lang.code().to_string(),
@@ -138,9 +133,21 @@ fn csv_cells(a: &Analysis) -> Vec<String> {
         neg,
         neu,
         pos,
-        topics.join(";"),
-        keywords.join(";"),
+        topics,
+        keywords,
     ]
+}
+
+/// The topics (`id:sentiment`) and keywords of an analysis as two `;`-separated CSV cells,
+/// as `score` and the comment-list export write them.
+pub fn list_cells(a: &Analysis) -> [String; 2] {
+    let topics: Vec<String> = a
+        .topics
+        .iter()
+        .map(|t| format!("{}:{}", t.id, t.sentiment.as_str()))
+        .collect();
+    let keywords: Vec<&str> = a.keywords.iter().map(|k| k.term.as_str()).collect();
+    [topics.join(";"), keywords.join(";")]
 }
 
 /// The ids an earlier run already wrote to `path` (empty when there is no such file), after
