@@ -34,6 +34,18 @@ pub fn verbatim(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("wait for verbatim")
 }
 
+/// `verbatim ingest --index INDEX --input INPUT EXTRA...`, which must succeed.
+pub fn ingest(index: &std::path::Path, input: &std::path::Path, extra: &[&str]) {
+    let (index, input) = (index.to_str().unwrap(), input.to_str().unwrap());
+    let args = [&["ingest", "--index", index, "--input", input][..], extra].concat();
+    let out = verbatim(&args, "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn stdout_json_lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -11,21 +11,7 @@ use crate::common::{stdout_json_lines, verbatim};
 
 fn ingest(index: &Path, input: &Path, lines: &str) {
     std::fs::write(input, lines).unwrap();
-    let out = verbatim(
-        &[
-            "ingest",
-            "--index",
-            index.to_str().unwrap(),
-            "--input",
-            input.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ingest(index, input, &[]);
 }
 
 fn export(args: &[&str]) -> Vec<Value> {

@@ -220,22 +220,7 @@ fn each_erasure_writes_one_audit_line_with_the_request_id_and_no_raw_id() {
     )
     .unwrap();
     let idx = dir.path().join("idx");
-    let out = crate::common::verbatim(
-        &[
-            "ingest",
-            "--index",
-            idx.to_str().unwrap(),
-            "--input",
-            input.to_str().unwrap(),
-            "--no-model",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ingest(&idx, &input, &["--no-model"]);
     let log = dir.path().join("serve.log");
     let (mut child, base) = serve_logged(&idx, &log, &[]);
     let client = reqwest::blocking::Client::new();

@@ -26,22 +26,7 @@ fn small_index() -> (tempfile::TempDir, PathBuf) {
     )
     .unwrap();
     let idx = dir.path().join("idx");
-    let out = verbatim(
-        &[
-            "ingest",
-            "--index",
-            path(&idx),
-            "--input",
-            path(&input),
-            "--no-model",
-        ],
-        "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ingest(&idx, &input, &["--no-model"]);
     (dir, idx)
 }
 
