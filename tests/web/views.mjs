@@ -186,6 +186,8 @@ async function accessibility() {
   await page.waitForFunction(() => document.querySelector('[data-testid="date-msg"]').textContent.length > 0);
   check('From > To says so', /after/.test(await page.textContent('[data-testid="results-total"]')), await page.textContent('[data-testid="results-total"]'));
   await page.click('[data-testid="view-overview"]');
+  // The view changes with the hashchange event after the click returns: wait for its notice.
+  await page.waitForFunction(() => /after/.test((document.querySelector('[data-testid="date-notice"]') || {}).textContent || ''), null, { timeout: 5000 }).catch(() => {});
   check('From > To says so on the other views', /after/.test(await page.textContent('[data-testid="date-notice"]')), 'no notice');
   await page.click('[data-testid="clear-filters"]');
 }
