@@ -170,15 +170,18 @@ def write_splits(data):
 
 # --- embeddings (cached) --------------------------------------------------------------------
 class Encoder:
-    def __init__(self, kind):
+    def __init__(self, kind, folder="e5-small"):
         import onnxruntime as ort
         from tokenizers import Tokenizer
-        path = MODELS / "e5-small" / f"model.{kind}.onnx"
+        path = MODELS / folder / f"model.{kind}.onnx"
         self.tag = f"e5-small-{kind}-{hashlib.sha1(path.read_bytes()).hexdigest()[:12]}"  # cache key
         opts = ort.SessionOptions()
         opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
+        # as the Rust runtime's sessions (src/model/onnx.rs): int8 activations are quantized
+        # from each layer's output, so the layer norms must be computed the same way
+        opts.add_session_config_entry("optimization.disable_specified_optimizers", "SkipLayerNormFusion")
         self.sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.tok = Tokenizer.from_file(str(MODELS / "e5-small" / "tokenizer.json"))
+        self.tok = Tokenizer.from_file(str(MODELS / folder / "tokenizer.json"))
         self.tok.enable_truncation(512)  # 512 tokens including <s> and </s>
 
     def ids(self, text):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rewrite models/finetune/eval_reference.jsonl for the composed (fine-tuned) int8 encoder.
+"""Rewrite a sentiment head's eval_reference.jsonl for its int8 encoder.
 
 In:  models/e5-small/model.int8.onnx as `make setup MODEL=v3` composed it,
      models/finetune/sentiment-head.json, and the texts of models/sentiment/eval_reference.jsonl
@@ -9,7 +9,10 @@ Out: the same texts with the probabilities of the fine-tuned head over the int8 
      checks the frozen model's (max difference < 2e-3).
 
   ~/.cache/verbatim/venv/bin/python scripts/train/reference.py     # after `make setup MODEL=v3`
+  ~/.cache/verbatim/venv/bin/python scripts/train/reference.py --head models/sentiment/head.json \
+      --encoder e5-small-frozen --out models/sentiment/eval_reference.jsonl   # the frozen encoder's
 """
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,12 +25,17 @@ from train_sentiment import Encoder, forward, normalize, softmax  # noqa: E402
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--head", type=Path, default=ROOT / "models" / "finetune" / "sentiment-head.json")
+    ap.add_argument("--encoder", default="e5-small", help="folder under models/ holding model.int8.onnx")
+    ap.add_argument("--out", type=Path, default=ROOT / "models" / "finetune" / "eval_reference.jsonl")
+    args = ap.parse_args()
     texts = ROOT / "models" / "sentiment" / "eval_reference.jsonl"
-    path = ROOT / "models" / "finetune" / "eval_reference.jsonl"
-    head = json.loads((ROOT / "models" / "finetune" / "sentiment-head.json").read_text(encoding="utf-8"))
+    path = args.out
+    head = json.loads(args.head.read_text(encoding="utf-8"))
     layers = [(np.asarray(l["weight"]), np.asarray(l["bias"]), l["activation"]) for l in head["layers"]]
     order = [head["classes"].index(c) for c in ("negative", "neutral", "positive")]
-    enc = Encoder("int8")
+    enc = Encoder("int8", args.encoder)
     out = []
     for line in texts.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
