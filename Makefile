@@ -12,7 +12,7 @@ export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 FEATURES ?=
 
 # (wheel, test-python, test-cluster: the Python package, python/README.md)
-.PHONY: test-parquet dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint bench bench-speed idf zh-tables calibrate
+.PHONY: test-parquet dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint check bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -63,6 +63,14 @@ test: setup setup-web setup-schemathesis test-python
 # Parquet export (the `parquet` feature) against its test; not part of `make test` (see FEATURES).
 test-parquet: setup
 	$(CARGO) test --features parquet --test tests export::
+
+# The fast tier (issue 22): fmt, clippy and the tests that need no model files and no setup
+# (unit tests, and tests/fast/: the pipeline on a hashed stand-in encoder, a real index, the
+# HTTP router in-process). CI runs it before `make test`.
+check:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets $(FEATURES) -- -D warnings
+	$(CARGO) test $(FEATURES) --lib --bins --test fast
 
 lint:
 	$(CARGO) fmt --check

@@ -118,6 +118,33 @@ impl Analyzer {
         let encoder = OnnxEncoder::load(&paths, &options.encoder)?;
         let sentiment =
             SentimentHead::load(&paths.paired_file("sentiment-head.json", "sentiment/head.json"))?;
+        let taxonomy_path = options
+            .taxonomy
+            .clone()
+            .unwrap_or_else(|| paths.root.join("taxonomy.toml"));
+        let taxonomy = Taxonomy::load(&taxonomy_path)?;
+        let calibration = Calibration::load_or_default(
+            &paths.paired_file("calibration.json", "topics/calibration.json"),
+        )?;
+        Self::from_parts(
+            options,
+            Arc::new(encoder),
+            sentiment,
+            &taxonomy,
+            calibration,
+        )
+    }
+
+    /// An analyzer over parts already loaded: any [`Encoder`] (the fast test tier uses
+    /// [`crate::model::hashed::HashedEncoder`]), a sentiment head of the encoder's width, a
+    /// taxonomy and its calibration. The topic prototypes are embedded here.
+    pub fn from_parts(
+        options: Options,
+        encoder: Arc<dyn Encoder>,
+        sentiment: SentimentHead,
+        taxonomy: &Taxonomy,
+        calibration: Calibration,
+    ) -> Result<Analyzer> {
         if sentiment.input_dim() != encoder.dim() {
             return Err(Error::resource(
                 "sentiment head",
@@ -128,20 +155,12 @@ impl Analyzer {
                 ),
             ));
         }
-        let taxonomy_path = options
-            .taxonomy
-            .clone()
-            .unwrap_or_else(|| paths.root.join("taxonomy.toml"));
-        let taxonomy = Taxonomy::load(&taxonomy_path)?;
-        let calibration = Calibration::load_or_default(
-            &paths.paired_file("calibration.json", "topics/calibration.json"),
-        )?;
-        let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
+        let topics = TopicModel::build(taxonomy, encoder.as_ref(), calibration)?;
         Ok(Analyzer {
             idf: IdfTable::builtin(),
             options,
             models: Some(Models {
-                encoder: Arc::new(encoder),
+                encoder,
                 sentiment,
                 topics,
             }),

@@ -7,6 +7,7 @@
 pub mod cache;
 pub mod calibrate;
 pub mod encoder;
+pub mod hashed;
 pub mod onnx;
 pub mod paths;
 pub mod probe;
