@@ -5,7 +5,7 @@
 # 2,000 comments, in the same script. Prints the figures the README quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=target/release/verbatim
+BIN=${VERBATIM_BIN:-target/release/verbatim}  # another build: VERBATIM_BIN=PATH
 INDEX=${DEMO_INDEX:-target/demo-index}
 PORT=${PORT:-18181}
 DURATION=${DURATION:-20s}
