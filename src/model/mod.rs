@@ -10,6 +10,7 @@ pub mod encoder;
 pub mod onnx;
 pub mod paths;
 pub mod probe;
+pub mod prototypes;
 pub mod sentiment;
 pub mod taxonomy;
 pub mod tokenizer;
