@@ -35,7 +35,12 @@ pub fn prototype_texts<'a>(
     taught: bool,
 ) -> PrototypeTexts {
     let clean = |t: &String| Some(normalize(t).text).filter(|t| !t.is_empty());
-    let examples: Vec<String> = topic.examples.iter().chain(labelled).filter_map(clean).collect();
+    let examples: Vec<String> = topic
+        .examples
+        .iter()
+        .chain(labelled)
+        .filter_map(clean)
+        .collect();
     let descriptions = [&topic.description_zh, &topic.description_en];
     let names = [&topic.name_zh, &topic.name_en];
     let mut texts = examples;
@@ -69,7 +74,12 @@ examples = ["漫游费太贵", " "]
         let own = prototype_texts(t, std::iter::empty(), false);
         assert_eq!(
             own.texts,
-            ["漫游费太贵", "Using the phone abroad.", "国际漫游", "Roaming"]
+            [
+                "漫游费太贵",
+                "Using the phone abroad.",
+                "国际漫游",
+                "Roaming"
+            ]
         );
         assert_eq!(own.probe_rows, 4);
         let taught = prototype_texts(t, labelled.iter(), true);
