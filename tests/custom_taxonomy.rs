@@ -55,22 +55,23 @@ fn a_telecom_taxonomy_finds_its_topics_on_held_out_comments() {
         polarity.n
     );
     // Measured with the default student (see corpora/custom/telecom/README.md): recall
-    // 0.738, precision 0.741, no topic 0.075, topic polarity 0.869. The frozen encoder: 0.760,
-    // 0.739, 0.054, 0.797 on 212 topics found (before the fallback to a user's own best
-    // topic: 0.674, 0.787, 0.218, 0.782).
+    // 0.735, precision 0.746, no topic 0.092, topic polarity 0.863 on 205 topics found. The
+    // teacher: 0.756, 0.784, 0.054, 0.853; the frozen encoder: 0.788, 0.748, 0.029, 0.791
+    // (before a user's own topics learnt from their names and every text, and the weak
+    // second topic was dropped, student 0.738, 0.741, 0.075; frozen 0.760, 0.739, 0.054).
     assert!(
-        topics.micro_recall >= 0.72,
+        topics.micro_recall >= 0.70,
         "recall {}",
         topics.micro_recall
     );
     assert!(
-        topics.micro_precision >= 0.70,
+        topics.micro_precision >= 0.71,
         "precision {}",
         topics.micro_precision
     );
-    assert!(no_topic <= 0.10, "no-topic share {no_topic}");
+    assert!(no_topic <= 0.12, "no-topic share {no_topic}");
     assert!(
-        polarity.accuracy >= 0.76,
+        polarity.accuracy >= 0.82,
         "topic polarity {}",
         polarity.accuracy
     );
@@ -122,12 +123,32 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
     // kept: the same value set explicitly reports nothing. (Two dev-split comments whose
     // best topic is right and under the threshold with the default encoder.)
     let texts = [
-        ("最近行動網路延遲超高，打遊戲一直斷線", "mobile_data"),
         (
-            "Moved to the family plan and we're saving about 40 a month.",
-            "plan_contract",
+            "約好的裝機時間，工程師遲到三個小時也沒通知",
+            "store_technician",
+        ),
+        (
+            "Internet goes down whenever it rains, this has been going on for months.",
+            "home_broadband",
         ),
     ];
+    let (lenient, strict, threshold, _dir) = lenient_and_strict();
+    for (text, id) in texts {
+        let a = lenient.analyze_one(&Input::new(text)).unwrap();
+        let ids: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, [id], "{text}: {:?}", a.topics);
+        assert!(a.topics[0].confidence < threshold, "{:?}", a.topics);
+        assert!(!a.topics[0].evidence.is_empty());
+        let a = strict.analyze_one(&Input::new(text)).unwrap();
+        assert!(a.topics.is_empty(), "{text}: {:?}", a.topics);
+    }
+}
+
+/// The telecom taxonomy as written, and the same with every topic's threshold set in the
+/// TOML to the value it gets anyway (the unseen topics' threshold), which makes the topics
+/// the user's word rather than the model's own guesses; that threshold; the temporary
+/// folder holding the second TOML.
+fn lenient_and_strict() -> (Analyzer, Analyzer, f32, tempfile::TempDir) {
     let dir = telecom();
     let load = |path| {
         Analyzer::load(Options {
@@ -153,14 +174,40 @@ fn a_comment_below_every_threshold_gets_the_users_best_topic_unless_the_toml_set
         ),
     )
     .unwrap();
-    let strict = load(strict_path);
-    for (text, id) in texts {
-        let a = lenient.analyze_one(&Input::new(text)).unwrap();
-        let ids: Vec<&str> = a.topics.iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, [id], "{text}: {:?}", a.topics);
-        assert!(a.topics[0].confidence < threshold, "{:?}", a.topics);
-        assert!(!a.topics[0].evidence.is_empty());
-        let a = strict.analyze_one(&Input::new(text)).unwrap();
-        assert!(a.topics.is_empty(), "{text}: {:?}", a.topics);
-    }
+    (lenient, load(strict_path), threshold, strict_dir)
+}
+
+#[test]
+fn a_users_own_topic_far_below_the_strongest_is_dropped_unless_the_toml_sets_its_threshold() {
+    // A dev-split comment about coverage and broadband: mobile data clears the unseen
+    // topics' threshold too, but at well under half the strongest topic's confidence, so it
+    // is dropped; with the thresholds written in the TOML it stays (the user's word).
+    let text = "家里手机没信号，宽带也老断，等于跟外界失联";
+    let (lenient, strict, threshold, _dir) = lenient_and_strict();
+    let ids = |a: &verbatim::analysis::Analysis| {
+        let mut ids: Vec<String> = a.topics.iter().map(|t| t.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    let a = lenient.analyze_one(&Input::new(text)).unwrap();
+    assert_eq!(
+        ids(&a),
+        ["home_broadband", "network_coverage"],
+        "{:?}",
+        a.topics
+    );
+    let b = strict.analyze_one(&Input::new(text)).unwrap();
+    assert_eq!(
+        ids(&b),
+        ["home_broadband", "mobile_data", "network_coverage"],
+        "{:?}",
+        b.topics
+    );
+    let weak = b.topics.iter().find(|t| t.id == "mobile_data").unwrap();
+    let top = b.topics.iter().map(|t| t.confidence).fold(0.0, f32::max);
+    assert!(
+        weak.confidence >= threshold && weak.confidence < 0.5 * top,
+        "{:?}",
+        b.topics
+    );
 }

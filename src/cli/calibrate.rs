@@ -124,6 +124,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let unseen: Vec<_> = fit_rows.iter().map(|&i| unseen[i].clone()).collect();
     let (unseen, unseen_f1) = fit_unseen(&unseen, &labels);
     let unseen_threshold = unseen.threshold;
+    // The fallback share is chosen on a user's own taxonomy (corpora/custom/telecom), not by
+    // this fit: keep the one of the file being replaced (the default if it is unreadable).
+    let unseen = verbatim::model::calibrate::Unseen {
+        fallback: Calibration::load_or_default(&args.output)
+            .unwrap_or_default()
+            .unseen_fallback(),
+        ..unseen
+    };
     calibration.unseen = Some(unseen);
     calibration.labelled = examples(None);
     calibration.metrics = serde_json::json!({

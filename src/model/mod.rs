@@ -11,6 +11,7 @@ pub mod hashed;
 pub mod onnx;
 pub mod paths;
 pub mod probe;
+pub mod prototypes;
 pub mod sentiment;
 pub mod taxonomy;
 pub mod tokenizer;
