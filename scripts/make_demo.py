@@ -57,18 +57,21 @@ CONTEXT_P = 0.2
 # The planted October change (issue 18, "Why did NPS drop in October?"), see october():
 # OCT_VOLUME_TOPIC's volume rises (OCT_N more October comments mention it: its October
 # mentions double) and OCT_SCORE_TOPIC's score falls at equal volume (its October mentions
-# cost OCT_SCORE_EFFECT more points). The added October comments leave NO_EFFECT out: the
-# compare report splits a comment's weight over its topics, so delivery comments that also
-# mention product_quality would charge part of delivery's rise to product_quality's score.
-# To keep NO_EFFECT independent of OCT_VOLUME_TOPIC over the corpus (the drivers' no-effect
-# check), OCT_BALANCE_N comments mentioning both (30% of OCT_N + OCT_BALANCE_N, its usual
-# share) are dated START..OCT_BALANCE_END instead. All from their own stream, OCT_SEED.
+# cost OCT_SCORE_EFFECT more points). The added October comments mention NO_EFFECT less
+# often (OCT_NO_EFFECT_RATE, not 30%): the compare report splits a comment's weight over its
+# topics, so delivery comments that also mention product_quality charge part of delivery's
+# rise to product_quality's score (at 30% it ties with delivery); left out entirely, the
+# October drivers would find product_quality positive. To keep NO_EFFECT independent of
+# OCT_VOLUME_TOPIC over the corpus (the drivers' no-effect check), OCT_BALANCE_N comments
+# mentioning both are dated START..OCT_BALANCE_END, so that 30% of all the added comments
+# mention it. All from their own stream, OCT_SEED.
 OCT_SEED = SEED + 1010
 OCT_START = dt.date(2026, 10, 1)
 OCT_END = dt.date(2026, 10, 31)
 OCT_VOLUME_TOPIC = "delivery"
 OCT_N = 116  # as many as the base records of October that mention it: ×2
-OCT_BALANCE_N = 50
+OCT_NO_EFFECT_RATE = 0.1
+OCT_BALANCE_N = 33  # (0.1 × 116 + 33) / (116 + 33) = 0.30
 OCT_BALANCE_END = dt.date(2026, 8, 31)
 OCT_SCORE_TOPIC = "service_attitude"
 OCT_SCORE_EFFECT = -4.0
@@ -202,9 +205,9 @@ def october(base):
     Score: the base records dated in October that mention OCT_SCORE_TOPIC are rescored with
     its October effect (same text, same noise draws: a score change at equal volume).
     Volume: OCT_N comments dated in October that mention OCT_VOLUME_TOPIC (a topic that
-    scores as badly as ever), drawn with the usual topic mix but without NO_EFFECT; and
-    OCT_BALANCE_N comments that mention both, dated May-August, so that NO_EFFECT stays
-    independent of OCT_VOLUME_TOPIC over the whole corpus (see OCT_BALANCE_N). Both come from
+    scores as badly as ever), drawn with the usual topic mix but NO_EFFECT at
+    OCT_NO_EFFECT_RATE; and OCT_BALANCE_N comments that mention both, dated May-August, so
+    that NO_EFFECT stays independent of OCT_VOLUME_TOPIC over the whole corpus. Both come from
     their own seeded stream, in date order, with ids after the base ones; every base record
     outside October stays byte for byte as it was. Returns the appended records."""
     since = OCT_START.isoformat()
@@ -221,7 +224,8 @@ def october(base):
         return sorted(first + dt.timedelta(days=rng.randrange(span)) for _ in range(n))
 
     plan = [(d, EFFECTS, {NO_EFFECT: 1.0}) for d in days(START, OCT_BALANCE_END, OCT_BALANCE_N)]
-    plan += [(d, october_effects, {NO_EFFECT: 0.0}) for d in days(OCT_START, OCT_END, OCT_N)]
+    plan += [(d, october_effects, {NO_EFFECT: OCT_NO_EFFECT_RATE})
+             for d in days(OCT_START, OCT_END, OCT_N)]
     added = []
     for k, (day, effects, prevalence) in enumerate(plan):
         r = draw(rng, day, effects, NEG_SHARE, {OCT_VOLUME_TOPIC: 1.0, **prevalence})
@@ -282,7 +286,8 @@ def october_truth(rows):
         "baseline": ["2026-09-01", "2026-09-30"],
         "volume_topic": OCT_VOLUME_TOPIC,
         "volume_note": f"{len(added)} October comments that mention {OCT_VOLUME_TOPIC} added "
-                       f"(ids {added[0]}…{added[-1]}; usual topic mix without {NO_EFFECT}): "
+                       f"(ids {added[0]}…{added[-1]}; usual topic mix, {NO_EFFECT} in "
+                       f"{OCT_NO_EFFECT_RATE:.0%} of them): "
                        f"its October mentions double",
         "balance_note": f"{len(balance)} comments that mention {OCT_VOLUME_TOPIC} and {NO_EFFECT} "
                         f"added before September (ids {balance[0]}…{balance[-1]}), so that "
