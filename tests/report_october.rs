@@ -1,7 +1,7 @@
 //! "Why did NPS drop in October?" on the demo corpus (issue 18): `scripts/make_demo.py`
 //! plants an October change (`corpora/demo/truth.json`, `october`): one topic's volume
-//! doubles (comments about it alone are added) and another topic's score falls at equal
-//! volume (its October comments are rescored). October against September, through the
+//! doubles (October comments mentioning it are added) and another topic's score falls at
+//! equal volume (its October comments are rescored). October against September, through the
 //! library, the CLI and the HTTP API, must find a significant NPS drop, name those two
 //! topics as the two largest contributors (one by volume, one by score) and add the
 //! contributions up to the change. Trends carry 95% intervals per period.
