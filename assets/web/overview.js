@@ -2,8 +2,8 @@
 // length) and `score`. Out: headline NPS, CSAT and sentiment of the latest period (or the one
 // selected) against the period before, with 95% intervals and significance (/v1/reports/compare);
 // the score per period as a line with the trend's 95% intervals (one trends call); the top
-// drivers in NPS points, grouped by
-// topic; the emerging topics; and the compare view one click away. A selected period keeps its
+// drivers in NPS points, grouped by topic; the emerging topics; and the compare view one click
+// away. A selected period keeps its
 // neighbours on the line: the trend ignores the date filter and highlights the selection.
 'use strict';
 (window.VerbatimViews = window.VerbatimViews || []).push(function overview(kit) {
