@@ -54,6 +54,28 @@ NEG_SHARE = {"delivery": 0.85, "response_time": 0.9, "billing": 0.85,
 NEG_SHARE_OTHER = 0.55
 CONTEXT_P = 0.2
 
+# The planted October change (issue 18, "Why did NPS drop in October?"), see october():
+# OCT_VOLUME_TOPIC's volume rises (OCT_N more October comments mention it: its October
+# mentions double) and OCT_SCORE_TOPIC's score falls at equal volume (its October mentions
+# cost OCT_SCORE_EFFECT more points). The added October comments mention NO_EFFECT less
+# often (OCT_NO_EFFECT_RATE, not 30%): the compare report splits a comment's weight over its
+# topics, so delivery comments that also mention product_quality charge part of delivery's
+# rise to product_quality's score (at 30% it ties with delivery); left out entirely, the
+# October drivers would find product_quality positive. To keep NO_EFFECT independent of
+# OCT_VOLUME_TOPIC over the corpus (the drivers' no-effect check), OCT_BALANCE_N comments
+# mentioning both are dated START..OCT_BALANCE_END, so that 30% of all the added comments
+# mention it. All from their own stream, OCT_SEED.
+OCT_SEED = SEED + 1010
+OCT_START = dt.date(2026, 10, 1)
+OCT_END = dt.date(2026, 10, 31)
+OCT_VOLUME_TOPIC = "delivery"
+OCT_N = 116  # as many as the base records of October that mention it: ×2
+OCT_NO_EFFECT_RATE = 0.1
+OCT_BALANCE_N = 33  # (0.1 × 116 + 33) / (116 + 33) = 0.30
+OCT_BALANCE_END = dt.date(2026, 8, 31)
+OCT_SCORE_TOPIC = "service_attitude"
+OCT_SCORE_EFFECT = -4.0
+
 LANGS = [("hans", 0.5), ("hant", 0.2), ("en", 0.3)]
 REGIONS = {
     "hans": [("华东", 0.35), ("华北", 0.25), ("华南", 0.25), ("西部", 0.15)],
@@ -73,13 +95,14 @@ def pick(rng, weighted):
     return rng.choices(items, weights=[w for _, w in weighted])[0]
 
 
-def choose_topics(rng, day):
+def choose_topics(rng, day, prevalence=None):
     """Every topic drawn independently (so no topic's effect leaks into another's); draws
     with more than 3 topics are redrawn (about 1%). A record may have no topic: its text is
-    then a context clause alone."""
+    then a context clause alone. `prevalence` overrides inclusion probabilities."""
     prev = dict(PREVALENCE)
     prev[EMERGING] = EMERGING_AFTER if day >= EMERGING_SINCE else EMERGING_BEFORE
     prev.update({t: OTHER_SCALE * w for t, w in OTHER.items()})
+    prev.update(prevalence or {})
     while True:
         topics = [t for t in MEASURED + sorted(OTHER) if rng.random() < prev[t]]
         if len(topics) <= 3:
@@ -139,25 +162,77 @@ def generate():
     rows = []
     for _ in range(N):
         day = START + dt.timedelta(days=rng.randrange(ndays))
-        lang = pick(rng, LANGS)
-        topics = choose_topics(rng, day)
-        mentions = []
-        for t in topics:
-            neg = NEG_SHARE.get(t, NEG_SHARE_OTHER)
-            mentions.append((t, "neg" if rng.random() < neg else "pos"))
-        text, parts = compose(rng, lang, mentions)
-        raw = BASE + sum(EFFECTS.get(t, 0.0) for t in topics) + rng.gauss(0.0, NOISE_SD)
-        nps = half_up(clip(raw, 0.0, 10.0))
-        csat = half_up(clip(1 + nps * 0.4 + rng.gauss(0.0, 0.5), 1.0, 5.0))
-        rows.append({
-            "text": text, "created_at": day.isoformat(), "nps": nps, "csat": csat,
-            "channel": pick(rng, CHANNELS), "region": pick(rng, REGIONS[lang]),
-            "_topics": topics, "_mentions": mentions, "_parts": parts, "_lang": lang, "_clipped": not 0 <= raw <= 10,
-        })
+        rows.append(draw(rng, day, EFFECTS, NEG_SHARE))
     rows.sort(key=lambda r: r["created_at"])  # stable: ties keep generation order
     for i, r in enumerate(rows, 1):
         r["id"] = f"d-{i:05d}"
-    return rows
+    return rows + october(rows)
+
+
+def draw(rng, day, effects, neg_share, prevalence=None):
+    """One record dated `day`: language, topics (`prevalence` overrides the inclusion
+    probabilities), each mention's sentiment, text, NPS, CSAT, channel and region."""
+    lang = pick(rng, LANGS)
+    topics = choose_topics(rng, day, prevalence)
+    mentions = []
+    for t in topics:
+        neg = neg_share.get(t, NEG_SHARE_OTHER)
+        mentions.append((t, "neg" if rng.random() < neg else "pos"))
+    text, parts = compose(rng, lang, mentions)
+    r = {"text": text, "created_at": day.isoformat(), "_topics": topics, "_effects": effects,
+         "_noise": (rng.gauss(0.0, NOISE_SD), rng.gauss(0.0, 0.5))}
+    score(r)
+    r.update({"channel": pick(rng, CHANNELS), "region": pick(rng, REGIONS[lang]),
+              "_mentions": mentions, "_parts": parts, "_lang": lang, "_october": False,
+              "_added": False, "_rescored": False})
+    return r
+
+
+def score(r, extra=None):
+    """NPS and CSAT from the record's topics and its two noise draws; `extra` replaces the
+    effect of OCT_SCORE_TOPIC (the October rescoring)."""
+    effects = dict(r["_effects"])
+    if extra is not None:
+        effects[OCT_SCORE_TOPIC] = extra
+    raw = BASE + sum(effects.get(t, 0.0) for t in r["_topics"]) + r["_noise"][0]
+    r["nps"] = half_up(clip(raw, 0.0, 10.0))
+    r["csat"] = half_up(clip(1 + r["nps"] * 0.4 + r["_noise"][1], 1.0, 5.0))
+    r["_clipped"] = not 0 <= raw <= 10
+
+
+def october(base):
+    """The planted October change, applied after the base records are drawn and numbered.
+    Score: the base records dated in October that mention OCT_SCORE_TOPIC are rescored with
+    its October effect (same text, same noise draws: a score change at equal volume).
+    Volume: OCT_N comments dated in October that mention OCT_VOLUME_TOPIC (a topic that
+    scores as badly as ever), drawn with the usual topic mix but NO_EFFECT at
+    OCT_NO_EFFECT_RATE; and OCT_BALANCE_N comments that mention both, dated May-August, so
+    that NO_EFFECT stays independent of OCT_VOLUME_TOPIC over the whole corpus. Both come from
+    their own seeded stream, in date order, with ids after the base ones; every base record
+    outside October stays byte for byte as it was. Returns the appended records."""
+    since = OCT_START.isoformat()
+    october_effects = dict(EFFECTS)
+    october_effects[OCT_SCORE_TOPIC] = EFFECTS.get(OCT_SCORE_TOPIC, 0.0) + OCT_SCORE_EFFECT
+    for r in base:
+        if r["created_at"] >= since and OCT_SCORE_TOPIC in r["_topics"]:
+            score(r, october_effects[OCT_SCORE_TOPIC])
+            r["_rescored"] = True
+    rng = random.Random(OCT_SEED)
+
+    def days(first, last, n):
+        span = (last - first).days + 1
+        return sorted(first + dt.timedelta(days=rng.randrange(span)) for _ in range(n))
+
+    plan = [(d, EFFECTS, {NO_EFFECT: 1.0}) for d in days(START, OCT_BALANCE_END, OCT_BALANCE_N)]
+    plan += [(d, october_effects, {NO_EFFECT: OCT_NO_EFFECT_RATE})
+             for d in days(OCT_START, OCT_END, OCT_N)]
+    added = []
+    for k, (day, effects, prevalence) in enumerate(plan):
+        r = draw(rng, day, effects, NEG_SHARE, {OCT_VOLUME_TOPIC: 1.0, **prevalence})
+        r["id"], r["_october"] = f"d-{len(base) + 1 + k:05d}", day >= OCT_START
+        r["_added"] = True
+        added.append(r)
+    return added
 
 
 def public(r):
@@ -186,6 +261,47 @@ def ols(rows, topics):
     return {"intercept": round(coef[0], 3), **{t: round(c, 3) for t, c in zip(topics, coef[1:])}}
 
 
+def nps_points(rows):
+    """NPS in points: % promoters (9-10) − % detractors (0-6)."""
+    return 100.0 * mean([(r["nps"] >= 9) - (r["nps"] <= 6) for r in rows])
+
+
+def october_truth(rows):
+    """What the October change planted, and what this draw realized (October against
+    September, by the generator's labels)."""
+    r2 = lambda x: round(x, 2)  # noqa: E731
+    months = {"october": "2026-10", "september": "2026-09"}
+    side = {k: [r for r in rows if r["created_at"].startswith(m)] for k, m in months.items()}
+    realized = {}
+    for k, rs in side.items():
+        realized[k] = {"n": len(rs), "nps": r2(nps_points(rs))}
+        for t in (OCT_VOLUME_TOPIC, OCT_SCORE_TOPIC):
+            with_t = [r for r in rs if t in r["_topics"]]
+            realized[k][t] = {"n": len(with_t), "share": round(len(with_t) / len(rs), 4),
+                              "nps": r2(nps_points(with_t))}
+    added = [r["id"] for r in rows if r["_october"]]
+    balance = [r["id"] for r in rows if r["_added"] and not r["_october"]]
+    return {
+        "from": OCT_START.isoformat(), "to": OCT_END.isoformat(),
+        "baseline": ["2026-09-01", "2026-09-30"],
+        "volume_topic": OCT_VOLUME_TOPIC,
+        "volume_note": f"{len(added)} October comments that mention {OCT_VOLUME_TOPIC} added "
+                       f"(ids {added[0]}…{added[-1]}; usual topic mix, {NO_EFFECT} in "
+                       f"{OCT_NO_EFFECT_RATE:.0%} of them): "
+                       f"its October mentions double",
+        "balance_note": f"{len(balance)} comments that mention {OCT_VOLUME_TOPIC} and {NO_EFFECT} "
+                        f"added before September (ids {balance[0]}…{balance[-1]}), so that "
+                        f"{NO_EFFECT} stays independent of {OCT_VOLUME_TOPIC}",
+        "score_topic": OCT_SCORE_TOPIC,
+        "score_effect": OCT_SCORE_EFFECT,
+        "score_note": f"base comments dated in October that mention {OCT_SCORE_TOPIC} get "
+                      f"{OCT_SCORE_EFFECT} NPS points more (same text, same noise draws)",
+        "rescored_ids": [r["id"] for r in rows if r["_rescored"]],
+        "realized": realized,
+        "realized_nps_change": r2(realized["october"]["nps"] - realized["september"]["nps"]),
+    }
+
+
 def truth(rows):
     r4 = lambda x: round(x, 4)  # noqa: E731
     realized = {}
@@ -209,7 +325,8 @@ def truth(rows):
         "base": BASE,
         "noise_sd": NOISE_SD,
         "effects": dict(EFFECTS),
-        "effects_note": "every topic not listed in effects has a planted effect of 0.0",
+        "effects_note": "every topic not listed in effects has a planted effect of 0.0, but "
+                        f"{OCT_SCORE_TOPIC} costs {OCT_SCORE_EFFECT} in October (see october)",
         "no_effect": NO_EFFECT,
         "emerging": {
             "topic": EMERGING, "since": since, "share_before": EMERGING_BEFORE,
@@ -218,6 +335,7 @@ def truth(rows):
             "realized_share_after": r4(mean([EMERGING in r["_topics"] for r in after])),
             "n_before": len(before), "n_after": len(after),
         },
+        "october": october_truth(rows),
         "realized": realized,
         "realized_ols": ols(rows, all_topics),
         "clipped_share": r4(mean([r["_clipped"] for r in rows])),

@@ -14,6 +14,7 @@ mod pii;
 mod report;
 mod report_compare;
 mod report_export;
+mod report_october;
 mod report_tz;
 mod score;
 mod sentiment;

@@ -1,15 +1,14 @@
 // Verbatim page: the landing overview. In: the sidebar filters and the hash keys `oi` (period
 // length) and `score`. Out: headline NPS, CSAT and sentiment of the latest period (or the one
 // selected) against the period before, with 95% intervals and significance (/v1/reports/compare);
-// the score per period as a line with 95% intervals (trends, plus one summary per period for
-// the promoter/detractor counts the interval needs); the top drivers in NPS points, grouped by
-// topic; the emerging topics; and the compare view one click away. A selected period keeps its
+// the score per period as a line with the trend's 95% intervals (one trends call); the top
+// drivers in NPS points, grouped by topic; the emerging topics; and the compare view one click
+// away. A selected period keeps its
 // neighbours on the line: the trend ignores the date filter and highlights the selection.
 'use strict';
 (window.VerbatimViews = window.VerbatimViews || []).push(function overview(kit) {
   const { el, t, num, fmtSigned, pct, fmtInt } = kit;
   const C = () => kit.charts || (kit.charts = window.VerbatimCharts(kit));
-  const MAX_CI_PERIODS = 24;
 
   // The last day of the period starting on `start` (YYYY-MM-DD), UTC.
   function periodEnd(start, interval) {
@@ -48,33 +47,10 @@
     };
   }
 
-  // Promoter/detractor counts per period (for the NPS interval), fetched once per period key.
-  const perPeriod = new Map();
-  function periodCounts(periods, interval) {
-    for (const p of periods.slice(-MAX_CI_PERIODS)) {
-      const path = withParams('v1/reports/summary', { from: p.start, to: periodEnd(p.start, interval) }, true);
-      if (perPeriod.has(path)) continue;
-      perPeriod.set(path, null);
-      kit.api(path).then((d) => { perPeriod.set(path, d); if (kit.state().view === 'overview') kit.renderAll(); })
-        .catch(() => perPeriod.set(path, { failed: true }));
-    }
-    return (p) => perPeriod.get(withParams('v1/reports/summary', { from: p.start, to: periodEnd(p.start, interval) }, true));
-  }
-  // 95% interval of a mean of ±100/0 values (NPS) or 0/1 values (CSAT share), normal approximation.
-  function interval(score, sum) {
-    if (!sum || sum.failed) return null;
-    if (score === 'nps' && sum.nps) {
-      const n = (sum.nps.promoters || 0) + (sum.nps.passives || 0) + (sum.nps.detractors || 0);
-      if (n < 2) return null;
-      const pr = sum.nps.promoters / n; const de = sum.nps.detractors / n;
-      const half = 1.96 * 100 * Math.sqrt(Math.max(0, pr + de - (pr - de) ** 2) / (n - 1));
-      return [sum.nps.nps - half, sum.nps.nps + half];
-    }
-    if (score === 'csat' && sum.csat && num(sum.csat.n) !== null && sum.csat.n > 1) {
-      const p = sum.csat.csat; const half = 1.96 * Math.sqrt(p * (1 - p) / (sum.csat.n - 1));
-      return [p - half, p + half];
-    }
-    return null;
+  // The period's 95% interval of the score, as the trends report gives it.
+  function interval(score, p) {
+    const ci = score === 'csat' ? p.csat_ci95 : p.nps_ci95;
+    return Array.isArray(ci) && num(ci[0]) !== null && num(ci[1]) !== null ? ci : null;
   }
 
   function renderLine(box) {
@@ -83,10 +59,9 @@
     if (!r.data) return;
     const ps = r.data.periods || [];
     if (!ps.length) { r.box.appendChild(el('p', { class: 'dim', text: t('no_data') })); return; }
-    const counts = periodCounts(ps, s.oi);
     const sel = selection(s, r.data);
     const points = ps.map((p, i) => {
-      const ci = interval(s.score, counts(p));
+      const ci = interval(s.score, p);
       const v = s.score === 'csat' ? p.csat : p.nps;
       const end = periodEnd(p.start, s.oi);
       return {

@@ -1,5 +1,8 @@
 //! Trends: per day, week (from Monday) or month, the volume, sentiment shares, mean
 //! sentiment score, NPS/CSAT and counts per topic; and the emerging topics and keywords.
+//! NPS, CSAT and the mean sentiment score carry the same 95% t-interval per period as in
+//! compare and segments ([`super::compare_metrics::estimate`]), so a chart can draw the
+//! band instead of asking for one summary per period.
 //!
 //! Emerging: for each topic (and each of the [`MAX_KEYWORD_SERIES`] most frequent keywords
 //! with at least `min_support` comments), every split of the series into "before" and "the
@@ -18,9 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::compare_metrics::{estimate, Metric};
 use super::periods::{date_string, Window};
 use super::rows::{Need, Rows};
-use super::stats::two_proportion_z;
+use super::stats::{two_proportion_z, Moments};
 use super::summary::Tally;
 use super::{cell, round, Interval, ReportRequest, Table};
 use crate::index::CommentIndex;
@@ -59,6 +63,14 @@ pub struct Period {
     pub mean_nps: Option<f64>,
     /// Share of CSAT 4–5.
     pub csat: Option<f64>,
+    /// 95% intervals of `nps` (points), `csat` (share) and `mean_score` (null under two
+    /// values in the period).
+    #[serde(default)]
+    pub nps_ci95: Option<[f64; 2]>,
+    #[serde(default)]
+    pub csat_ci95: Option<[f64; 2]>,
+    #[serde(default)]
+    pub mean_score_ci95: Option<[f64; 2]>,
     pub topics: BTreeMap<String, u64>,
 }
 
@@ -104,9 +116,15 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
     let starts = window.starts();
 
     let mut acc = vec![Tally::default(); window.len];
+    let mut moments = vec![[Moments::default(); 3]; window.len];
     let mut topic_counts = vec![Vec::new(); rows.topics.len()];
     for &(i, k) in &slotted {
         acc[k].add(rows, i);
+        for (m, metric) in moments[k].iter_mut().zip(Metric::ALL) {
+            if let Some(v) = metric.value(rows, i) {
+                m.add(v);
+            }
+        }
         for (t, _) in rows.topics_of(i) {
             let counts: &mut Vec<u64> = &mut topic_counts[t as usize];
             counts.resize(window.len, 0);
@@ -118,7 +136,12 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
         .iter()
         .zip(&acc)
         .enumerate()
-        .map(|(k, (&start, a))| period(rows, start, a, k, &topic_counts))
+        .map(|(k, (&start, a))| {
+            let mut p = period(rows, start, a, k, &topic_counts);
+            let ci = |j: usize| estimate(&moments[k][j], Metric::ALL[j]).ci95;
+            (p.nps_ci95, p.csat_ci95, p.mean_score_ci95) = (ci(0), ci(1), ci(2));
+            p
+        })
         .collect();
 
     let scan = Scan::new(&totals, &starts, request);
@@ -164,6 +187,9 @@ fn period(rows: &Rows, start: i32, a: &Tally, k: usize, topic_counts: &[Vec<u64>
         nps: g.nps.as_ref().map(|n| n.nps),
         mean_nps: g.nps.as_ref().map(|n| n.mean),
         csat: g.csat.as_ref().map(|c| c.csat),
+        nps_ci95: None,
+        csat_ci95: None,
+        mean_score_ci95: None,
         topics: topic_counts
             .iter()
             .enumerate()
@@ -285,7 +311,8 @@ fn prefix_sums(xs: &[u64]) -> Vec<u64> {
 }
 
 impl TrendsReport {
-    /// One row per period; the emerging topics and keywords that start in it in the last column.
+    /// One row per period (NPS with its interval); the emerging topics and keywords that
+    /// start in it in the last column.
     pub fn table(&self) -> Table {
         let mut t = Table::new(&[
             "start",
@@ -295,6 +322,8 @@ impl TrendsReport {
             "positive",
             "mean_score",
             "nps",
+            "nps_lo",
+            "nps_hi",
             "csat",
             "emerging",
         ]);
@@ -313,6 +342,8 @@ impl TrendsReport {
                 cell(p.sentiment.get("positive").copied(), 3),
                 cell(p.mean_score, 3),
                 cell(p.nps, 1),
+                cell(p.nps_ci95.map(|c| c[0]), 1),
+                cell(p.nps_ci95.map(|c| c[1]), 1),
                 cell(p.csat, 3),
                 emerging.join(" "),
             ]);
