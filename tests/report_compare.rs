@@ -412,7 +412,15 @@ fn drivers_of_scores_independent_of_topics_are_rarely_significant() {
         "{significant} of {}",
         r.drivers.len()
     );
-    assert!(r.drivers.iter().all(|d| d.q >= d.p && d.q <= 1.0));
+    for d in &r.drivers {
+        assert!(
+            d.q >= d.p && d.q <= 1.0,
+            "{}: p {:e} q {:e}",
+            d.id,
+            d.p,
+            d.q
+        );
+    }
 
     // The same real rows under 100 fresh independent draws: with q, a report with any
     // significant driver is uncommon; with the raw p-values, most reports show one. Under a

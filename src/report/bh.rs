@@ -30,7 +30,8 @@ pub fn q_values(p: &[f64]) -> Vec<f64> {
     let mut running = 1.0f64;
     for (rank, &i) in order.iter().enumerate().rev() {
         running = running.min(clean(p[i]) * m as f64 / (rank + 1) as f64);
-        q[i] = running.min(1.0);
+        // p × m / m can round one ulp below p: q is never below its own p
+        q[i] = running.min(1.0).max(clean(p[i]));
     }
     q
 }
@@ -57,5 +58,10 @@ mod tests {
         for (q, p) in q_values(&p).iter().zip(p) {
             assert!(*q >= p && *q <= 1.0);
         }
+        // 0.9779637825110079 × 35 / 35 rounds below itself (a drivers report found it)
+        let mut p = vec![0.01; 34];
+        p.push(0.977_963_782_511_007_9);
+        let q = q_values(&p);
+        assert!(q[34] >= p[34], "{:e} < {:e}", q[34], p[34]);
     }
 }
