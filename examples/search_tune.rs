@@ -125,6 +125,7 @@ struct Config {
     /// feedback only when the query's analysis has no topic
     fallback: bool,
     pool: usize,
+    tone_vote: bool,
 }
 
 struct World {
@@ -170,7 +171,11 @@ fn semantic(world: &World, cfg: &Config, p: &Prepared) -> Vec<(f32, usize)> {
     let mut q = world.query_vec(raw, &p.lang, cfg.centre);
     let vecs = world.doc_vecs(cfg.centre);
     let score = |q: &[f32]| -> Vec<(f32, usize)> {
-        let mut s: Vec<(f32, usize)> = vecs.iter().enumerate().map(|(i, v)| (dot(q, v), i)).collect();
+        let mut s: Vec<(f32, usize)> = vecs
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (dot(q, v), i))
+            .collect();
         s.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         s
     };
@@ -203,7 +208,11 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
         for &d in &top {
             let mut seen = HashSet::new();
             for a in &world.docs[d].aspects {
-                let key = if with_sentiment { a.clone() } else { a.split(':').next().unwrap().to_string() };
+                let key = if with_sentiment {
+                    a.clone()
+                } else {
+                    a.split(':').next().unwrap().to_string()
+                };
                 if seen.insert(key.clone()) {
                     *counts.entry(key).or_default() += 1;
                 }
@@ -212,12 +221,17 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
         if let Some((key, n)) = counts.into_iter().max_by_key(|x| x.1) {
             if top.len() >= 2 && n as f32 >= share * top.len() as f32 {
                 dominant = Some(key.clone());
+                eprintln!("feedback {key} {n}/{}", top.len());
                 third = all
                     .iter()
                     .filter(|(c, d)| {
                         *c >= cfg.floor_a
                             && world.docs[*d].aspects.iter().any(|a| {
-                                if with_sentiment { *a == key } else { a.split(':').next() == Some(key.as_str()) }
+                                if with_sentiment {
+                                    *a == key
+                                } else {
+                                    a.split(':').next() == Some(key.as_str())
+                                }
                             })
                     })
                     .take(cfg.k)
@@ -230,16 +244,52 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
     let fourth: Vec<usize>;
     if let Some((w, with_sentiment, oracle)) = cfg.qa {
         let want: Vec<(String, String)> = match oracle {
-            true => vec![(p.q.topic.clone(), match p.q.sentiment.as_str() { "neg" => "negative", "pos" => "positive", _ => "neutral" }.to_string())],
-            false => p.qaspects.clone(),
+            true => vec![(
+                p.q.topic.clone(),
+                match p.q.sentiment.as_str() {
+                    "neg" => "negative",
+                    "pos" => "positive",
+                    _ => "neutral",
+                }
+                .to_string(),
+            )],
+            false => p
+                .qaspects
+                .iter()
+                .map(|(t, l)| {
+                    if !cfg.tone_vote || l == "neutral" {
+                        return (t.clone(), l.clone());
+                    }
+                    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+                    for &d in near.iter().take(20) {
+                        for a in &world.docs[d].aspects {
+                            let (at, al) = a.split_once(':').unwrap();
+                            if at == t && al != "neutral" {
+                                *votes.entry(al).or_default() += 1;
+                            }
+                        }
+                    }
+                    let own = votes.get(l.as_str()).copied().unwrap_or(0);
+                    match votes.into_iter().max_by_key(|x| x.1) {
+                        Some((v, n)) if n > own => (t.clone(), v.to_string()),
+                        _ => (t.clone(), l.clone()),
+                    }
+                })
+                .collect(),
         };
         let carries = |d: usize| {
             world.docs[d].aspects.iter().any(|a| {
                 let (t, l) = a.split_once(':').unwrap();
-                want.iter().any(|(wt, wl)| wt == t && (!with_sentiment || wl == "neutral" || wl == l))
+                want.iter()
+                    .any(|(wt, wl)| wt == t && (!with_sentiment || wl == "neutral" || wl == l))
             })
         };
-        fourth = all.iter().filter(|(c, d)| *c >= cfg.floor_a && carries(*d)).take(cfg.k).map(|x| x.1).collect();
+        fourth = all
+            .iter()
+            .filter(|(c, d)| *c >= cfg.floor_a && carries(*d))
+            .take(cfg.k)
+            .map(|x| x.1)
+            .collect();
         if !want.is_empty() {
             lists.push((&fourth, w));
         }
@@ -249,7 +299,11 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
 }
 
 fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or("target/search-eval-index".into()));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or("target/search-eval-index".into()),
+    );
     let analyzer = Analyzer::load(Options::default()).expect("model");
     let index = CommentIndex::open(&dir).expect("index (run search_eval first)");
     let searcher = index.reader().searcher();
@@ -261,25 +315,41 @@ fn main() {
             if seg.alive_bitset().is_some_and(|a| !a.is_alive(d)) {
                 continue;
             }
-            let Some(o) = col.term_ords(d).next() else { continue };
+            let Some(o) = col.term_ords(d).next() else {
+                continue;
+            };
             col.ord_to_bytes(o, &mut buf).unwrap();
             let v = Quantized::from_bytes(&buf).unwrap().to_floats();
-            let s = index.stored(&searcher, DocAddress::new(ord as u32, d)).unwrap();
+            let s = index
+                .stored(&searcher, DocAddress::new(ord as u32, d))
+                .unwrap();
             let aspects = s
                 .analysis
                 .topics
                 .iter()
                 .map(|t| format!("{}:{}", t.id, t.sentiment.as_str()))
                 .collect();
-            docs.push(Doc { id: s.comment.id, lang: s.analysis.lang.code().into(), v, aspects });
+            docs.push(Doc {
+                id: s.comment.id,
+                lang: s.analysis.lang.code().into(),
+                v,
+                aspects,
+            });
         }
     }
     eprintln!("{} docs", docs.len());
-    let id_of: HashMap<String, usize> = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+    let id_of: HashMap<String, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.clone(), i))
+        .collect();
     let global = mean(docs.iter().map(|d| &d.v));
     let mut by_lang = HashMap::new();
     for l in ["zh-Hans", "zh-Hant", "en", "mixed"] {
-        by_lang.insert(l.to_string(), mean(docs.iter().filter(|d| d.lang == l).map(|d| &d.v)));
+        by_lang.insert(
+            l.to_string(),
+            mean(docs.iter().filter(|d| d.lang == l).map(|d| &d.v)),
+        );
     }
     let mut centred = HashMap::new();
     let cos = |v: Vec<f32>| {
@@ -287,15 +357,35 @@ fn main() {
         normalize(&mut v);
         v
     };
-    centred.insert("raw".to_string(), docs.iter().map(|d| d.v.clone()).collect());
-    centred.insert("gcos".to_string(), docs.iter().map(|d| cos(sub(&d.v, &global))).collect());
+    centred.insert(
+        "raw".to_string(),
+        docs.iter().map(|d| d.v.clone()).collect(),
+    );
+    centred.insert(
+        "gcos".to_string(),
+        docs.iter().map(|d| cos(sub(&d.v, &global))).collect(),
+    );
     let lm = |d: &Doc| by_lang.get(&d.lang).unwrap_or(&global).clone();
-    centred.insert("lang".to_string(), docs.iter().map(|d| sub(&d.v, &lm(d))).collect());
-    centred.insert("lcos".to_string(), docs.iter().map(|d| cos(sub(&d.v, &lm(d)))).collect());
-    let world = World { docs, global, by_lang, centred };
+    centred.insert(
+        "lang".to_string(),
+        docs.iter().map(|d| sub(&d.v, &lm(d))).collect(),
+    );
+    centred.insert(
+        "lcos".to_string(),
+        docs.iter().map(|d| cos(sub(&d.v, &lm(d)))).collect(),
+    );
+    let world = World {
+        docs,
+        global,
+        by_lang,
+        centred,
+    };
 
     let text = std::fs::read_to_string("corpora/search/queries.jsonl").unwrap();
-    let queries: Vec<Query> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let queries: Vec<Query> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let prepared: Vec<Prepared> = queries
         .iter()
         .map(|q| {
@@ -304,7 +394,11 @@ fn main() {
             let folded = e(&to_simplified(&q.q));
             let mut avg: Vec<f32> = orig.iter().zip(&folded).map(|(a, b)| a + b).collect();
             normalize(&mut avg);
-            let request = SearchRequest { mode: Mode::Keyword, limit: 1000, ..SearchRequest::query(&q.q) };
+            let request = SearchRequest {
+                mode: Mode::Keyword,
+                limit: 1000,
+                ..SearchRequest::query(&q.q)
+            };
             let words = index
                 .search_with(&request, Some(&analyzer as &dyn QueryEncoder))
                 .unwrap()
@@ -314,7 +408,11 @@ fn main() {
                 .collect();
             Prepared {
                 q,
-                rel: q.relevant.iter().filter_map(|id| id_of.get(id).copied()).collect(),
+                rel: q
+                    .relevant
+                    .iter()
+                    .filter_map(|id| id_of.get(id).copied())
+                    .collect(),
                 words,
                 raw: [orig, folded, avg],
                 lang: verbatim::text::lang::detect(&q.q).code().into(),
@@ -337,6 +435,7 @@ fn main() {
         floor_a: 0.0,
         fallback: false,
         pool: 100000,
+        tone_vote: false,
         w_kw: 1.0,
         w_sem: 1.0,
         aspect: None,
@@ -354,8 +453,17 @@ fn main() {
             }
             if verbose {
                 let sem = semantic(&world, &cfg, p);
-                let s50: Vec<usize> = sem.iter().filter(|x| x.0 >= cfg.floor).take(50).map(|x| x.1).collect();
-                let s200 = sem.iter().take(200).filter(|x| p.rel.contains(&x.1)).count();
+                let s50: Vec<usize> = sem
+                    .iter()
+                    .filter(|x| x.0 >= cfg.floor)
+                    .take(50)
+                    .map(|x| x.1)
+                    .collect();
+                let s200 = sem
+                    .iter()
+                    .take(200)
+                    .filter(|x| p.rel.contains(&x.1))
+                    .count();
                 let above = sem.iter().filter(|x| x.0 >= cfg.floor).count();
                 println!(
                     "  {} {:<5} {:<8} {:<22} rel {:>3} kw@50 {:.2} (kw hits {:>4}) sem@50 {:.2} hyb@50 {:.2} nDCG {:.2} sem200 {:>3} >floor {:>4} dom {:?} want {}:{}",
@@ -376,10 +484,80 @@ fn main() {
         );
     };
     let verbose = std::env::var("TUNE_VERBOSE").is_ok();
-    let fold = Config { fold: Fold::Folded, ..base };
-    let cfg = Config { floor: 0.2, floor_a: 0.0, qa: Some((2.0, true, false)), aspect: Some((20, 0.5, 2.0, true)), fallback: true, ..fold };
+    let fold = Config {
+        fold: Fold::Folded,
+        ..base
+    };
+    let cfg = Config {
+        floor: 0.2,
+        floor_a: 0.0,
+        qa: Some((2.0, true, false)),
+        aspect: Some((20, 0.5, 2.0, true)),
+        fallback: true,
+        ..fold
+    };
+    if let Ok(want) = std::env::var("TUNE_DEBUG") {
+        let p = prepared.iter().find(|p| p.q.id == want).expect("query id");
+        let (mine, dom) = rank(&world, &cfg, p);
+        println!("tune dominant {dom:?}; query topics {:?}", p.qaspects);
+        let libnear = index
+            .neighbours(&p.raw[1], &Default::default(), 20, 0.2)
+            .unwrap();
+        let tunenear = semantic(&world, &cfg, p);
+        for (i, (c, id)) in libnear.iter().enumerate() {
+            let (tc, td) = tunenear[i];
+            println!(
+                "near {i} lib {id} {c:.3} {:?} | tune {} {tc:.3} {:?}",
+                world.docs[id_of[id]].aspects, world.docs[td].id, world.docs[td].aspects
+            );
+        }
+        let request = SearchRequest {
+            mode: Mode::Hybrid,
+            limit: 50,
+            ..SearchRequest::query(&p.q.q)
+        };
+        let lib = index
+            .search_with(&request, Some(&analyzer as &dyn QueryEncoder))
+            .unwrap();
+        for (i, h) in lib.hits.iter().enumerate().take(50) {
+            let d = id_of[&h.id];
+            let t = mine[i];
+            println!(
+                "{i:>2} lib {} {:?} {:?} rel {} {:?} | tune {} rel {} {:?}",
+                h.id,
+                h.matched,
+                h.similarity,
+                p.rel.contains(&d),
+                world.docs[d].aspects,
+                world.docs[t].id,
+                p.rel.contains(&t),
+                world.docs[t].aspects
+            );
+        }
+    }
     eval("chosen", cfg, false);
-    for pool in [300, 500, 1000, 2000] {
-        eval(&format!("chosen pool {pool}"), Config { pool, ..cfg }, false);
+    eval(
+        "chosen tone vote",
+        Config {
+            tone_vote: true,
+            ..cfg
+        },
+        false,
+    );
+    eval(
+        "chosen tone vote pool 1000",
+        Config {
+            tone_vote: true,
+            pool: 1000,
+            ..cfg
+        },
+        false,
+    );
+    for pool in [1000] {
+        eval(
+            &format!("chosen pool {pool}"),
+            Config { pool, ..cfg },
+            false,
+        );
     }
 }

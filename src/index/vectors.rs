@@ -8,8 +8,9 @@
 //! stored forms. Each vector keeps its own scale (its largest magnitude over 127), so the
 //! rounding error of a cosine stays under about 0.01.
 
+use crate::analysis::{Input, Label};
 use crate::analyze::Analyzer;
-use crate::Result;
+use crate::{Error, Result};
 
 /// The name of the bytes fast field that holds the vectors.
 pub const FIELD: &str = "vector";
@@ -21,11 +22,28 @@ const HEADER: usize = 4;
 pub trait QueryEncoder: Sync {
     /// The query's vector, or `None` when no model is loaded.
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>>;
+
+    /// The topics the query itself is about, each with its tone, as the analysis of a
+    /// comment would give them (none without a model, or when it names no topic).
+    fn query_topics(&self, _text: &str) -> Result<Vec<(String, Label)>> {
+        Ok(Vec::new())
+    }
 }
 
 impl QueryEncoder for Analyzer {
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>> {
         Analyzer::embed_query(self, text)
+    }
+
+    fn query_topics(&self, text: &str) -> Result<Vec<(String, Label)>> {
+        if self.topic_model().is_none() {
+            return Ok(Vec::new());
+        }
+        match self.analyze_one(&Input::new(text)) {
+            Ok(a) => Ok(a.topics.into_iter().map(|t| (t.id, t.sentiment)).collect()),
+            Err(Error::EmptyText(_)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 }
 
