@@ -30,7 +30,7 @@ use tantivy::{DocAddress, DocSet, Searcher};
 
 use super::knn::{self, AddressSet};
 use super::topical::{Semantic, POOL, TOPICAL_FLOOR, TOPICAL_WEIGHT};
-use super::vectors::QueryEncoder;
+use super::vectors::{QueryAnalysis, QueryEncoder};
 use super::{query, CommentIndex, Hit};
 use crate::text::variants::to_simplified;
 use crate::{Error, Result};
@@ -113,7 +113,16 @@ pub(super) fn neighbours(
         };
     }
     let folded = to_simplified(q);
-    let vector = match encoder.map(|e| e.embed_query(&folded)) {
+    let analysed = encoder.map(|e| match semantic_only {
+        true => e.embed_query(&folded).map(|v| {
+            v.map(|vector| QueryAnalysis {
+                vector,
+                topics: Vec::new(),
+            })
+        }),
+        false => e.analyze_query(&folded),
+    });
+    let analysed = match analysed {
         // Nothing left once normalized (control characters only): no meaning to search by,
         // so hybrid answers by keyword and semantic finds no neighbour.
         Some(Err(Error::EmptyText(_))) if semantic_only => return Ok(Some(Semantic::default())),
@@ -121,7 +130,7 @@ pub(super) fn neighbours(
         Some(embedded) => embedded?,
         None => None,
     };
-    let Some(vector) = vector else {
+    let Some(QueryAnalysis { vector, topics }) = analysed else {
         return match semantic_only {
             true => Err(Error::User(
                 "`mode`: semantic search needs the model, which is not loaded (use \
@@ -139,10 +148,6 @@ pub(super) fn neighbours(
         return Ok(Some(Semantic::plain(near)));
     }
     let pool = knn::nearest(searcher, filter, &query, POOL, TOPICAL_FLOOR)?;
-    let topics = match encoder {
-        Some(e) => e.query_topics(&folded)?,
-        None => Vec::new(),
-    };
     Semantic::with_topics(index, searcher, pool, &topics).map(Some)
 }
 

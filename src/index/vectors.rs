@@ -10,7 +10,7 @@
 
 use crate::analysis::{Input, Label};
 use crate::analyze::Analyzer;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The name of the bytes fast field that holds the vectors.
 pub const FIELD: &str = "vector";
@@ -23,11 +23,22 @@ pub trait QueryEncoder: Sync {
     /// The query's vector, or `None` when no model is loaded.
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>>;
 
-    /// The topics the query itself is about, each with its tone, as the analysis of a
-    /// comment would give them (none without a model, or when it names no topic).
-    fn query_topics(&self, _text: &str) -> Result<Vec<(String, Label)>> {
-        Ok(Vec::new())
+    /// The query's vector and the topics it is about, each with its tone, as the analysis
+    /// of a comment would give them, from one encoder pass (`None` without a model). By
+    /// default: [`QueryEncoder::embed_query`] and no topics.
+    fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
+        Ok(self.embed_query(text)?.map(|vector| QueryAnalysis {
+            vector,
+            topics: Vec::new(),
+        }))
     }
+}
+
+/// A query's vector and its topics with their tones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryAnalysis {
+    pub vector: Vec<f32>,
+    pub topics: Vec<(String, Label)>,
 }
 
 impl QueryEncoder for Analyzer {
@@ -35,15 +46,16 @@ impl QueryEncoder for Analyzer {
         Analyzer::embed_query(self, text)
     }
 
-    fn query_topics(&self, text: &str) -> Result<Vec<(String, Label)>> {
+    fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
         if self.topic_model().is_none() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        match self.analyze_one(&Input::new(text)) {
-            Ok(a) => Ok(a.topics.into_iter().map(|t| (t.id, t.sentiment)).collect()),
-            Err(Error::EmptyText(_)) => Ok(Vec::new()),
-            Err(e) => Err(e),
-        }
+        let analysis = self.analyze_one(&Input::new(text))?;
+        let topics = analysis.topics.into_iter().map(|t| (t.id, t.sentiment));
+        Ok(analysis.embedding.map(|vector| QueryAnalysis {
+            vector,
+            topics: topics.collect(),
+        }))
     }
 }
 
