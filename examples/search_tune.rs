@@ -221,7 +221,6 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
         if let Some((key, n)) = counts.into_iter().max_by_key(|x| x.1) {
             if top.len() >= 2 && n as f32 >= share * top.len() as f32 {
                 dominant = Some(key.clone());
-                eprintln!("feedback {key} {n}/{}", top.len());
                 third = all
                     .iter()
                     .filter(|(c, d)| {
@@ -427,6 +426,20 @@ fn main() {
         })
         .collect();
 
+    // The query's cost: embedding only (semantic) against the analysis hybrid runs.
+    for round in 0..2 {
+        let t = std::time::Instant::now();
+        for q in &queries {
+            analyzer.embed_query(&to_simplified(&q.q)).unwrap();
+        }
+        let embed = t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64;
+        let t = std::time::Instant::now();
+        for q in &queries {
+            analyzer.analyze_query(&to_simplified(&q.q)).unwrap();
+        }
+        let analyze = t.elapsed().as_secs_f64() * 1e3 / queries.len() as f64;
+        println!("round {round}: embed_query {embed:.2} ms, analyze_query {analyze:.2} ms a query");
+    }
     let base = Config {
         centre: Centre::Global,
         fold: Fold::Orig,
@@ -483,81 +496,128 @@ fn main() {
             f("dev", "zh-Hans"), f("dev", "zh-Hant"), f("dev", "en"), f("dev", "mixed"),
         );
     };
+    // TUNE_VERBOSE=1: per-query rows for the chosen configuration; TUNE_DEBUG=q65: that
+    // query's top 50, the library's hybrid against the chosen configuration's.
     let verbose = std::env::var("TUNE_VERBOSE").is_ok();
     let fold = Config {
         fold: Fold::Folded,
         ..base
     };
-    let cfg = Config {
-        floor: 0.2,
-        floor_a: 0.0,
-        qa: Some((2.0, true, false)),
-        aspect: Some((20, 0.5, 2.0, true)),
-        fallback: true,
+    let qa = |w: f32| Config {
+        qa: Some((w, true, false)),
         ..fold
     };
-    if let Ok(want) = std::env::var("TUNE_DEBUG") {
-        let p = prepared.iter().find(|p| p.q.id == want).expect("query id");
-        let (mine, dom) = rank(&world, &cfg, p);
-        println!("tune dominant {dom:?}; query topics {:?}", p.qaspects);
-        let libnear = index
-            .neighbours(&p.raw[1], &Default::default(), 20, 0.2)
-            .unwrap();
-        let tunenear = semantic(&world, &cfg, p);
-        for (i, (c, id)) in libnear.iter().enumerate() {
-            let (tc, td) = tunenear[i];
-            println!(
-                "near {i} lib {id} {c:.3} {:?} | tune {} {tc:.3} {:?}",
-                world.docs[id_of[id]].aspects, world.docs[td].id, world.docs[td].aspects
-            );
-        }
-        let request = SearchRequest {
-            mode: Mode::Hybrid,
-            limit: 50,
-            ..SearchRequest::query(&p.q.q)
-        };
-        let lib = index
-            .search_with(&request, Some(&analyzer as &dyn QueryEncoder))
-            .unwrap();
-        for (i, h) in lib.hits.iter().enumerate().take(50) {
-            let d = id_of[&h.id];
-            let t = mine[i];
-            println!(
-                "{i:>2} lib {} {:?} {:?} rel {} {:?} | tune {} rel {} {:?}",
-                h.id,
-                h.matched,
-                h.similarity,
-                p.rel.contains(&d),
-                world.docs[d].aspects,
-                world.docs[t].id,
-                p.rel.contains(&t),
-                world.docs[t].aspects
-            );
+    let voted = Config {
+        aspect: Some((20, 0.5, 2.0, true)),
+        fallback: true,
+        ..qa(2.0)
+    };
+    let chosen = Config {
+        tone_vote: true,
+        pool: 1000,
+        ..voted
+    };
+    let mut runs: Vec<(String, Config)> = vec![
+        ("first cut (one mean, as typed)".into(), base),
+        (
+            "no centring".into(),
+            Config {
+                centre: Centre::None,
+                ..base
+            },
+        ),
+        (
+            "centred cosine".into(),
+            Config {
+                centre: Centre::GlobalCos,
+                ..base
+            },
+        ),
+    ];
+    for floor in [0.0, 0.2] {
+        for centre in [Centre::Lang, Centre::LangCos] {
+            let cfg = Config {
+                centre,
+                floor,
+                ..base
+            };
+            runs.push((format!("{centre:?} centring, floor {floor}"), cfg));
         }
     }
-    eval("chosen", cfg, false);
-    eval(
-        "chosen tone vote",
+    runs.push(("query folded to Simplified".into(), fold));
+    runs.push((
+        "folded and as typed, averaged".into(),
         Config {
-            tone_vote: true,
-            ..cfg
+            fold: Fold::Avg,
+            ..base
         },
-        false,
-    );
-    eval(
-        "chosen tone vote pool 1000",
-        Config {
-            tone_vote: true,
-            pool: 1000,
-            ..cfg
-        },
-        false,
-    );
-    for pool in [1000] {
-        eval(
-            &format!("chosen pool {pool}"),
-            Config { pool, ..cfg },
-            false,
+    ));
+    for k in [100, 500, 1000] {
+        runs.push((format!("K {k}"), Config { k, ..base }));
+    }
+    runs.push(("keyword weight 0.5".into(), Config { w_kw: 0.5, ..base }));
+    for m in [5, 10, 20, 50] {
+        for beta in [0.5, 1.0, 2.0] {
+            let cfg = Config {
+                prf: Some((m, beta)),
+                ..base
+            };
+            runs.push((format!("Rocchio top {m}, beta {beta}"), cfg));
+        }
+    }
+    for w in [1.0, 1.5, 2.0, 3.0] {
+        runs.push((format!("folded + query's topic, weight {w}"), qa(w)));
+    }
+    runs.push(("… + neighbours' topic when none".into(), voted));
+    runs.push(("… + neighbours' tone, pool 1000 (chosen)".into(), chosen));
+    let oracle = Config {
+        floor: 0.0,
+        qa: Some((1.0, true, true)),
+        ..fold
+    };
+    runs.push(("oracle: the judged topic and tone".into(), oracle));
+    for (name, cfg) in runs {
+        let show = verbose && name.ends_with("(chosen)");
+        eval(&name, cfg, show);
+    }
+    if let Ok(want) = std::env::var("TUNE_DEBUG") {
+        debug(&index, &analyzer, &world, &id_of, &chosen, &prepared, &want);
+    }
+}
+
+/// One query's top 50: the library's hybrid against `cfg`'s.
+fn debug(
+    index: &CommentIndex,
+    analyzer: &Analyzer,
+    world: &World,
+    id_of: &HashMap<String, usize>,
+    cfg: &Config,
+    prepared: &[Prepared],
+    want: &str,
+) {
+    let p = prepared.iter().find(|p| p.q.id == want).expect("query id");
+    let (mine, dom) = rank(world, cfg, p);
+    println!("topics {dom:?}; query topics {:?}", p.qaspects);
+    let request = SearchRequest {
+        mode: Mode::Hybrid,
+        limit: 50,
+        ..SearchRequest::query(&p.q.q)
+    };
+    let lib = index
+        .search_with(&request, Some(analyzer as &dyn QueryEncoder))
+        .unwrap();
+    for (i, h) in lib.hits.iter().enumerate() {
+        let (d, t) = (id_of[&h.id], mine[i]);
+        println!(
+            "{i:>2} library {} {:?} {:?} relevant {} {:?} | offline {} relevant {} {:?}",
+            h.id,
+            h.matched,
+            h.similarity,
+            p.rel.contains(&d),
+            world.docs[d].aspects,
+            world.docs[t].id,
+            p.rel.contains(&t),
+            world.docs[t].aspects
         );
     }
 }
