@@ -199,3 +199,24 @@ fn carrying(
         .copied()
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_neighbours_overrule_the_query_tone_only_when_more_of_them_disagree() {
+        let votes = vec![
+            (facet("aspect", "response_time:negative"), 6),
+            (facet("aspect", "response_time:positive"), 3),
+            (facet("aspect", "delivery:positive"), 2),
+        ];
+        let tone = |topic, tone| voted_tone(&votes, topic, tone);
+        assert_eq!(tone("response_time", Label::Positive), Label::Negative);
+        assert_eq!(tone("response_time", Label::Negative), Label::Negative);
+        // Neutral matches any tone and stays; no carriers of the other tone: the query's.
+        assert_eq!(tone("response_time", Label::Neutral), Label::Neutral);
+        assert_eq!(tone("delivery", Label::Positive), Label::Positive);
+        assert_eq!(tone("billing", Label::Negative), Label::Negative);
+    }
+}
