@@ -18,8 +18,9 @@
 //! - Semantic neighbours: at most [`SEMANTIC_K`] per query, only those whose similarity
 //!   (the dot product of the comment's vector with the centred query, [`super::knn`]) is
 //!   ≥ [`FLOOR`], so that unrelated comments do not fill free slots. 0.20 is the highest
-//!   floor whose hybrid nDCG@10 on the dev half of `corpora/search/queries.jsonl` is
-//!   within 0.005 of no floor at all (`cargo run --example search_eval`, README "Search").
+//!   floor whose hybrid nDCG@10 (keyword and neighbours only, `hybrid-before`) on the dev
+//!   half of `corpora/search/queries.jsonl` is within 0.005 of no floor at all (`cargo run
+//!   --example search_eval`, README "Search"). The topic list has its own floor, 0.
 
 use std::collections::{BTreeMap, HashMap};
 
