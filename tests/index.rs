@@ -9,6 +9,7 @@ mod query_fuzz;
 mod recall;
 mod reindex;
 mod semantic;
+mod semantic_quality;
 
 use std::collections::BTreeSet;
 use std::path::Path;

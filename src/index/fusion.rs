@@ -3,29 +3,37 @@
 //! that dominates the hits.
 //!
 //! In: a [`super::SearchRequest`] with its [`Mode`], the index's searcher, the filter query
-//! and a [`QueryEncoder`]. Out: the semantic neighbours ([`neighbours`]), the query whose
+//! and a [`QueryEncoder`]. Out: the semantic hits ([`neighbours`]: the neighbours, and for
+//! hybrid the neighbours carrying the query's topic, [`super::topical`]), the query whose
 //! matches are counted (keyword ∪ semantic, [`union`]), the fused ranking ([`rrf`]), each
 //! hit's [`Match`] and a [`SuggestedTopic`].
 //!
+//! - The query is embedded in Simplified script (繁→简, as the keyword side folds it): the
+//!   encoder places Simplified queries nearer their topic's comments in every language.
 //! - Reciprocal rank fusion with k = [`RRF_K`] (60, as Cormack et al. 2009): a comment at
-//!   rank r (from 1) of a list gets 1 / (60 + r) from it; the fused score is the sum over
-//!   the keyword and semantic lists. Ranks, not scores, are fused, so BM25's scale and the
-//!   cosine's never need to agree.
+//!   rank r (from 1) of a list gets w / (60 + r) from it; the fused score is the sum over
+//!   the keyword (w = 1), neighbour (w = 1) and topic (w = [`super::topical::TOPICAL_WEIGHT`])
+//!   lists. Ranks, not scores, are fused, so BM25's scale and the cosine's never need to
+//!   agree.
 //! - Semantic neighbours: at most [`SEMANTIC_K`] per query, only those whose similarity
 //!   (the dot product of the comment's vector with the centred query, [`super::knn`]) is
 //!   ≥ [`FLOOR`], so that unrelated comments do not fill free slots. 0.20 is the highest
-//!   floor whose hybrid nDCG@10 on the dev half of `corpora/search/queries.jsonl` is
-//!   within 0.005 of no floor at all (`cargo run --example search_eval`, README "Search").
+//!   floor whose hybrid nDCG@10 (keyword and neighbours only, `hybrid-before`) on the dev
+//!   half of `corpora/search/queries.jsonl` is within 0.005 of no floor at all (`cargo run
+//!   --example search_eval`, README "Search"). The topic list has its own floor, 0.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::{DocAddress, DocSet, Searcher};
 
 use super::knn::{self, AddressSet};
-use super::vectors::QueryEncoder;
+use super::topical::{Semantic, POOL, TOPICAL_FLOOR, TOPICAL_WEIGHT};
+use super::vectors::{QueryAnalysis, QueryEncoder};
 use super::{query, CommentIndex, Hit};
+use crate::text::variants::to_simplified;
 use crate::{Error, Result};
 
 /// The k of reciprocal rank fusion.
@@ -70,7 +78,7 @@ pub struct SuggestedTopic {
     pub count: u64,
 }
 
-/// The semantic neighbours of `q` among the comments `filter` matches, or `None` when the
+/// The semantic hits of `q` among the comments `filter` matches, or `None` when the
 /// search is by keyword only: `mode=keyword`, a blank `q`, or `mode=hybrid` where there is
 /// no model or the index holds no vectors. `mode=semantic` without them is an error naming
 /// `mode`.
@@ -81,7 +89,7 @@ pub(super) fn neighbours(
     q: &str,
     filter: Option<&dyn Query>,
     encoder: Option<&dyn QueryEncoder>,
-) -> Result<Option<Vec<(f32, DocAddress)>>> {
+) -> Result<Option<Semantic>> {
     let semantic_only = mode == Mode::Semantic;
     if mode == Mode::Keyword {
         return Ok(None);
@@ -105,15 +113,25 @@ pub(super) fn neighbours(
             false => Ok(None),
         };
     }
-    let vector = match encoder.map(|e| e.embed_query(q)) {
+    let folded = to_simplified(q);
+    let analysed = encoder.map(|e| match semantic_only {
+        true => e.embed_query(&folded).map(|v| {
+            v.map(|vector| QueryAnalysis {
+                vector,
+                topics: Vec::new(),
+            })
+        }),
+        false => e.analyze_query(&folded),
+    });
+    let analysed = match analysed {
         // Nothing left once normalized (control characters only): no meaning to search by,
         // so hybrid answers by keyword and semantic finds no neighbour.
-        Some(Err(Error::EmptyText(_))) if semantic_only => return Ok(Some(Vec::new())),
+        Some(Err(Error::EmptyText(_))) if semantic_only => return Ok(Some(Semantic::default())),
         Some(Err(Error::EmptyText(_))) => return Ok(None),
         Some(embedded) => embedded?,
         None => None,
     };
-    let Some(vector) = vector else {
+    let Some(QueryAnalysis { vector, topics }) = analysed else {
         return match semantic_only {
             true => Err(Error::User(
                 "`mode`: semantic search needs the model, which is not loaded (use \
@@ -126,7 +144,32 @@ pub(super) fn neighbours(
     let all = tantivy::query::AllQuery;
     let filter = filter.unwrap_or(&all);
     let query = index.semantic_query(searcher, &vector)?;
-    knn::nearest(searcher, filter, &query, SEMANTIC_K, FLOOR).map(Some)
+    if semantic_only {
+        let near = knn::nearest(searcher, filter, &query, SEMANTIC_K, FLOOR)?;
+        return Ok(Some(Semantic::plain(near)));
+    }
+    let pool = knn::nearest(searcher, filter, &query, POOL, TOPICAL_FLOOR)?;
+    Semantic::with_topics(index, searcher, pool, &topics).map(Some)
+}
+
+/// The hybrid ranking: the keyword query's best `max(end, SEMANTIC_K)` fused with the
+/// neighbours and the topic list.
+pub(super) fn hybrid(
+    searcher: &Searcher,
+    keyword: &dyn Query,
+    semantic: &Semantic,
+    end: usize,
+) -> Result<Vec<(f32, DocAddress)>> {
+    let depth = TopDocs::with_limit(end.max(SEMANTIC_K));
+    let words = searcher.search(keyword, &depth.order_by_score())?;
+    let words: Vec<DocAddress> = words.iter().map(|h| h.1).collect();
+    let near: Vec<DocAddress> = semantic.near.iter().map(|h| h.1).collect();
+    let topical: Vec<DocAddress> = semantic.topical.iter().map(|h| h.1).collect();
+    Ok(rrf(&[
+        (&words, 1.0),
+        (&near, 1.0),
+        (&topical, TOPICAL_WEIGHT),
+    ]))
 }
 
 /// The query whose matches a semantic or hybrid search counts: the semantic hits, or them
@@ -149,12 +192,13 @@ pub(super) fn union(
     }
 }
 
-/// Reciprocal rank fusion of two rankings (best first): fused score, best first.
-pub fn rrf(keyword: &[DocAddress], semantic: &[DocAddress]) -> Vec<(f32, DocAddress)> {
+/// Weighted reciprocal rank fusion of rankings (best first, each with its weight): fused
+/// score, best first.
+pub fn rrf(lists: &[(&[DocAddress], f32)]) -> Vec<(f32, DocAddress)> {
     let mut scores: HashMap<DocAddress, f32> = HashMap::new();
-    for list in [keyword, semantic] {
+    for (list, weight) in lists {
         for (rank, address) in list.iter().enumerate() {
-            *scores.entry(*address).or_default() += 1.0 / (RRF_K + rank as f32 + 1.0);
+            *scores.entry(*address).or_default() += weight / (RRF_K + rank as f32 + 1.0);
         }
     }
     let mut fused: Vec<(f32, DocAddress)> = scores.into_iter().map(|(a, s)| (s, a)).collect();
@@ -229,10 +273,14 @@ mod tests {
             DocAddress::new(0, 2),
             DocAddress::new(0, 3),
         );
-        let fused = rrf(&[a, b], &[c, b]);
+        let fused = rrf(&[(&[a, b], 1.0), (&[c, b], 1.0)]);
         // b: 1/62 + 1/62 beats a: 1/61 and c: 1/61.
         assert_eq!(fused[0].1, b);
         assert!((fused[0].0 - 2.0 / 62.0).abs() < 1e-6);
         assert_eq!(fused.len(), 3);
+        // Weight 2 on the second list: b 1/62 + 2/62, c 2/61, a 1/61.
+        let fused = rrf(&[(&[a, b], 1.0), (&[c, b], 2.0)]);
+        let order: Vec<DocAddress> = fused.iter().map(|h| h.1).collect();
+        assert_eq!(order, [b, c, a]);
     }
 }

@@ -269,10 +269,19 @@ fn stream(column: &BytesColumn, query: &Quantized) -> std::io::Result<Vec<f32>> 
     Ok(scores)
 }
 
-/// The `k` best, best first (ties by address, so results are stable).
+/// The `k` best, best first (ties by address, so results are stable): selected in linear
+/// time, then only those sorted.
 fn best(mut found: Vec<(f32, DocAddress)>, k: usize) -> Vec<(f32, DocAddress)> {
-    found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    found.truncate(k);
+    let order =
+        |a: &(f32, DocAddress), b: &(f32, DocAddress)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if k == 0 {
+        return Vec::new();
+    }
+    if found.len() > k {
+        found.select_nth_unstable_by(k - 1, order);
+        found.truncate(k);
+    }
+    found.sort_by(order);
     found
 }
 

@@ -16,9 +16,9 @@
 //!   `export_parquet` with the `parquet` feature);
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
-//! - [`vectors`], `knn`, [`fusion`], `similar`: each comment's quantised vector, exact
-//!   nearest neighbours under the filters, hybrid search by reciprocal rank fusion, "more
-//!   like this";
+//! - [`vectors`], `knn`, [`fusion`], [`topical`], `similar`: each comment's quantised
+//!   vector, exact nearest neighbours under the filters, hybrid search by reciprocal rank
+//!   fusion (with the neighbours that carry the query's topic), "more like this";
 //! - [`source`]: reading JSONL and CSV comment files.
 //!
 //! ```
@@ -54,6 +54,7 @@ mod similar;
 mod snippet;
 pub mod source;
 pub mod tokenizer;
+pub mod topical;
 pub mod vectors;
 pub mod writer;
 pub mod zone;

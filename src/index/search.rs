@@ -221,12 +221,13 @@ impl CommentIndex {
         let searcher = self.reader.searcher();
         let (q, mode) = (request.q.as_str(), request.mode);
         let semantic = fusion::neighbours(self, &searcher, mode, q, filter.as_deref(), encoder)?;
-        let why = Why::new(&searcher, &*text, semantic.as_deref().unwrap_or_default())?;
+        let semantic_hits = semantic.as_ref().map(|s| s.hits()).unwrap_or_default();
+        let why = Why::new(&searcher, &*text, &semantic_hits)?;
         let keyword = query::combine(text.box_clone(), filter.as_ref().map(|f| f.box_clone()));
         let query = match &semantic {
             None => keyword.box_clone(),
-            Some(s) => {
-                let set = AddressSet::new(&searcher, s.iter().map(|&(_, a)| a));
+            Some(_) => {
+                let set = AddressSet::new(&searcher, semantic_hits.iter().map(|&(_, a)| a));
                 fusion::union(mode, text, filter, set)
             }
         };
@@ -245,18 +246,12 @@ impl CommentIndex {
                     let (total, counts) = searcher.search(&query, &(Count, facets))?;
                     (Vec::new(), total, counts)
                 }
-                (Some(neighbours), Sort::Relevance) => {
+                (Some(semantic), Sort::Relevance) => {
                     let (total, counts) = searcher.search(&query, &(Count, facets))?;
                     let end = request.offset + request.limit;
                     let ranked = match mode {
-                        Mode::Semantic => neighbours.clone(),
-                        _ => {
-                            let depth = TopDocs::with_limit(end.max(fusion::SEMANTIC_K));
-                            let words = searcher.search(&keyword, &depth.order_by_score())?;
-                            let words: Vec<DocAddress> = words.iter().map(|h| h.1).collect();
-                            let near: Vec<DocAddress> = neighbours.iter().map(|h| h.1).collect();
-                            fusion::rrf(&words, &near)
-                        }
+                        Mode::Semantic => semantic.near.clone(),
+                        _ => fusion::hybrid(&searcher, &*keyword, semantic, end)?,
                     };
                     let page = ranked.into_iter().skip(request.offset).take(request.limit);
                     (page.map(|(s, a)| (Some(s), a)).collect(), total, counts)

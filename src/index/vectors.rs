@@ -8,6 +8,7 @@
 //! stored forms. Each vector keeps its own scale (its largest magnitude over 127), so the
 //! rounding error of a cosine stays under about 0.01.
 
+use crate::analysis::{Input, Label};
 use crate::analyze::Analyzer;
 use crate::Result;
 
@@ -21,11 +22,40 @@ const HEADER: usize = 4;
 pub trait QueryEncoder: Sync {
     /// The query's vector, or `None` when no model is loaded.
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>>;
+
+    /// The query's vector and the topics it is about, each with its tone, as the analysis
+    /// of a comment would give them, from one encoder pass (`None` without a model). By
+    /// default: [`QueryEncoder::embed_query`] and no topics.
+    fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
+        Ok(self.embed_query(text)?.map(|vector| QueryAnalysis {
+            vector,
+            topics: Vec::new(),
+        }))
+    }
+}
+
+/// A query's vector and its topics with their tones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryAnalysis {
+    pub vector: Vec<f32>,
+    pub topics: Vec<(String, Label)>,
 }
 
 impl QueryEncoder for Analyzer {
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>> {
         Analyzer::embed_query(self, text)
+    }
+
+    fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
+        if self.topic_model().is_none() {
+            return Ok(None);
+        }
+        let analysis = self.analyze_one(&Input::new(text))?;
+        let topics = analysis.topics.into_iter().map(|t| (t.id, t.sentiment));
+        Ok(analysis.embedding.map(|vector| QueryAnalysis {
+            vector,
+            topics: topics.collect(),
+        }))
     }
 }
 
