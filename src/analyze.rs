@@ -13,6 +13,7 @@
 
 pub mod cache;
 mod lru;
+pub mod version;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -91,6 +92,8 @@ pub struct Analyzer {
     idf: &'static IdfTable,
     options: Options,
     models: Option<Models>,
+    /// What analysed the comments ([`version`]): stored with each in the index.
+    version: Arc<version::AnalysisVersion>,
 }
 
 /// A comment after the text stage, waiting for the model.
@@ -137,8 +140,27 @@ impl Analyzer {
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
         let topics = TopicModel::build(&taxonomy, &encoder, calibration)?;
+        let (precision, weights) = match options.encoder.precision {
+            Precision::Int8 => ("int8", "model.int8.onnx"),
+            Precision::Fp32 => ("fp32", "model.fp32.onnx"),
+        };
+        let version = version::AnalysisVersion::model(
+            format!("{}.{precision}", options.encoder.variant.folder()),
+            vec![
+                paths.encoder_file(weights),
+                paths.encoder_file("tokenizer.json"),
+                paths.paired_file("sentiment-head.json", "sentiment/head.json"),
+            ],
+            options.topics.then(|| {
+                vec![
+                    taxonomy_path.clone(),
+                    paths.paired_file("calibration.json", "topics/calibration.json"),
+                ]
+            }),
+        );
         Ok(Analyzer {
             idf: IdfTable::builtin(),
+            version: Arc::new(version),
             options,
             models: Some(Models {
                 encoder: Arc::new(encoder),
@@ -154,6 +176,7 @@ impl Analyzer {
             idf: IdfTable::builtin(),
             options,
             models: None,
+            version: Arc::new(version::AnalysisVersion::text_only()),
         }
     }
 
@@ -166,6 +189,17 @@ impl Analyzer {
         let prepared = Prepared::new(text)?;
         let embedded = models.encoder.embed(&[prepared.normalized.text.as_str()])?;
         Ok(Some(embedded.row(0).to_vec()))
+    }
+
+    /// The fingerprint of the model and taxonomy in use ([`version`]), stored with every
+    /// comment this analyzer analyses for the index.
+    pub fn analysis_version(&self) -> &str {
+        self.version.get()
+    }
+
+    /// The same, shared (for a writer that stores what others analyse).
+    pub fn version_handle(&self) -> Arc<version::AnalysisVersion> {
+        self.version.clone()
     }
 
     /// Which encoder weights are in use, if a model is loaded.

@@ -28,7 +28,11 @@ pub fn document() -> &'static Value {
 
 /// Routes documented here rather than in [`ApiDoc`]'s list.
 #[derive(OpenApi)]
-#[openapi(paths(super::reports::discover))]
+#[openapi(paths(
+    super::reports::discover,
+    super::reanalyze::start,
+    super::reanalyze::status
+))]
 struct MoreRoutes;
 
 fn build() -> Value {
