@@ -11,6 +11,7 @@ mod export;
 mod index;
 mod model;
 mod pii;
+mod reanalyze;
 mod report;
 mod report_compare;
 mod report_export;

@@ -289,3 +289,46 @@ fn unchanged(index: &CommentIndex, searcher: &Searcher, item: &Stale) -> Result<
 fn io(index: &CommentIndex, e: std::io::Error) -> Error {
     Error::io(index.path(), e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::Options;
+
+    #[test]
+    fn a_comment_deleted_or_replaced_after_it_was_read_is_left_as_it_now_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = CommentIndex::open_or_create(dir.path()).unwrap();
+        let writer = index.writer().unwrap();
+        let analyzer = Analyzer::text_only(Options::default());
+        for id in ["a", "b", "c"] {
+            let c = Comment::new(id, "配送太慢");
+            let a = analyzer.analyze_one(&c.input()).unwrap();
+            writer.add_as(&c, &a, Some("old")).unwrap();
+        }
+        writer.commit().unwrap();
+        let items = next_stale(&index, "text-only", 10, &HashSet::new()).unwrap();
+        assert_eq!(items.len(), 3);
+        // Meanwhile: `a` is deleted (erased), `b` replaced with a new text.
+        writer.delete("a").unwrap();
+        writer
+            .write(&analyzer, &[Comment::new("b", "发票开错了")])
+            .unwrap();
+        let mut passed = HashSet::new();
+        let (done, skipped) = rewrite(&writer, &analyzer, "text-only", items, &mut passed).unwrap();
+        assert_eq!((done, skipped), (1, 2));
+        assert!(index.get("a").unwrap().is_none(), "resurrected");
+        assert_eq!(index.get("b").unwrap().unwrap().comment.text, "发票开错了");
+        let counts = version_counts(&index).unwrap();
+        assert_eq!(
+            counts,
+            [VersionCount {
+                version: "text-only".into(),
+                n: 2
+            }]
+        );
+        // A run finds nothing left to do.
+        let report = reanalyze(&writer, &analyzer, ReanalyzeOptions::default(), |_| {}).unwrap();
+        assert_eq!((report.stale, report.reanalyzed), (0, 0));
+    }
+}

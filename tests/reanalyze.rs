@@ -1,0 +1,377 @@
+//! Re-analysis after a taxonomy change (issue 21), on the real model and real indexes on
+//! disk: `verbatim reanalyze` brings every comment to the new version in committed batches
+//! and resumes after an interrupted run; a running `verbatim serve` does the same in the
+//! background (`POST /v1/admin/reanalyze`) while it keeps answering; an index made before
+//! versions were recorded still opens, reports them as `unknown`, and is brought forward
+//! by `reindex` then `reanalyze`. Reports list the versions they cover.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+
+use crate::common::{ingest, root, stdout_json_lines, verbatim, ServeProcess};
+
+/// The default taxonomy with one topic added (parking).
+fn taxonomy_with_parking(dir: &Path) -> PathBuf {
+    let mut toml = std::fs::read_to_string(root().join("models/taxonomy.toml")).unwrap();
+    toml.push_str(
+        r#"
+[[topic]]
+id = "parking"
+name_zh = "停车"
+name_en = "Parking"
+description_zh = "停车场、车位与停车收费。"
+description_en = "Parking lots, parking spaces and parking fees."
+seeds_zh = ["停车", "车位", "停车场", "停车费"]
+seeds_en = ["parking", "parking lot", "parking space", "car park"]
+examples = [
+  "停车场太小了，找车位找了半小时",
+  "停车费太贵，一小时二十块",
+  "附近没有地方停车",
+  "Parking was impossible, no spaces left.",
+  "The car park charges too much.",
+  "停車位很難找，繞了好幾圈",
+]
+"#,
+    );
+    let path = dir.join("taxonomy-parking.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+const TEXTS: [&str; 20] = [
+    "停车场太小了，找车位找了半小时",
+    "配送太慢了，等了三天",
+    "客服态度很好，耐心解答",
+    "Parking was a nightmare, no spaces anywhere.",
+    "发票一直没开",
+    "The app keeps crashing after the update.",
+    "价格有点贵但是质量不错",
+    "停車費太貴了，一小時就要一百元",
+    "物流很快，包装也很好",
+    "Refund took three weeks, terrible after-sales service.",
+    "商场停车很方便，车位充足",
+    "手机电池续航很差",
+    "Delivery was fast and the driver was polite.",
+    "账号被盗了，客服也不管",
+    "味道很好，下次还会再来",
+    "The hotel parking lot was full and they charged $40.",
+    "退款流程太复杂",
+    "界面很清爽，操作简单",
+    "信号太差了，打电话总是断",
+    "The staff knew nothing about the product.",
+];
+
+/// The parking comments among [`TEXTS`] that the new topic must find.
+const PARKING: [&str; 3] = ["c00", "c03", "c15"];
+
+/// `copies` × 20 comments with dates, scores, channels, customers and an attribute.
+fn corpus(dir: &Path, copies: usize) -> PathBuf {
+    let mut lines = String::new();
+    for copy in 0..copies {
+        for (i, text) in TEXTS.iter().enumerate() {
+            let id = if copy == 0 {
+                format!("c{i:02}")
+            } else {
+                format!("c{i:02}-{copy}")
+            };
+            let (channel, region) = [("app", "north"), ("web", "south")][i % 2];
+            let line = json!({
+                "id": id, "text": text,
+                "created_at": format!("2026-0{}-1{}T08:00:00Z", 1 + i % 9, i % 10),
+                "nps": i % 11, "channel": channel,
+                "customer_id": format!("cust{}", i % 4), "region": region,
+            });
+            lines.push_str(&format!("{line}\n"));
+        }
+    }
+    let path = dir.join("comments.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    path
+}
+
+fn run_ok(args: &[&str]) -> Vec<Value> {
+    let out = verbatim(args, "");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout_json_lines(&out)
+}
+
+/// Every stored comment (without its analysis), by id.
+fn comments(index: &str) -> BTreeMap<String, Value> {
+    run_ok(&["export", "--index", index])
+        .into_iter()
+        .map(|mut line| {
+            line.as_object_mut().unwrap().remove("analysis");
+            (line["id"].as_str().unwrap().to_string(), line)
+        })
+        .collect()
+}
+
+fn parking_ids(index: &str) -> Vec<String> {
+    let out = run_ok(&[
+        "search", "--index", index, "--topic", "parking", "--limit", "100", "--mode", "keyword",
+    ]);
+    out[0]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn versions(index: &str) -> Value {
+    run_ok(&["report", "summary", "--index", index])[0]["analysis_versions"].clone()
+}
+
+#[test]
+fn reanalyze_brings_every_comment_to_a_new_taxonomy_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    ingest(&index, &corpus(dir.path(), 1), &[]);
+    let idx = index.to_str().unwrap();
+    // An erased customer stays erased.
+    run_ok(&["erase", "--index", idx, "--customer-id", "cust1"]);
+    let before = comments(idx);
+    assert_eq!(before.len(), 15);
+    let old = versions(idx);
+    assert_eq!(old.as_array().unwrap().len(), 1, "{old}");
+    assert_eq!(old[0]["n"], 15);
+    assert!(parking_ids(idx).is_empty());
+
+    let taxonomy = taxonomy_with_parking(dir.path());
+    let tax = taxonomy.to_str().unwrap();
+    let with = |extra: &[&str]| {
+        let args = [&["reanalyze", "--index", idx, "--taxonomy", tax][..], extra].concat();
+        run_ok(&args)[0].clone()
+    };
+    let dry = with(&["--dry-run"]);
+    assert_eq!(dry["stale"], 15, "{dry}");
+    assert_eq!(dry["versions"][0]["version"], old[0]["version"]);
+    assert_eq!(dry["versions"][0]["current"], false);
+    let new = dry["version"].as_str().unwrap().to_string();
+    assert_ne!(new, old[0]["version"].as_str().unwrap());
+    // Same encoder, other taxonomy: only the topic part of the version differs.
+    assert_eq!(
+        new.split(".t").next(),
+        old[0]["version"].as_str().unwrap().split(".t").next()
+    );
+
+    // Interrupted after one batch: what was committed stays, the rest is still stale.
+    let first = with(&["--batch", "5", "--limit", "5"]);
+    assert_eq!(
+        (first["reanalyzed"].clone(), first["remaining"].clone()),
+        (json!(5), json!(10))
+    );
+    assert_eq!(with(&["--dry-run"])["stale"], 10);
+    let mixed = versions(idx);
+    assert_eq!(
+        mixed,
+        json!([{"version": old[0]["version"], "n": 10}, {"version": new, "n": 5}])
+    );
+
+    let rest = with(&["--batch", "4"]);
+    assert_eq!(rest["reanalyzed"], 10, "{rest}");
+    assert_eq!(rest["batches"], 3);
+    assert_eq!(rest["remaining"], 0);
+    let again = with(&[]);
+    assert_eq!(
+        (again["stale"].clone(), again["reanalyzed"].clone()),
+        (json!(0), json!(0))
+    );
+
+    assert_eq!(versions(idx), json!([{"version": new, "n": 15}]));
+    let found = parking_ids(idx);
+    for id in PARKING {
+        assert!(found.contains(&id.to_string()), "{id} not in {found:?}");
+    }
+    // Ids, texts, dates, scores, channels, customers and attributes unchanged; erased gone.
+    assert_eq!(comments(idx), before);
+    // The CLI refuses a locked index naming the server route.
+    let served = ServeProcess::start(&index, &[]);
+    let out = verbatim(&["reanalyze", "--index", idx, "--taxonomy", tax], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("POST /v1/admin/reanalyze"));
+    drop(served);
+}
+
+fn status(client: &Client, base: &str) -> Value {
+    let r = client
+        .get(format!("{base}/v1/admin/reanalyze"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().unwrap()
+}
+
+#[test]
+fn a_server_reanalyzes_in_the_background_and_keeps_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    ingest(&index, &corpus(dir.path(), 3), &[]);
+    let taxonomy = taxonomy_with_parking(dir.path());
+    let server = ServeProcess::start(&index, &["--taxonomy", taxonomy.to_str().unwrap()]);
+    let base = server.base.clone();
+    let client = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    assert_eq!(status(&client, &base)["state"], "idle");
+    let bad = client
+        .post(format!("{base}/v1/admin/reanalyze?batch=0"))
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().unwrap().contains("`batch`"));
+
+    let started = client
+        .post(format!("{base}/v1/admin/reanalyze?batch=1"))
+        .send()
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let again = client
+        .post(format!("{base}/v1/admin/reanalyze"))
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    // Writes go on: an erasure and a new comment while it runs.
+    let erased: Value = client
+        .delete(format!("{base}/v1/customers/cust1/comments"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(erased["deleted"], 15);
+    let posted = client
+        .post(format!("{base}/v1/comments"))
+        .json(&json!({"items": [{"id": "new", "text": "附近找不到停车的地方，车位太少了", "customer_id": "cust9"}]}))
+        .send()
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    // Searches are answered all along.
+    let (mut searches, deadline) = (0, Instant::now() + Duration::from_secs(300));
+    let last = loop {
+        let s = status(&client, &base);
+        if s["state"] != "running" {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "still running: {s}");
+        let r = client
+            .get(format!(
+                "{base}/v1/search?q=%E5%81%9C%E8%BD%A6&mode=keyword"
+            ))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        searches += 1;
+    };
+    assert!(searches > 0, "the run ended before any search: {last}");
+    assert_eq!(last["state"], "done", "{last}");
+    assert_eq!(last["remaining"], 0, "{last}");
+    let version = last["version"].as_str().unwrap();
+
+    let summary: Value = client
+        .get(format!("{base}/v1/reports/summary"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(summary["n"], 46);
+    assert_eq!(
+        summary["analysis_versions"],
+        json!([{"version": version, "n": 46}])
+    );
+    let erased_left: Value = client
+        .get(format!("{base}/v1/search?customer_id=cust1&mode=keyword"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(erased_left["total"], 0, "{erased_left}");
+    let parking: Value = client
+        .get(format!(
+            "{base}/v1/search?topic=parking&mode=keyword&limit=100"
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let ids: Vec<&str> = parking["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    for id in PARKING.iter().chain(&["new"]) {
+        assert!(ids.contains(id), "{id} not in {ids:?}");
+    }
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(metrics.contains("verbatim_reanalyzed_total"), "{metrics}");
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn an_index_without_versions_opens_reports_unknown_and_is_brought_forward() {
+    use verbatim::analyze::{Analyzer, Options};
+    use verbatim::comment::Comment;
+    use verbatim::index::schema::schema_without_versions;
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    std::fs::create_dir(&index).unwrap();
+    tantivy::Index::create_in_dir(&index, schema_without_versions()).unwrap();
+    {
+        let opened = verbatim::index::CommentIndex::open(&index).unwrap();
+        let writer = opened.writer().unwrap();
+        let texts = ["停车场太小了", "配送太慢了", "客服态度很好"];
+        let items: Vec<Comment> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Comment::new(format!("o{i}"), *t))
+            .collect();
+        writer
+            .write(&Analyzer::text_only(Options::default()), &items)
+            .unwrap();
+        writer.finish().unwrap();
+    }
+    let idx = index.to_str().unwrap();
+    assert_eq!(versions(idx), json!([{"version": "unknown", "n": 3}]));
+    let out = run_ok(&["search", "--index", idx, "配送"]);
+    assert_eq!(out[0]["hits"][0]["id"], "o1");
+    let refused = verbatim(&["reanalyze", "--index", idx], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("verbatim reindex"));
+    run_ok(&["reindex", "--index", idx]);
+    assert_eq!(versions(idx), json!([{"version": "unknown", "n": 3}]));
+    let done = run_ok(&["reanalyze", "--index", idx])[0].clone();
+    assert_eq!(
+        (done["stale"].clone(), done["reanalyzed"].clone()),
+        (json!(3), json!(3))
+    );
+    let now = versions(idx);
+    assert_eq!(now[0]["n"], 3, "{now}");
+    assert!(
+        now[0]["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("e5-small.int8.m"),
+        "{now}"
+    );
+}
