@@ -132,6 +132,13 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             if path.ends_with("/discover") {
                 discover_parameter(param);
             }
+            if path == "/v1/admin/reanalyze" {
+                let max = crate::index::reanalyze::MAX_BATCH;
+                param["schema"] = match param["name"].as_str() {
+                    Some("batch") => json!({"type": "integer", "minimum": 1, "maximum": max}),
+                    _ => json!({"type": "integer", "minimum": 0}),
+                };
+            }
         }
     }
 }

@@ -111,7 +111,7 @@ impl KnownParams for ReanalyzeParams {
 }
 
 /// Start re-analysing the comments of another model or taxonomy, in the background.
-#[utoipa::path(post, path = "/v1/admin/reanalyze", params(ReanalyzeParams),
+#[utoipa::path(post, path = "/v1/admin/reanalyze", operation_id = "reanalyze_start", params(ReanalyzeParams),
     responses((status = 202, body = ReanalyzeStatus, description = "started; poll GET /v1/admin/reanalyze"),
               (status = 409, body = ErrorBody, description = "a re-analysis is already running"),
               (status = 422, body = ErrorBody)))]
@@ -194,7 +194,7 @@ fn run(
 }
 
 /// Where the server's re-analysis stands.
-#[utoipa::path(get, path = "/v1/admin/reanalyze",
+#[utoipa::path(get, path = "/v1/admin/reanalyze", operation_id = "reanalyze_status",
     responses((status = 200, body = ReanalyzeStatus)))]
 pub async fn status(State(state): State<AppState>) -> Json<ReanalyzeStatus> {
     Json(state.reanalyze.snapshot())
