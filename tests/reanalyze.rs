@@ -201,6 +201,63 @@ fn reanalyze_brings_every_comment_to_a_new_taxonomy_and_resumes() {
     drop(served);
 }
 
+/// The comments per version, read from the index on disk (as another process sees it).
+fn counts_on_disk(index: &Path) -> BTreeMap<String, u64> {
+    let opened = verbatim::index::CommentIndex::open(index).unwrap();
+    verbatim::index::reanalyze::version_counts(&opened)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.version, c.n))
+        .collect()
+}
+
+#[test]
+fn a_killed_reanalyze_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    ingest(&index, &corpus(dir.path(), 10), &[]);
+    let (idx, taxonomy) = (index.to_str().unwrap(), taxonomy_with_parking(dir.path()));
+    let tax = taxonomy.to_str().unwrap();
+    let before = comments(idx);
+    let new = run_ok(&["reanalyze", "--index", idx, "--taxonomy", tax, "--dry-run"])[0]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
+        .args([
+            "reanalyze",
+            "--index",
+            idx,
+            "--taxonomy",
+            tax,
+            "--batch",
+            "1",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let at_kill = loop {
+        let counts = counts_on_disk(&index);
+        if counts.get(&new).copied().unwrap_or(0) > 0 {
+            child.kill().unwrap();
+            break counts;
+        }
+        assert!(Instant::now() < deadline, "no batch committed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.wait().unwrap();
+    assert!(at_kill[&new] < 200, "finished before the kill: {at_kill:?}");
+    let after_kill = counts_on_disk(&index);
+    assert_eq!(after_kill.values().sum::<u64>(), 200, "{after_kill:?}");
+    let done = run_ok(&["reanalyze", "--index", idx, "--taxonomy", tax])[0].clone();
+    assert_eq!(done["stale"], 200 - after_kill[&new], "{done}");
+    assert_eq!(done["remaining"], 0);
+    assert_eq!(counts_on_disk(&index), BTreeMap::from([(new, 200)]));
+    assert_eq!(comments(idx), before);
+}
+
 fn status(client: &Client, base: &str) -> Value {
     let r = client
         .get(format!("{base}/v1/admin/reanalyze"))
