@@ -73,11 +73,18 @@ impl AnalysisVersion {
         self.value.get_or_init(|| match &self.source {
             None => TEXT_ONLY.to_string(),
             Some(s) => {
+                let start = std::time::Instant::now();
                 let topics = match &s.topics {
                     Some(files) => format!("t{}", digest(files)),
                     None => "notopics".to_string(),
                 };
-                format!("{}.m{}.{topics}", s.encoder, digest(&s.model))
+                let version = format!("{}.m{}.{topics}", s.encoder, digest(&s.model));
+                tracing::debug!(
+                    %version,
+                    seconds = start.elapsed().as_secs_f64(),
+                    "analysis version computed"
+                );
+                version
             }
         })
     }

@@ -161,11 +161,19 @@ pub fn reanalyze(
         if want == 0 {
             break;
         }
+        let start = std::time::Instant::now();
         let items = next_stale(index, &report.version, want, &passed)?;
         if items.is_empty() {
             break;
         }
+        let read = start.elapsed().as_secs_f64();
         let (done, skipped) = rewrite(writer, analyzer, &report.version, items, &mut passed)?;
+        tracing::debug!(
+            read_s = read,
+            total_s = start.elapsed().as_secs_f64(),
+            done,
+            "reanalyze batch"
+        );
         report.reanalyzed += done;
         report.skipped += skipped;
         report.batches += 1;
@@ -252,7 +260,8 @@ fn rewrite(
         analysis.redacted = item.analysis.redacted.clone();
     }
     let index = writer.index();
-    writer.exclusive(|w: &mut IndexWriter| {
+    let start = std::time::Instant::now();
+    let out = writer.exclusive(|w: &mut IndexWriter| {
         let searcher = index.reader().searcher();
         let (mut done, mut skipped) = (0, 0);
         for (item, analysis) in items.iter().zip(&analyses) {
@@ -271,7 +280,12 @@ fn rewrite(
             done += 1;
         }
         Ok((done, skipped))
-    })
+    });
+    tracing::debug!(
+        write_s = start.elapsed().as_secs_f64(),
+        "reanalyze batch written and committed"
+    );
+    out
 }
 
 /// Whether the comment is still stored exactly as `item` was read (same JSON and version).
