@@ -187,6 +187,18 @@ fn reanalyze_brings_every_comment_to_a_new_taxonomy_and_resumes() {
     );
 
     assert_eq!(versions(idx), json!([{"version": new, "n": 15}]));
+    // Every report says which versions it covers.
+    for report in [
+        &["report", "drivers"][..],
+        &["report", "pain-points"],
+        &["report", "trends"],
+        &["report", "segments", "--by", "channel"],
+        &["discover", "--format", "json", "--min-size", "2"],
+    ] {
+        let args = [report, &["--index", idx]].concat();
+        let got = &run_ok(&args)[0]["analysis_versions"];
+        assert_eq!(got, &json!([{"version": new, "n": 15}]), "{report:?}");
+    }
     let found = parking_ids(idx);
     for id in PARKING {
         assert!(found.contains(&id.to_string()), "{id} not in {found:?}");
