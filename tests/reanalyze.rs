@@ -292,12 +292,22 @@ fn a_server_reanalyzes_in_the_background_and_keeps_answering() {
         .build()
         .unwrap();
     assert_eq!(status(&client, &base)["state"], "idle");
-    let bad = client
-        .post(format!("{base}/v1/admin/reanalyze?batch=0"))
-        .send()
-        .unwrap();
-    assert_eq!(bad.status(), 422);
-    assert!(bad.text().unwrap().contains("`batch`"));
+    for (query, named) in [
+        ("batch=0", "`batch`"),
+        ("batch=10001", "`batch`"),
+        ("batch=abc", "batch"),
+        ("limit=-1", "limit"),
+        ("bogus=1", "bogus"),
+    ] {
+        let bad = client
+            .post(format!("{base}/v1/admin/reanalyze?{query}"))
+            .send()
+            .unwrap();
+        assert_eq!(bad.status(), 422, "{query}");
+        let text = bad.text().unwrap();
+        assert!(text.contains(named), "{query}: {text}");
+    }
+    assert_eq!(status(&client, &base)["state"], "idle");
 
     let started = client
         .post(format!("{base}/v1/admin/reanalyze?batch=1"))
