@@ -136,7 +136,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
                 let max = crate::index::reanalyze::MAX_BATCH;
                 param["schema"] = match param["name"].as_str() {
                     Some("batch") => json!({"type": "integer", "minimum": 1, "maximum": max}),
-                    _ => json!({"type": "integer", "minimum": 0}),
+                    _ => json!({"type": "integer", "minimum": 0, "maximum": u32::MAX}),
                 };
             }
         }

@@ -92,7 +92,7 @@ pub struct ReanalyzeParams {
     /// Comments analysed and committed together, 1–10000.
     #[serde(deserialize_with = "crate::index::search::lenient::usize")]
     pub batch: usize,
-    /// Stop after this many comments (0: all).
+    /// Stop after this many comments (0: all; at most 4294967295).
     #[serde(deserialize_with = "crate::index::search::lenient::usize")]
     pub limit: usize,
 }
