@@ -12,6 +12,7 @@ mod index;
 mod model;
 mod pii;
 mod reanalyze;
+mod reanalyze_serve;
 mod report;
 mod report_compare;
 mod report_export;
