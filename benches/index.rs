@@ -122,7 +122,7 @@ fn ingest_baseline(dir: &std::path::Path, n: usize) -> f64 {
         let (c, a) = synthetic(i, &mut rng, &vocab);
         let t = c.validate().expect("valid");
         writer
-            .add_document(fields.document(&c, t, &a).expect("doc"))
+            .add_document(fields.document(&c, t, &a, None).expect("doc"))
             .expect("add");
         if (i + 1) % 10_000 == 0 {
             writer.commit().expect("commit");

@@ -13,6 +13,7 @@
 
 pub mod cache;
 mod lru;
+pub mod version;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use rayon::prelude::*;
 
 pub use self::cache::{CacheStats, ResultCache};
 use self::cache::{ModelPart, Plan, Source};
+use self::version::AnalysisVersion;
 pub use crate::analysis::*;
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
@@ -91,6 +93,8 @@ pub struct Analyzer {
     idf: &'static IdfTable,
     options: Options,
     models: Option<Models>,
+    /// What analysed the comments ([`version`]): stored with each in the index.
+    version: Arc<version::AnalysisVersion>,
 }
 
 /// A comment after the text stage, waiting for the model.
@@ -100,6 +104,29 @@ struct Staged {
     clauses: Vec<Clause>,
     /// Whether it had more than [`MAX_CLAUSES`] clauses (only the first were read).
     clauses_cut: bool,
+}
+
+/// The version of a model analyzer loaded from `paths` ([`version`]): the encoder's weights,
+/// tokenizer and sentiment head, and (with topics) the taxonomy and calibration.
+fn model_version(options: &Options, paths: &ModelPaths, taxonomy: PathBuf) -> AnalysisVersion {
+    let (precision, weights) = match options.encoder.precision {
+        Precision::Int8 => ("int8", "model.int8.onnx"),
+        Precision::Fp32 => ("fp32", "model.fp32.onnx"),
+    };
+    AnalysisVersion::model(
+        format!("{}.{precision}", options.encoder.variant.folder()),
+        vec![
+            paths.encoder_file(weights),
+            paths.encoder_file("tokenizer.json"),
+            paths.paired_file("sentiment-head.json", "sentiment/head.json"),
+        ],
+        options.topics.then(|| {
+            vec![
+                taxonomy,
+                paths.paired_file("calibration.json", "topics/calibration.json"),
+            ]
+        }),
+    )
 }
 
 impl Analyzer {
@@ -126,22 +153,18 @@ impl Analyzer {
         let calibration = Calibration::load_or_default(
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
-        Self::from_parts(
-            options,
-            Arc::new(encoder),
-            sentiment,
-            &taxonomy,
-            calibration,
-        )
+        let version = model_version(&options, &paths, taxonomy_path);
+        let parts = (Arc::new(encoder) as Arc<dyn Encoder>, sentiment, version);
+        Self::from_parts(options, parts, &taxonomy, calibration)
     }
 
     /// An analyzer over parts already loaded: any [`Encoder`] (the fast test tier uses
-    /// [`crate::model::hashed::HashedEncoder`]), a sentiment head of the encoder's width, a
-    /// taxonomy and its calibration. The topic prototypes are embedded here.
+    /// [`crate::model::hashed::HashedEncoder`]), a sentiment head of the encoder's width and
+    /// the version recorded with what it analyses; a taxonomy and its calibration. The topic
+    /// prototypes are embedded here.
     pub fn from_parts(
         options: Options,
-        encoder: Arc<dyn Encoder>,
-        sentiment: SentimentHead,
+        (encoder, sentiment, version): (Arc<dyn Encoder>, SentimentHead, AnalysisVersion),
         taxonomy: &Taxonomy,
         calibration: Calibration,
     ) -> Result<Analyzer> {
@@ -158,6 +181,7 @@ impl Analyzer {
         let topics = TopicModel::build(taxonomy, encoder.as_ref(), calibration)?;
         Ok(Analyzer {
             idf: IdfTable::builtin(),
+            version: Arc::new(version),
             options,
             models: Some(Models {
                 encoder,
@@ -173,6 +197,7 @@ impl Analyzer {
             idf: IdfTable::builtin(),
             options,
             models: None,
+            version: Arc::new(version::AnalysisVersion::text_only()),
         }
     }
 
@@ -185,6 +210,17 @@ impl Analyzer {
         let prepared = Prepared::new(text)?;
         let embedded = models.encoder.embed(&[prepared.normalized.text.as_str()])?;
         Ok(Some(embedded.row(0).to_vec()))
+    }
+
+    /// The fingerprint of the model and taxonomy in use ([`version`]), stored with every
+    /// comment this analyzer analyses for the index.
+    pub fn analysis_version(&self) -> &str {
+        self.version.get()
+    }
+
+    /// The same, shared (for a writer that stores what others analyse).
+    pub fn version_handle(&self) -> Arc<version::AnalysisVersion> {
+        self.version.clone()
     }
 
     /// Which encoder weights are in use, if a model is loaded.

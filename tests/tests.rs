@@ -11,6 +11,8 @@ mod export;
 mod index;
 mod model;
 mod pii;
+mod reanalyze;
+mod reanalyze_serve;
 mod report;
 mod report_compare;
 mod report_export;

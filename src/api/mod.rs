@@ -29,6 +29,7 @@ pub mod export;
 pub mod guard;
 pub mod openapi;
 pub mod ops;
+pub mod reanalyze;
 pub mod reports;
 pub mod search;
 pub mod web;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub writer: Arc<CommentWriter>,
     pub keys: Arc<Keys>,
     pub metrics: PrometheusHandle,
+    /// The background re-analysis ([`reanalyze`]).
+    pub reanalyze: Arc<reanalyze::Job>,
     /// Index work (search, reports, reads, writes) in flight at once; beyond it, 503.
     index_slots: Arc<tokio::sync::Semaphore>,
     /// How long one request may take.
@@ -84,6 +87,7 @@ impl AppState {
     ) -> crate::Result<AppState> {
         // One indexing thread: API commits are small and frequent.
         let writer = Arc::new(index.writer_with_threads(1)?);
+        writer.set_analysis_version(analyzer.version_handle());
         Ok(AppState {
             index_slots: Arc::new(tokio::sync::Semaphore::new(INDEX_SLOTS)),
             timeout: pool.timeout,
@@ -93,6 +97,7 @@ impl AppState {
             writer,
             keys: Arc::new(keys),
             metrics: prometheus(),
+            reanalyze: Arc::default(),
             allowed_hosts: Arc::default(),
             cors_origins: Arc::default(),
         })
@@ -192,6 +197,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/segments", get(reports::segments))
         .route("/v1/reports/discover", get(reports::discover))
         .route("/v1/taxonomy", get(ops::taxonomy))
+        .route(
+            "/v1/admin/reanalyze",
+            get(reanalyze::status).post(reanalyze::start),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

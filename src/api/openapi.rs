@@ -28,7 +28,11 @@ pub fn document() -> &'static Value {
 
 /// Routes documented here rather than in [`ApiDoc`]'s list.
 #[derive(OpenApi)]
-#[openapi(paths(super::reports::discover))]
+#[openapi(paths(
+    super::reports::discover,
+    super::reanalyze::start,
+    super::reanalyze::status
+))]
 struct MoreRoutes;
 
 fn build() -> Value {
@@ -127,6 +131,13 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             }
             if path.ends_with("/discover") {
                 discover_parameter(param);
+            }
+            if path == "/v1/admin/reanalyze" {
+                let max = crate::index::reanalyze::MAX_BATCH;
+                param["schema"] = match param["name"].as_str() {
+                    Some("batch") => json!({"type": "integer", "minimum": 1, "maximum": max}),
+                    _ => json!({"type": "integer", "minimum": 0, "maximum": u32::MAX}),
+                };
             }
         }
     }

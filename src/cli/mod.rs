@@ -13,6 +13,7 @@ mod filters;
 mod ingest;
 mod input_args;
 pub mod log;
+mod reanalyze;
 mod reindex;
 mod report;
 mod score;
@@ -73,6 +74,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// Rebuild an index built by another version from the comments and analyses it stores.
     Reindex(reindex::Args),
+    /// Analyse again the stored comments a model or taxonomy change made stale; resumable.
+    Reanalyze(reanalyze::Args),
     /// Search the index: full text, filters, facet counts, highlighted snippets.
     Search(search::Args),
     /// Reports over the index: key drivers, pain points, trends, summary.
@@ -220,6 +223,7 @@ impl Command {
             Command::BuildIdf(_) => "build-idf",
             Command::Ingest(_) => "ingest",
             Command::Reindex(_) => "reindex",
+            Command::Reanalyze(_) => "reanalyze",
             Command::Search(_) => "search",
             Command::Report(_) => "report",
             Command::Discover(_) => "discover",
@@ -253,6 +257,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::BuildIdf(args) => build_idf::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Reindex(args) => reindex::run(args),
+        Command::Reanalyze(args) => reanalyze::run(args),
         Command::Search(args) => search::run(args),
         Command::Report(args) => report::run(args),
         Command::Discover(args) => discover::run(args),

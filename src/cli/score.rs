@@ -69,6 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     if let Some(w) = &writer {
         w.set_redaction(args.redact.redaction());
+        w.set_analysis_version(analyzer.version_handle());
     }
     let options = ScoreOptions {
         columns: Columns {

@@ -15,6 +15,7 @@
 //! - [`export`]: every stored comment with its analysis, streamed (`verbatim export`;
 //!   `export_parquet` with the `parquet` feature);
 //! - [`reindex`]: an index built by another version rebuilt from its stored comments;
+//! - [`reanalyze`]: comments analysed by another model or taxonomy analysed again;
 //! - [`search`]: the request and response types (serde, shared with the API) and the search;
 //! - [`vectors`], `knn`, [`fusion`], [`topical`], `similar`: each comment's quantised
 //!   vector, exact nearest neighbours under the filters, hybrid search by reciprocal rank
@@ -47,6 +48,7 @@ pub mod fusion;
 mod knn;
 mod query;
 pub mod query_bounds;
+pub mod reanalyze;
 pub mod reindex;
 pub mod schema;
 pub mod search;
@@ -111,7 +113,7 @@ impl CommentIndex {
         }
         let index = Index::open_in_dir(dir).map_err(|e| open_error(dir, e))?;
         let schema = index.schema();
-        if schema != schema::schema() && schema != schema::schema_without_vectors() {
+        if !schema::is_supported(&schema) {
             return Err(outdated(dir));
         }
         CommentIndex::from_index(index, dir)

@@ -1,6 +1,8 @@
 //! Rebuilding an index built by another version of Verbatim (another schema, or another
 //! text analysis) from what it stores. Every comment and its analysis are stored as JSON,
-//! so nothing is analysed again (no model needed) and nothing is lost.
+//! so nothing is analysed again (no model needed) and nothing is lost; each comment keeps
+//! its analysis version (`unknown` when the old index did not record one: `verbatim
+//! reanalyze` then brings them up to date).
 //!
 //! In: the directory of an index. Out: the same directory holding an index of the current
 //! schema with the same comments and analyses, the old index kept beside it as
@@ -103,6 +105,8 @@ fn copy(old: &Index, dir: &Path, temp: &Path) -> Result<u64> {
         })
     };
     let (comment_field, analysis_field) = (field("comment")?, field("analysis")?);
+    // Carried over when the old index recorded it; otherwise left unrecorded (`unknown`).
+    let version_field = old_schema.get_field(super::schema::VERSION_FIELD).ok();
     let searcher = old.reader()?.searcher();
     let new = CommentIndex::open_or_create(temp)?;
     let writer = new.writer()?;
@@ -118,7 +122,10 @@ fn copy(old: &Index, dir: &Path, temp: &Path) -> Result<u64> {
             let bad = |e: serde_json::Error| Error::Internal(format!("{}: {e}", dir.display()));
             let comment: Comment = serde_json::from_str(json(comment_field)?).map_err(bad)?;
             let analysis: Analysis = serde_json::from_str(json(analysis_field)?).map_err(bad)?;
-            writer.add(&comment, &analysis)?;
+            let version = version_field
+                .and_then(|f| doc.get_first(f))
+                .and_then(|v| v.as_str());
+            writer.add_as(&comment, &analysis, version)?;
             written += 1;
             if written.is_multiple_of(COMMIT_EVERY) {
                 writer.commit()?;

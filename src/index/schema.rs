@@ -17,9 +17,13 @@
 //! | `attrs` | JSON, raw strings, fast | `attrs key=value` filters |
 //! | `comment`, `analysis` | stored JSON | returned with every hit |
 //! | `vector` | bytes, fast | the comment's quantised embedding ([`super::vectors`]), semantic search |
+//! | `analysis_version` | raw string, indexed, fast, stored | which model and taxonomy analysed it ([`crate::analyze::version`]): `verbatim reanalyze`, reports' `analysis_versions` |
 //!
 //! An index made before `vector` existed still opens ([`schema_without_vectors`]): keyword
-//! search works on it, semantic search asks for the comments to be ingested again.
+//! search works on it, semantic search asks for the comments to be ingested again. One made
+//! before `analysis_version` existed opens too ([`schema_without_versions`]): its comments
+//! read as version `unknown`; `verbatim reindex` adds the field, `verbatim reanalyze` then
+//! fills it.
 //!
 //! Categorical values live in the one facet field only: duplicating them as raw fast
 //! fields cost about 8% more indexing CPU for nothing search needs.
@@ -57,19 +61,39 @@ pub struct Fields {
     pub analysis: Field,
     /// `None` in an index made before vectors were stored.
     pub vector: Option<Field>,
+    /// `None` in an index made before analysis versions were recorded.
+    pub version: Option<Field>,
 }
+
+/// The field that records each comment's analysis version.
+pub const VERSION_FIELD: &str = "analysis_version";
 
 /// The schema of a comment index.
 pub fn schema() -> Schema {
-    build(true)
+    build(true, true)
 }
 
 /// The schema of an index made before comment vectors were stored (still opened).
 pub fn schema_without_vectors() -> Schema {
-    build(false)
+    build(false, false)
 }
 
-fn build(vectors: bool) -> Schema {
+/// The schema of an index made before analysis versions were recorded (still opened).
+pub fn schema_without_versions() -> Schema {
+    build(true, false)
+}
+
+/// Whether an index of `schema` opens with this version of Verbatim.
+pub fn is_supported(schema: &Schema) -> bool {
+    [
+        schema_without_vectors(),
+        schema_without_versions(),
+        self::schema(),
+    ]
+    .contains(schema)
+}
+
+fn build(vectors: bool, versions: bool) -> Schema {
     let mut b = Schema::builder();
     let raw_fast = STRING | FAST;
     b.add_text_field("id", STRING | STORED);
@@ -105,6 +129,9 @@ fn build(vectors: bool) -> Schema {
     if vectors {
         b.add_bytes_field(super::vectors::FIELD, FAST);
     }
+    if versions {
+        b.add_text_field(VERSION_FIELD, STRING | FAST | STORED);
+    }
     b.build()
 }
 
@@ -131,15 +158,18 @@ impl Fields {
             comment: f("comment")?,
             analysis: f("analysis")?,
             vector: schema.get_field(super::vectors::FIELD).ok(),
+            version: schema.get_field(VERSION_FIELD).ok(),
         })
     }
 
-    /// The tantivy document of a validated comment, its parsed timestamp and its analysis.
+    /// The tantivy document of a validated comment, its parsed timestamp, its analysis and
+    /// the version that made it (`None`: not recorded, read as `unknown`).
     pub fn document(
         &self,
         comment: &Comment,
         created_at: Option<OffsetDateTime>,
         analysis: &Analysis,
+        version: Option<&str>,
     ) -> Result<TantivyDocument> {
         let mut doc = TantivyDocument::new();
         doc.add_text(self.id, &comment.id);
@@ -188,7 +218,19 @@ impl Fields {
         if let (Some(field), Some(v)) = (self.vector, &analysis.embedding) {
             doc.add_bytes(field, &super::vectors::Quantized::new(v).to_bytes());
         }
+        if let (Some(field), Some(v)) = (self.version, version) {
+            doc.add_text(field, v);
+        }
         Ok(doc)
+    }
+
+    /// The analysis version stored in `doc`, if any.
+    pub fn version_of(&self, doc: &TantivyDocument) -> Option<String> {
+        use tantivy::schema::Value;
+        let field = self.version?;
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 }
 

@@ -21,9 +21,14 @@
 //! default) in each comment's text, analyse the masked text and record the findings in the
 //! analysis (`pii`); other callers (the API, the scorer) call [`CommentWriter::redact`] first.
 //! [`CommentWriter::add`] stores what it is given (a reindex keeps stored texts as they are).
+//!
+//! Each comment is stored with its analysis version ([`crate::analyze::version`]):
+//! [`CommentWriter::write`] and [`CommentWriter::ingest`] take it from their analyzer,
+//! [`CommentWriter::add`] from [`CommentWriter::set_analysis_version`] (the server's and the
+//! scorer's analyzer), [`CommentWriter::add_as`] from its caller (a reindex carries it over).
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::collector::Count;
 use tantivy::query::TermQuery;
@@ -32,6 +37,7 @@ use tantivy::{IndexWriter, Opstamp, Term};
 
 use super::source::Located;
 use super::{lock_error, CommentIndex};
+use crate::analyze::version::AnalysisVersion;
 use crate::analyze::{Analysis, Analyzer, Input};
 use crate::comment::Comment;
 use crate::text::pii::{self, PiiSpan, Redaction};
@@ -45,6 +51,8 @@ pub struct CommentWriter {
     committed: Mutex<Opstamp>,
     /// The PII types masked before storage, as a [`Redaction`]'s bits.
     redaction: AtomicU8,
+    /// The analysis version [`CommentWriter::add`] records (`None`: not recorded).
+    version: RwLock<Option<Arc<AnalysisVersion>>>,
 }
 
 /// How [`CommentWriter::ingest`] groups its work.
@@ -102,6 +110,7 @@ impl CommentWriter {
             writer: RwLock::new(writer),
             committed: Mutex::new(committed),
             redaction: AtomicU8::new(Redaction::default().bits()),
+            version: RwLock::new(None),
         })
     }
 
@@ -109,6 +118,14 @@ impl CommentWriter {
     /// [`CommentWriter::redact`] mask (default: all; [`Redaction::NONE`] turns it off).
     pub fn set_redaction(&self, redaction: Redaction) {
         self.redaction.store(redaction.bits(), Ordering::Relaxed);
+    }
+
+    /// The version of the analyzer whose analyses [`CommentWriter::add`] is given
+    /// ([`Analyzer::version_handle`]), recorded with each comment.
+    pub fn set_analysis_version(&self, version: Arc<AnalysisVersion>) {
+        if let Ok(mut v) = self.version.write() {
+            *v = Some(version);
+        }
     }
 
     /// The PII types this writer masks.
@@ -142,9 +159,24 @@ impl CommentWriter {
     /// Add an analysed comment, replacing any comment with the same id. Not durable until a
     /// commit: returns the operation's stamp for [`CommentWriter::commit_through`].
     pub fn add(&self, comment: &Comment, analysis: &Analysis) -> Result<Opstamp> {
+        let version = self.version.read().map_err(poisoned)?.clone();
+        self.add_as(
+            comment,
+            analysis,
+            version.as_deref().map(AnalysisVersion::get),
+        )
+    }
+
+    /// [`CommentWriter::add`], recording `version` as the analysis version.
+    pub fn add_as(
+        &self,
+        comment: &Comment,
+        analysis: &Analysis,
+        version: Option<&str>,
+    ) -> Result<Opstamp> {
         let created_at = comment.validate()?;
         let fields = &self.index.fields;
-        let doc = fields.document(comment, created_at, analysis)?;
+        let doc = fields.document(comment, created_at, analysis, version)?;
         let writer = self.writer.read().map_err(poisoned)?;
         writer.delete_term(Term::from_field_text(fields.id, &comment.id));
         Ok(writer.add_document(doc)?)
@@ -190,7 +222,7 @@ impl CommentWriter {
         record_pii(&mut analyses, found);
         let mut last = None;
         for (c, a) in comments.iter().zip(&analyses) {
-            last = Some(self.add(c, a)?);
+            last = Some(self.add_as(c, a, Some(analyzer.analysis_version()))?);
         }
         match last {
             Some(stamp) => self.commit_through(stamp),
@@ -305,7 +337,7 @@ impl CommentWriter {
                 })?;
                 record_pii(&mut analyses, found);
                 for (comment, analysis) in comments.iter().zip(&analyses) {
-                    self.add(comment, analysis)?;
+                    self.add_as(comment, analysis, Some(analyzer.analysis_version()))?;
                 }
                 pending += batch.len() as u64;
                 if let Some(l) = batch.last() {
@@ -330,6 +362,28 @@ impl CommentWriter {
                 return Ok(report);
             }
         }
+    }
+
+    /// Run `f` with every other write of this writer held off: what was added before is
+    /// committed first (and searchable), `f` deletes and adds through the index writer, and
+    /// its work is committed (or rolled back on error) before the others resume. For a
+    /// re-analysis, which replaces a comment only if it is still as it was read.
+    pub(super) fn exclusive<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T>) -> Result<T> {
+        let mut committed = self.committed.lock().map_err(poisoned)?;
+        let mut writer = self.writer.write().map_err(poisoned)?;
+        *committed = writer.commit()?;
+        self.index.reload()?;
+        let out = match f(&mut writer) {
+            Ok(out) => out,
+            Err(e) => {
+                let _ = writer.rollback();
+                return Err(e);
+            }
+        };
+        *committed = writer.commit()?;
+        sync_dir(&self.index.path)?;
+        self.index.reload()?;
+        Ok(out)
     }
 
     /// Wait for background merges and release the write lock.

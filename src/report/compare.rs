@@ -74,6 +74,10 @@ pub struct CompareReport {
     pub decomposition: Option<Decomposition>,
     pub rising: Vec<Moved>,
     pub falling: Vec<Moved>,
+    /// The analysis versions of A's and B's comments (counted per side, summed), most
+    /// first (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// What one side covers.
@@ -170,6 +174,9 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
         ScoreKind::Csat => Metric::Csat,
     };
     let decomposition = decompose((&rows_a, &sub_a), (rows_b, &sub_b), score_metric);
+    let mut versions = std::collections::BTreeMap::new();
+    rows_a.count_versions(sub_a.iter().copied(), &mut versions);
+    rows_b.count_versions(sub_b.iter().copied(), &mut versions);
     let (rising, falling) = moves(
         index,
         &searcher,
@@ -188,6 +195,7 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
         decomposition,
         rising,
         falling,
+        analysis_versions: crate::index::reanalyze::sorted(versions),
     })
 }
 

@@ -126,6 +126,10 @@ pub struct DiscoverReport {
     /// Sampled candidates in a listed cluster.
     pub clustered: u64,
     pub clusters: Vec<Cluster>,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// One discovered theme.
@@ -261,6 +265,7 @@ pub fn discover(
         sampled: sample.rows.len() as u64,
         clustered: clusters.iter().map(|c| c.size).sum(),
         clusters,
+        analysis_versions: rows.analysis_versions(),
     })
 }
 

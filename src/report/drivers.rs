@@ -35,6 +35,10 @@ pub struct DriversReport {
     /// NPS of all of them (for `score=nps`).
     pub nps: Option<f64>,
     pub drivers: Vec<Driver>,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// One driver.
@@ -98,7 +102,10 @@ pub fn drivers(index: &CommentIndex, request: &ReportRequest) -> Result<DriversR
 
 /// The drivers report over rows already read.
 pub fn from_rows(rows: &Rows, request: &ReportRequest) -> DriversReport {
-    from_subset(rows, request, 0..rows.len())
+    DriversReport {
+        analysis_versions: rows.analysis_versions(),
+        ..from_subset(rows, request, 0..rows.len())
+    }
 }
 
 /// The drivers report over the rows numbered `subset` (a segment of rows already read).
@@ -190,6 +197,7 @@ pub fn from_subset(
     });
     drivers.truncate(request.limit);
     DriversReport {
+        analysis_versions: Vec::new(),
         score: request.score,
         n: total as u64,
         mean: all.score.mean().map(|m| round(m, 4)),

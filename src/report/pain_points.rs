@@ -37,6 +37,10 @@ pub struct PainPointsReport {
     /// Negative comments among them.
     pub negative: u64,
     pub pain_points: Vec<PainPoint>,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// One pain point.
@@ -261,6 +265,7 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         n: rows.len() as u64,
         negative: (0..rows.len()).filter(|&i| rows.sentiment[i] == 0).count() as u64,
         pain_points: out,
+        analysis_versions: rows.analysis_versions(),
     })
 }
 

@@ -3,10 +3,11 @@
 //! In: the index and a query (the search's text query and filters). Out: [`Rows`], one
 //! entry per matching comment: scores, sentiment, date, language, channel, the topics with
 //! their own sentiment and keywords, each as a small integer into a name table (chosen
-//! attributes are added by [`super::attrs`]). Stored documents are never loaded here; only the few example comments a
-//! report shows are (by [`Rows::address`]).
+//! attributes are added by [`super::attrs`]), and the analysis version of each (reports
+//! list the versions they cover). Stored documents are never loaded here; only the few
+//! example comments a report shows are (by [`Rows::address`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -15,6 +16,7 @@ use tantivy::query::Query;
 use tantivy::schema::Facet;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
+use crate::index::reanalyze::{sorted, VersionCount};
 use crate::index::zone::Zone;
 use crate::index::CommentIndex;
 use crate::Result;
@@ -97,6 +99,9 @@ pub struct Rows {
     /// One column per attribute key [`super::attrs::read_values`] was given: into
     /// `attr_values[k]`, or [`NO_NAME`].
     pub attr: Vec<Vec<u32>>,
+    /// Into `versions` (the analysis version), or [`NO_NAME`] when not recorded.
+    pub version: Vec<u32>,
+    pub versions: Names,
     pub topics: Names,
     pub keyword_names: Names,
     pub langs: Names,
@@ -156,6 +161,29 @@ impl Rows {
         &self.keywords[self.keyword_start[i] as usize..self.keyword_start[i + 1] as usize]
     }
 
+    /// The analysis versions of the comments in `subset`, most first (`unknown` for those
+    /// stored before versions were recorded), added to `counts`.
+    pub fn count_versions(
+        &self,
+        subset: impl IntoIterator<Item = usize>,
+        counts: &mut BTreeMap<String, u64>,
+    ) {
+        for i in subset {
+            let name = match self.version.get(i) {
+                Some(&v) if v != NO_NAME => self.versions.names[v as usize].as_str(),
+                _ => crate::analyze::version::UNKNOWN,
+            };
+            *counts.entry(name.to_string()).or_default() += 1;
+        }
+    }
+
+    /// The analysis versions of every comment read, most first.
+    pub fn analysis_versions(&self) -> Vec<VersionCount> {
+        let mut counts = BTreeMap::new();
+        self.count_versions(0..self.len(), &mut counts);
+        sorted(counts)
+    }
+
     /// Where comment `i` is in the index (to load its stored text).
     pub fn address(&self, i: usize) -> DocAddress {
         self.addresses[i]
@@ -165,6 +193,7 @@ impl Rows {
         let topic_map: Vec<u32> = seg.topics.iter().map(|t| self.topics.id(t)).collect();
         let lang_map: Vec<u32> = seg.langs.iter().map(|t| self.langs.id(t)).collect();
         let channel_map: Vec<u32> = seg.channels.iter().map(|t| self.channels.id(t)).collect();
+        let version_map: Vec<u32> = seg.versions.iter().map(|t| self.versions.id(t)).collect();
         let remap = |map: &[u32], v: u32| {
             if v == NO_NAME {
                 NO_NAME
@@ -197,6 +226,8 @@ impl Rows {
             .extend(seg.rows.lang.iter().map(|&v| remap(&lang_map, v)));
         self.channel
             .extend(seg.rows.channel.iter().map(|&v| remap(&channel_map, v)));
+        self.version
+            .extend(seg.rows.version.iter().map(|&v| remap(&version_map, v)));
         self.nps.append(&mut seg.rows.nps);
         self.csat.append(&mut seg.rows.csat);
         self.sentiment.append(&mut seg.rows.sentiment);
@@ -213,6 +244,7 @@ struct SegmentRows {
     keyword_names: Vec<String>,
     langs: Vec<String>,
     channels: Vec<String>,
+    versions: Vec<String>,
 }
 
 struct RowCollector {
@@ -236,6 +268,7 @@ struct RowSegment {
     want_keywords: bool,
     zone: Zone,
     keywords: Option<StrColumn>,
+    version: Option<StrColumn>,
     nps: Column<u64>,
     csat: Column<u64>,
     score: Column<f64>,
@@ -260,6 +293,7 @@ impl Collector for RowCollector {
             keyword_names: Vec::new(),
             langs: Vec::new(),
             channels: Vec::new(),
+            versions: Vec::new(),
         };
         let mut facet_kinds = Vec::with_capacity(facets.num_facets());
         let mut facet = Facet::root();
@@ -306,8 +340,13 @@ impl Collector for RowCollector {
         } else {
             None
         };
+        let version = fast.str(crate::index::schema::VERSION_FIELD)?;
+        if let Some(c) = &version {
+            out.versions = dictionary(c)?;
+        }
         Ok(RowSegment {
             segment,
+            version,
             want_keywords: self.need.keywords,
             zone: self.need.zone.clone(),
             facets,
@@ -370,6 +409,12 @@ impl SegmentCollector for RowSegment {
         let unique = dedup_len(mine);
         rows.aspects.truncate(start + unique);
         rows.sentiment.push(sentiment);
+        rows.version.push(
+            self.version
+                .as_ref()
+                .and_then(|c| c.term_ords(doc).next())
+                .map_or(NO_NAME, |ord| ord as u32),
+        );
         rows.lang.push(lang);
         rows.channel.push(channel);
         if self.want_keywords {

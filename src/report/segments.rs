@@ -67,6 +67,10 @@ pub struct SegmentsReport {
     pub n: u64,
     pub unknown: u64,
     pub segments: Vec<Segment>,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// One segment.
@@ -190,6 +194,7 @@ pub fn segments(index: &CommentIndex, request: &SegmentsRequest) -> Result<Segme
         n: rows.len() as u64,
         unknown,
         segments: out,
+        analysis_versions: rows.analysis_versions(),
     })
 }
 

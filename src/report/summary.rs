@@ -27,6 +27,10 @@ pub struct SummaryReport {
     pub topics: BTreeMap<String, TopicCount>,
     /// `channel`, `lang` and `attrs.<key>`: per value, the same figures as the whole.
     pub by: BTreeMap<String, BTreeMap<String, Group>>,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// The figures of a group of comments.
@@ -198,6 +202,7 @@ pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryR
         all: all.group(),
         topics,
         by,
+        analysis_versions: rows.analysis_versions(),
     })
 }
 

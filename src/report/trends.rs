@@ -47,6 +47,10 @@ pub struct TrendsReport {
     /// periods, the 5,000 consecutive periods holding the most comments are shown.
     #[serde(default)]
     pub left_out: u64,
+    /// The analysis versions (model and taxonomy) of the comments covered, most first
+    /// (`unknown`: stored before versions were recorded; `verbatim reanalyze`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub analysis_versions: Vec<crate::index::reanalyze::VersionCount>,
 }
 
 /// One period of the series.
@@ -105,6 +109,7 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
             periods: Vec::new(),
             emerging: Vec::new(),
             left_out: 0,
+            analysis_versions: rows.analysis_versions(),
         };
     };
     // Each dated comment in the window with its slot.
@@ -161,6 +166,7 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
         periods,
         emerging,
         left_out,
+        analysis_versions: rows.analysis_versions(),
     }
 }
 

@@ -9,11 +9,13 @@ mod api;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use verbatim::analyze::version::AnalysisVersion;
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::model::calibrate::Calibration;
 use verbatim::model::hashed::HashedEncoder;
 use verbatim::model::sentiment::SentimentHead;
 use verbatim::model::taxonomy::Taxonomy;
+use verbatim::model::Encoder;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -28,11 +30,13 @@ pub fn analyzer() -> &'static Arc<Analyzer> {
         let taxonomy = Taxonomy::load(&models.join("taxonomy.toml")).unwrap();
         let calibration =
             Calibration::load_or_default(&models.join("topics/calibration.json")).unwrap();
-        let encoder = Arc::new(HashedEncoder);
-        Arc::new(
-            Analyzer::from_parts(Options::default(), encoder, head, &taxonomy, calibration)
-                .unwrap(),
-        )
+        let version = AnalysisVersion::model(
+            "hashed".into(),
+            vec![models.join("sentiment/head.json")],
+            Some(vec![models.join("taxonomy.toml")]),
+        );
+        let parts = (Arc::new(HashedEncoder) as Arc<dyn Encoder>, head, version);
+        Arc::new(Analyzer::from_parts(Options::default(), parts, &taxonomy, calibration).unwrap())
     })
 }
 
