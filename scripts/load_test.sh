@@ -23,8 +23,10 @@ curl -sf "$URL/readyz" >/dev/null
 
 echo "== analyze, one text per request, 16 connections, $DURATION"
 wrk -t2 -c16 -d"$DURATION" --latency -s scripts/wrk_analyze.lua "$URL/v1/analyze" | tee "$WORK/analyze.txt"
-echo "== search (配送, 10 hits with facets), 16 connections, $DURATION"
+echo "== search (配送, 10 hits with facets, hybrid: the default), 16 connections, $DURATION"
 wrk -t2 -c16 -d"$DURATION" --latency "$URL/v1/search?q=%E9%85%8D%E9%80%81&limit=10" | tee "$WORK/search.txt"
+echo "== search (配送, 10 hits with facets, mode=keyword), 16 connections, $DURATION"
+wrk -t2 -c16 -d"$DURATION" --latency "$URL/v1/search?q=%E9%85%8D%E9%80%81&limit=10&mode=keyword" | tee "$WORK/keyword.txt"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 
 echo "== batch scoring vs the analyzer alone (2,000 demo comments)"

@@ -12,7 +12,7 @@
 //! [`ResultCache`] keeps the model's results for recent texts ([`cache`]).
 
 pub mod cache;
-mod lru;
+pub mod lru;
 pub mod version;
 
 use std::ops::Range;

@@ -29,6 +29,7 @@ pub mod export;
 pub mod guard;
 pub mod openapi;
 pub mod ops;
+pub mod queries;
 pub mod reanalyze;
 pub mod reports;
 pub mod search;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The background re-analysis ([`reanalyze`]).
     pub reanalyze: Arc<reanalyze::Job>,
+    /// Recent search queries' analyses ([`queries`]).
+    pub queries: Arc<queries::QueryCache>,
     /// Index work (search, reports, reads, writes) in flight at once; beyond it, 503.
     index_slots: Arc<tokio::sync::Semaphore>,
     /// How long one request may take.
@@ -98,6 +101,7 @@ impl AppState {
             keys: Arc::new(keys),
             metrics: prometheus(),
             reanalyze: Arc::default(),
+            queries: Arc::default(),
             allowed_hosts: Arc::default(),
             cors_origins: Arc::default(),
         })

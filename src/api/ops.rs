@@ -67,7 +67,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render() + &cache_metrics(state.pool.cache().stats()),
+        state.metrics.render()
+            + &cache_metrics(state.pool.cache().stats())
+            + &query_metrics(state.queries.counts()),
     )
 }
 
@@ -85,6 +87,18 @@ fn cache_metrics(stats: crate::analyze::CacheStats) -> String {
          # TYPE verbatim_analysis_cache_entries gauge\n\
          verbatim_analysis_cache_entries {}\n",
         stats.hits, stats.misses, stats.entries
+    )
+}
+
+/// The server's search-query cache counts ([`super::queries`]).
+fn query_metrics((hits, misses): (u64, u64)) -> String {
+    format!(
+        "# HELP verbatim_query_cache_hits_total Search queries whose vector and topics came from the cache\n\
+         # TYPE verbatim_query_cache_hits_total counter\n\
+         verbatim_query_cache_hits_total {hits}\n\
+         # HELP verbatim_query_cache_misses_total Search queries encoded\n\
+         # TYPE verbatim_query_cache_misses_total counter\n\
+         verbatim_query_cache_misses_total {misses}\n"
     )
 }
 

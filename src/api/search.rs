@@ -8,6 +8,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody, KnownParams};
+use super::queries::CachedQueries;
 use super::AppState;
 use crate::index::search::{lenient, Filters};
 use crate::index::{QueryEncoder, SearchRequest, SearchResponse};
@@ -46,8 +47,12 @@ pub async fn search(
     if super::export::wants_csv(&uri)? {
         return super::export::comments(&state, request.q, request.filters).await;
     }
-    let (index, analyzer) = (state.index.clone(), state.analyzer.clone());
-    let work = move || index.search_with(&request, Some(&*analyzer as &dyn QueryEncoder));
+    let index = state.index.clone();
+    let queries = CachedQueries {
+        analyzer: state.analyzer.clone(),
+        cache: state.queries.clone(),
+    };
+    let work = move || index.search_with(&request, Some(&queries as &dyn QueryEncoder));
     let found = state.blocking(work).await?;
     Ok(axum::response::IntoResponse::into_response(Json(found)))
 }

@@ -73,7 +73,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Tan
 
 pub use schema::Fields;
 pub use search::{Facets, Hit, Match, Mode, SearchRequest, SearchResponse, Sort, SuggestedTopic};
-pub use vectors::QueryEncoder;
+pub use vectors::{QueryAnalysis, QueryEncoder};
 pub use writer::{CommentWriter, IngestOptions, IngestReport};
 
 use crate::analyze::Analysis;

@@ -37,6 +37,14 @@ impl App {
     }
 
     fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let (status, bytes) = self.raw(method, uri, body);
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    fn raw(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Vec<u8>) {
         let request = Request::builder()
             .method(method)
             .uri(uri)
@@ -50,10 +58,7 @@ impl App {
             let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
                 .await
                 .unwrap();
-            (
-                status,
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            )
+            (status, bytes.to_vec())
         })
     }
 
@@ -120,4 +125,42 @@ fn bad_input_is_named_and_the_app_still_answers() {
     let (status, body) = app.post("/v1/analyze", json!({"texts": ["配送太慢了"]}));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["analyses"][0]["lang"], "zh-Hans");
+}
+
+/// A counter of `/metrics`.
+fn metric(app: &App, name: &str) -> u64 {
+    let (_, body) = app.raw("GET", "/metrics", None);
+    let text = String::from_utf8(body).unwrap();
+    let line = text.lines().find(|l| l.starts_with(&format!("{name} ")));
+    line.and_then(|l| l.split(' ').nth(1)?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+}
+
+#[test]
+fn a_repeated_search_query_is_analysed_once() {
+    let app = App::new();
+    let items = json!({"items": [
+        {"id": "a", "text": "配送太慢了，等了三天"},
+        {"id": "b", "text": "客服态度很好"},
+        {"id": "c", "text": "The courier was late again"}
+    ]});
+    assert_eq!(app.post("/v1/comments", items).0, 200);
+    let uri = "/v1/search?q=%E9%85%8D%E9%80%81%E6%85%A2&mode=hybrid";
+    let (status, first) = app.get(uri);
+    assert_eq!(status, 200, "{first}");
+    let misses = metric(&app, "verbatim_query_cache_misses_total");
+    let hits = metric(&app, "verbatim_query_cache_hits_total");
+    let (_, again) = app.get(uri);
+    assert_eq!(
+        first["hits"], again["hits"],
+        "the cached analysis ranks the same"
+    );
+    assert_eq!(metric(&app, "verbatim_query_cache_hits_total"), hits + 1);
+    assert_eq!(metric(&app, "verbatim_query_cache_misses_total"), misses);
+    let (_, other) = app.get("/v1/search?q=courier&mode=semantic");
+    assert!(other["total"].as_u64().is_some(), "{other}");
+    assert_eq!(
+        metric(&app, "verbatim_query_cache_misses_total"),
+        misses + 1
+    );
 }
