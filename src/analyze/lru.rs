@@ -47,6 +47,11 @@ impl<K: Hash + Eq + Clone, V> Lru<K, V> {
         self.nodes.len()
     }
 
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     /// The value of `key`, which becomes the most recent entry.
     pub fn get<Q>(&mut self, key: &Q) -> Option<&V>
     where
