@@ -40,30 +40,13 @@ pub enum JobState {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReanalyzeStatus {
     pub state: JobState,
-    /// The version comments are brought to (the server's model and taxonomy).
-    pub version: String,
-    /// Stale comments when the run started.
-    pub stale: u64,
-    pub reanalyzed: u64,
-    /// Comments changed or deleted by others meanwhile (left as they are).
-    pub skipped: u64,
-    pub batches: u64,
-    /// Comments still stale.
-    pub remaining: u64,
+    /// The counts so far (the version comments are brought to: the server's model and
+    /// taxonomy).
+    #[serde(flatten)]
+    pub progress: ReanalyzeReport,
     /// Why the run failed (`failed` only); committed batches are kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-impl ReanalyzeStatus {
-    fn progress(&mut self, r: &ReanalyzeReport) {
-        self.version.clone_from(&r.version);
-        self.stale = r.stale;
-        self.reanalyzed = r.reanalyzed;
-        self.skipped = r.skipped;
-        self.batches = r.batches;
-        self.remaining = r.remaining;
-    }
 }
 
 /// The server's one re-analysis job.
@@ -168,11 +151,11 @@ fn run(
         metrics::counter!("verbatim_reanalyzed_total").increment(r.reanalyzed - counted);
         metrics::gauge!("verbatim_reanalyze_remaining").set(r.remaining as f64);
         counted = r.reanalyzed;
-        job.update(|s| s.progress(r));
+        job.update(|s| s.progress.clone_from(r));
     });
     job.update(|s| match result {
         Ok(r) => {
-            s.progress(&r);
+            s.progress.clone_from(&r);
             s.state = JobState::Done;
             metrics::gauge!("verbatim_reanalyze_remaining").set(r.remaining as f64);
             tracing::info!(

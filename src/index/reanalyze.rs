@@ -62,7 +62,9 @@ pub struct VersionCount {
 }
 
 /// Where a re-analysis stands; everything counted is committed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct ReanalyzeReport {
     /// The version comments are brought to.
     pub version: String,

@@ -15,7 +15,8 @@ use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, Se
 
 use crate::common::{analyzer, demo_index, verbatim};
 
-fn run(index: &CommentIndex, q: &str, mode: Mode, filters: Filters) -> SearchResponse {
+/// `q` searched in `mode` with `filters`, 50 hits (also used by `semantic_quality`).
+pub(super) fn run(index: &CommentIndex, q: &str, mode: Mode, filters: Filters) -> SearchResponse {
     let request = SearchRequest {
         mode,
         filters,

@@ -8,27 +8,16 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 use verbatim::index::search::Filters;
-use verbatim::index::{CommentIndex, Match, Mode, QueryEncoder, SearchRequest, SearchResponse};
+use verbatim::index::{Match, Mode, SearchResponse};
 
-use crate::common::{analyzer, demo_index, root};
+use super::semantic::run;
+use crate::common::{demo_index, root};
 
 #[derive(Deserialize)]
 struct Judged {
     group: String,
     q: String,
     relevant: Vec<String>,
-}
-
-fn run(index: &CommentIndex, q: &str, mode: Mode, filters: Filters) -> SearchResponse {
-    let request = SearchRequest {
-        mode,
-        filters,
-        limit: 50,
-        ..SearchRequest::query(q)
-    };
-    index
-        .search_with(&request, Some(analyzer() as &dyn QueryEncoder))
-        .unwrap()
 }
 
 /// recall@50 (relevant in the top 50 / min(50, relevant)) and nDCG@10 (binary gains).
