@@ -24,7 +24,9 @@ use rayon::prelude::*;
 pub use self::cache::{CacheStats, ResultCache};
 use self::cache::{ModelPart, Plan, Source};
 use self::version::AnalysisVersion;
-pub use crate::analysis::*;
+pub use crate::analysis::{
+    Analysis, Input, Label, Probs, Sentiment, Span, TokenView, TopicEvidence, TopicHit,
+};
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;

@@ -81,8 +81,8 @@ impl Comment {
     }
 
     /// The comment as an input to the analyzer (its id echoed in the analysis).
-    pub fn input(&self) -> crate::analyze::Input {
-        crate::analyze::Input {
+    pub fn input(&self) -> crate::analysis::Input {
+        crate::analysis::Input {
             id: Some(self.id.clone()),
             text: self.text.clone(),
         }

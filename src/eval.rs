@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{Analysis, Label};
+use crate::analysis::{Analysis, Label};
 use crate::{Error, Result};
 
 /// A gold-labelled comment (docs/formats.md); unknown fields are ignored.

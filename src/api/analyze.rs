@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::AppState;
-use crate::analyze::{is_blank, Analysis, Input};
+use crate::analysis::{Analysis, Input};
+use crate::analyze::is_blank;
 use crate::comment::MAX_TEXT_BYTES;
 use crate::text::pii::{self, Redaction};
 

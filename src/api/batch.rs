@@ -24,7 +24,8 @@ use tokio::sync::oneshot;
 
 use self::queue::{Lane, Queue};
 use super::error::ApiError;
-use crate::analyze::{cost, Analysis, Analyzer, Input, ResultCache};
+use crate::analysis::{Analysis, Input};
+use crate::analyze::{cost, Analyzer, ResultCache};
 use crate::Result;
 
 /// The most work, in [`crate::analyze::cost`] units (about encoder tokens), that one

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::analyze::check_inputs;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use super::AppState;
-use crate::analyze::{Analysis, Input};
+use crate::analysis::{Analysis, Input};
 use crate::comment::Comment;
 use crate::index::writer::record_pii;
 use crate::index::StoredComment;

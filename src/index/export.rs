@@ -18,9 +18,9 @@ use serde::Serialize;
 use tantivy::query::EnableScoring;
 use tantivy::{DocSet, TantivyDocument, TERMINATED};
 
-use super::search::Filters;
+use super::filters::Filters;
 use super::{CommentIndex, StoredComment};
-use crate::analyze::Analysis;
+use crate::analysis::Analysis;
 use crate::comment::Comment;
 use crate::{Error, Result};
 

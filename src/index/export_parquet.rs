@@ -21,7 +21,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::export::{for_each, ExportRow};
-use super::search::Filters;
+use super::filters::Filters;
 use super::CommentIndex;
 use crate::{Error, Result};
 

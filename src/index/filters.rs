@@ -11,18 +11,71 @@
 
 use std::ops::Bound;
 
+use serde::{Deserialize, Serialize};
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::time::{Duration, OffsetDateTime, Time};
 use tantivy::{DateTime, Term};
 
+use super::lenient;
 use super::schema::{attr_path, facet, Fields};
-use super::search::Filters;
 use super::zone::Zone;
-use crate::analyze::Label;
+use crate::analysis::Label;
 use crate::comment::parse_timestamp;
 use crate::text::Lang;
 use crate::{Error, Result};
+
+/// The filters shared by search and reports. List-valued filters take comma-separated
+/// values, any of which may match; different filters must all match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Filters {
+    /// Sentiment labels: `negative`, `neutral`, `positive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<String>,
+    /// Topic ids (`delivery`), or topic and its sentiment (`delivery:negative`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// Languages: `zh-Hans`, `zh-Hant`, `en`, `mixed`, `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Channels, exactly as ingested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Created at or after: RFC 3339 or a date (the day's start in `tz`, default UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Created at or before: RFC 3339 or a date (the whole day included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Lowest sentiment score, in [-1, 1].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_f64"
+    )]
+    pub score_min: Option<f64>,
+    /// Highest sentiment score, in [-1, 1].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_f64"
+    )]
+    pub score_max: Option<f64>,
+    /// One customer id, matched exactly (as stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// Attributes that must match exactly, each `key=value`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient::strings"
+    )]
+    pub attrs: Vec<String>,
+    /// The IANA time zone date-only `from`/`to` are read in and reports' periods are
+    /// counted in (`Asia/Shanghai`); default UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+}
 
 const SENTIMENTS: &str = "negative, neutral or positive";
 const LANGS: &str = "zh-Hans, zh-Hant, en, mixed or other";

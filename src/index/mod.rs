@@ -1,7 +1,7 @@
 //! The comment store: comments with their analysis in a tantivy index on disk, searched
 //! with bilingual full-text queries, filters, facet counts and highlighted snippets.
 //!
-//! In: [`Comment`]s and their [`crate::analyze::Analysis`] (through a [`CommentWriter`]),
+//! In: [`Comment`]s and their [`crate::analysis::Analysis`] (through a [`CommentWriter`]),
 //! queries (a [`SearchRequest`]). Out: durable documents, a [`SearchResponse`], one stored
 //! comment by id.
 //!
@@ -46,6 +46,7 @@ mod filters;
 mod forms;
 pub mod fusion;
 mod knn;
+pub(crate) mod lenient;
 mod query;
 pub mod query_bounds;
 pub mod reanalyze;
@@ -76,7 +77,7 @@ pub use search::{Facets, Hit, Match, Mode, SearchRequest, SearchResponse, Sort, 
 pub use vectors::{QueryAnalysis, QueryEncoder};
 pub use writer::{CommentWriter, IngestOptions, IngestReport};
 
-use crate::analyze::Analysis;
+use crate::analysis::Analysis;
 use crate::comment::Comment;
 use crate::{Error, Result};
 

@@ -24,7 +24,7 @@ use tantivy::{DocAddress, Index, TantivyDocument};
 
 use super::schema::schema;
 use super::{open_error, writer::sync_dir, CommentIndex};
-use crate::analyze::Analysis;
+use crate::analysis::Analysis;
 use crate::comment::Comment;
 use crate::{Error, Result};
 

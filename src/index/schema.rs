@@ -39,7 +39,7 @@ use tantivy::{DateTime, TantivyDocument};
 
 use super::chars::CHARS_TOKENIZER;
 use super::tokenizer::TOKENIZER;
-use crate::analyze::Analysis;
+use crate::analysis::Analysis;
 use crate::comment::Comment;
 use crate::{Error, Result};
 

@@ -15,13 +15,15 @@ use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
 use tantivy::{DateTime, DocAddress, Order};
 
+pub use super::filters::Filters;
 use super::fusion::{self, Why};
 pub use super::fusion::{Match, Mode, SuggestedTopic};
 use super::knn::AddressSet;
+pub(crate) use super::lenient;
 use super::snippet::{snippet, Highlighter, Terms};
 use super::vectors::QueryEncoder;
 use super::{filters, query, CommentIndex};
-use crate::analyze::{Analysis, Label};
+use crate::analysis::{Analysis, Label};
 use crate::{Error, Result};
 
 /// The most hits one request returns.
@@ -73,58 +75,6 @@ impl SearchRequest {
             ..SearchRequest::default()
         }
     }
-}
-
-/// The filters shared by search and reports. List-valued filters take comma-separated
-/// values, any of which may match; different filters must all match.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Filters {
-    /// Sentiment labels: `negative`, `neutral`, `positive`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<String>,
-    /// Topic ids (`delivery`), or topic and its sentiment (`delivery:negative`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub topic: Option<String>,
-    /// Languages: `zh-Hans`, `zh-Hant`, `en`, `mixed`, `other`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lang: Option<String>,
-    /// Channels, exactly as ingested.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    /// Created at or after: RFC 3339 or a date (the day's start in `tz`, default UTC).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Created at or before: RFC 3339 or a date (the whole day included).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// Lowest sentiment score, in [-1, 1].
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_f64"
-    )]
-    pub score_min: Option<f64>,
-    /// Highest sentiment score, in [-1, 1].
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient::opt_f64"
-    )]
-    pub score_max: Option<f64>,
-    /// One customer id, matched exactly (as stored).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    /// Attributes that must match exactly, each `key=value`.
-    #[serde(
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "lenient::strings"
-    )]
-    pub attrs: Vec<String>,
-    /// The IANA time zone date-only `from`/`to` are read in and reports' periods are
-    /// counted in (`Asia/Shanghai`); default UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tz: Option<String>,
 }
 
 /// The order of hits.
@@ -380,63 +330,6 @@ pub(super) fn facets_of(counts: &FacetCounts) -> Facets {
         topic: children("topic"),
         lang: children("lang"),
         channel,
-    }
-}
-
-/// Deserializers that take numbers as JSON numbers or strings (URL query strings carry only
-/// strings) and a list as one string or an array.
-pub(crate) mod lenient {
-    use serde::{Deserialize, Deserializer};
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrString {
-        Number(f64),
-        String(String),
-    }
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-
-    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        match Option::<NumberOrString>::deserialize(d)? {
-            None => Ok(None),
-            Some(NumberOrString::Number(n)) => Ok(Some(n)),
-            Some(NumberOrString::String(s)) if s.trim().is_empty() => Err(
-                serde::de::Error::custom("empty (leave it out, or give a number)"),
-            ),
-            Some(NumberOrString::String(s)) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| serde::de::Error::custom(format!("`{s}` is not a number"))),
-        }
-    }
-
-    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        number(d)
-    }
-
-    pub fn usize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-        match number(d)? {
-            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => Ok(n as usize),
-            Some(n) => Err(serde::de::Error::custom(format!(
-                "{n} is not a whole number ≥ 0"
-            ))),
-            None => Err(serde::de::Error::custom("a number is required")),
-        }
-    }
-
-    pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        Ok(match Option::<OneOrMany>::deserialize(d)? {
-            None => Vec::new(),
-            Some(OneOrMany::One(s)) => vec![s],
-            Some(OneOrMany::Many(v)) => v,
-        })
     }
 }
 

@@ -12,9 +12,10 @@ use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
+use super::filters::Filters;
 use super::fusion::{Match, Mode, FLOOR, SEMANTIC_K};
 use super::knn::{self, AddressSet};
-use super::search::{facets_of, Filters, DIMENSIONS, MAX_LIMIT, MAX_OFFSET};
+use super::search::{facets_of, DIMENSIONS, MAX_LIMIT, MAX_OFFSET};
 use super::snippet::{Highlighter, Terms};
 use super::vectors::{Quantized, FIELD};
 use super::{filters, CommentIndex, SearchResponse};

@@ -37,8 +37,9 @@ use tantivy::{IndexWriter, Opstamp, Term};
 
 use super::source::Located;
 use super::{lock_error, CommentIndex};
+use crate::analysis::{Analysis, Input};
 use crate::analyze::version::AnalysisVersion;
-use crate::analyze::{Analysis, Analyzer, Input};
+use crate::analyze::Analyzer;
 use crate::comment::Comment;
 use crate::text::pii::{self, PiiSpan, Redaction};
 use crate::{Error, Result};

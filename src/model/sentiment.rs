@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::analyze::{Label, Probs, Sentiment};
+use crate::analysis::{Label, Probs, Sentiment};
 use crate::{Error, Result};
 
 #[derive(Debug, Deserialize)]

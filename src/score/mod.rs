@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::analyze::{Analyzer, Input};
+use crate::analysis::Input;
+use crate::analyze::Analyzer;
 use crate::index::source::SourceFormat;
 use crate::index::CommentWriter;
 use crate::text::decode::{self, DecodeOptions, Opened};

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::input::{Raw, Row};
-use crate::analyze::Analysis;
+use crate::analysis::Analysis;
 use crate::{Error, Result};
 
 /// The columns a CSV output adds after the input's own.
