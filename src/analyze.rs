@@ -30,8 +30,9 @@ pub use crate::analysis::{
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
-use crate::model::topics::{Calibration, Clause, Features, TopicModel, Vectors};
+use crate::model::topics::{Calibration, Features, TopicModel, Vectors};
 use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
+use crate::text::clauses::Clause;
 pub use crate::text::clauses::MAX_CLAUSES;
 use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
 use crate::{Error, Result};

@@ -15,7 +15,6 @@
 //! features go through the calibration fitted for topics without labelled comments.
 
 use std::collections::HashSet;
-use std::ops::Range;
 
 use super::cache::embed_cached;
 pub use super::calibrate::{Calibration, Features, Labelled};
@@ -25,44 +24,9 @@ use super::prototypes::prototype_texts;
 use super::sentiment::SentimentHead;
 use super::taxonomy::{Taxonomy, Topic};
 use crate::analysis::{Label, Sentiment, Span, TopicEvidence, TopicHit};
-use crate::text::{clauses, normalize, Lang, Prepared, Token, TokenKind};
+use crate::text::clauses::Clause;
+use crate::text::{normalize, Lang, Prepared};
 use crate::Result;
-
-/// A clause of a comment, located in the folded, normalized and original texts.
-#[derive(Debug, Clone)]
-pub struct Clause {
-    pub folded: Range<usize>,
-    pub normalized: Range<usize>,
-    pub original: Range<usize>,
-    /// Its words (folded, lowercased).
-    pub words: Vec<String>,
-}
-
-impl Clause {
-    /// The clauses of a prepared comment; `tokens` are its default-mode tokens (in text
-    /// order). At most [`clauses::MAX_CLAUSES`], and whether the text had more.
-    pub fn split(p: &Prepared, tokens: &[Token]) -> (Vec<Clause>, bool) {
-        let (ranges, cut) = clauses::clauses(p, tokens);
-        let clauses = ranges
-            .into_iter()
-            .map(|r| {
-                let first = tokens.partition_point(|t| t.start < r.start);
-                Clause {
-                    normalized: p.normalized_span(r.clone()),
-                    original: p.original_span(r.clone()),
-                    words: tokens[first..]
-                        .iter()
-                        .take_while(|t| t.start < r.end)
-                        .filter(|t| t.end <= r.end && t.kind == TokenKind::Word)
-                        .map(|t| t.text.clone())
-                        .collect(),
-                    folded: r,
-                }
-            })
-            .collect();
-        (clauses, cut)
-    }
-}
 
 struct Entry {
     topic: Topic,

@@ -5,7 +5,8 @@
 //! In: a [`Prepared`] text. Out: byte ranges of the folded text (map them with
 //! [`Prepared::original_span`]), in order, each with at least one word: at most the first
 //! [`MAX_CLAUSES`], and whether more followed (the rest of the text is then not read for
-//! topics, and the analysis says `truncated`).
+//! topics, and the analysis says `truncated`). [`Clause::split`] gives each clause its place in
+//! the folded, normalized and original texts and its words, as the topic model reads them.
 
 use std::ops::Range;
 
@@ -98,6 +99,42 @@ pub fn clauses(p: &Prepared, tokens: &[Token]) -> (Vec<Range<usize>>, bool) {
         out.push(0..text.len());
     }
     (out, false)
+}
+
+/// A clause of a comment, located in the folded, normalized and original texts.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub folded: Range<usize>,
+    pub normalized: Range<usize>,
+    pub original: Range<usize>,
+    /// Its words (folded, lowercased).
+    pub words: Vec<String>,
+}
+
+impl Clause {
+    /// The clauses of a prepared comment; `tokens` are its default-mode tokens (in text
+    /// order). At most [`MAX_CLAUSES`], and whether the text had more.
+    pub fn split(p: &Prepared, tokens: &[Token]) -> (Vec<Clause>, bool) {
+        let (ranges, cut) = clauses(p, tokens);
+        let clauses = ranges
+            .into_iter()
+            .map(|r| {
+                let first = tokens.partition_point(|t| t.start < r.start);
+                Clause {
+                    normalized: p.normalized_span(r.clone()),
+                    original: p.original_span(r.clone()),
+                    words: tokens[first..]
+                        .iter()
+                        .take_while(|t| t.start < r.end)
+                        .filter(|t| t.end <= r.end && t.kind == TokenKind::Word)
+                        .map(|t| t.text.clone())
+                        .collect(),
+                    folded: r,
+                }
+            })
+            .collect();
+        (clauses, cut)
+    }
 }
 
 #[cfg(test)]
