@@ -12,10 +12,10 @@
 //! [`ResultCache`] keeps the model's results for recent texts ([`cache`]).
 
 pub mod cache;
+mod encoded;
 pub mod lru;
 pub mod version;
 
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ use rayon::prelude::*;
 
 pub use self::cache::{CacheStats, ResultCache};
 use self::cache::{ModelPart, Plan, Source};
+pub use self::encoded::EncodedBatch;
+use self::encoded::{encode, Encoded};
 use self::version::AnalysisVersion;
 pub use crate::analysis::{
     Analysis, Input, Label, Probs, Sentiment, Span, TokenView, TopicEvidence, TopicHit,
@@ -30,8 +32,8 @@ pub use crate::analysis::{
 use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
-use crate::model::topics::{Calibration, Features, TopicModel, Vectors};
-use crate::model::{Embeddings, Encoder, ModelPaths, OnnxEncoder, Precision};
+use crate::model::topics::{Calibration, TopicModel};
+use crate::model::{Encoder, ModelPaths, OnnxEncoder, Precision};
 use crate::text::clauses::Clause;
 pub use crate::text::clauses::MAX_CLAUSES;
 use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
@@ -109,29 +111,6 @@ struct Staged {
     clauses_cut: bool,
 }
 
-/// The version of a model analyzer loaded from `paths` ([`version`]): the encoder's weights,
-/// tokenizer and sentiment head, and (with topics) the taxonomy and calibration.
-fn model_version(options: &Options, paths: &ModelPaths, taxonomy: PathBuf) -> AnalysisVersion {
-    let (precision, weights) = match options.encoder.precision {
-        Precision::Int8 => ("int8", "model.int8.onnx"),
-        Precision::Fp32 => ("fp32", "model.fp32.onnx"),
-    };
-    AnalysisVersion::model(
-        format!("{}.{precision}", options.encoder.variant.folder()),
-        vec![
-            paths.encoder_file(weights),
-            paths.encoder_file("tokenizer.json"),
-            paths.paired_file("sentiment-head.json", "sentiment/head.json"),
-        ],
-        options.topics.then(|| {
-            vec![
-                taxonomy,
-                paths.paired_file("calibration.json", "topics/calibration.json"),
-            ]
-        }),
-    )
-}
-
 impl Analyzer {
     /// The full analyzer: text pipeline, encoder, sentiment head and topics from `models/`.
     pub fn load(options: Options) -> Result<Analyzer> {
@@ -156,7 +135,7 @@ impl Analyzer {
         let calibration = Calibration::load_or_default(
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
-        let version = model_version(&options, &paths, taxonomy_path);
+        let version = version::for_model(&options, &paths, taxonomy_path);
         let parts = (Arc::new(encoder) as Arc<dyn Encoder>, sentiment, version);
         Self::from_parts(options, parts, &taxonomy, calibration)
     }
@@ -451,78 +430,6 @@ fn check_blank(inputs: &[Input]) -> Result<()> {
         }))),
         None => Ok(()),
     }
-}
-
-/// Comments staged and encoded once ([`Analyzer::encode_for_topics`]).
-pub struct EncodedBatch {
-    staged: Vec<Staged>,
-    encoded: Encoded,
-}
-
-impl EncodedBatch {
-    /// Per comment and topic of `topics`, the comment-level features (what the calibration
-    /// is fitted on).
-    pub fn topic_features(&self, topics: &TopicModel) -> Vec<Vec<Features>> {
-        self.staged
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                topics.comment_features(&s.prepared, &s.clauses, &self.encoded.vectors(i))
-            })
-            .collect()
-    }
-}
-
-/// The vectors of a batch of staged comments.
-struct Encoded {
-    comments: Embeddings,
-    /// Per comment, its clauses' (its own row when it is one clause).
-    clauses: Vec<Embeddings>,
-}
-
-impl Encoded {
-    fn vectors(&self, i: usize) -> Vectors<'_> {
-        Vectors {
-            comment: self.comments.row(i),
-            clauses: &self.clauses[i],
-        }
-    }
-}
-
-/// Encode staged comments in one call (batched with each other only, as the sentiment head
-/// was trained), which also gives each clause of a multi-clause comment its vector read in
-/// context: the mean of its tokens' last hidden states, no extra model call.
-///
-/// Clauses split by a contrast word ("菜很好吃但是配送太慢") were once encoded again, each
-/// alone, so that a clause kept its own tone. With the fine-tuned encoders the clause read in
-/// context carries it too, at one pass instead of two (analysis about 1.2× faster on short
-/// comments): on `corpora/labelled/holdout.jsonl` the student's aspect accuracy is 0.805 read
-/// in context against 0.820 alone (the teacher's 0.799 / 0.812), on gold test 0.907 / 0.916,
-/// topic F1 unchanged; see README, "Topics and aspect sentiment".
-fn encode(models: &Models, staged: &[&Staged]) -> Result<Encoded> {
-    let texts: Vec<&str> = staged
-        .iter()
-        .map(|s| s.prepared.normalized.text.as_str())
-        .collect();
-    let several = |s: &Staged| s.clauses.len() > 1;
-    let spans: Vec<Vec<Range<usize>>> = staged
-        .iter()
-        .map(|s| match several(s) {
-            true => s.clauses.iter().map(|c| c.normalized.clone()).collect(),
-            false => Vec::new(),
-        })
-        .collect();
-    let (comments, in_context) = models.encoder.embed_spans(&texts, &spans)?;
-    let clauses = staged
-        .iter()
-        .zip(in_context)
-        .enumerate()
-        .map(|(i, (s, in_context))| match several(s) {
-            true => in_context,
-            false => comments.slice(i..i + s.clauses.len()),
-        })
-        .collect();
-    Ok(Encoded { comments, clauses })
 }
 
 #[cfg(test)]

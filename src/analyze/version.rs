@@ -20,6 +20,9 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
+use super::Options;
+use crate::model::{ModelPaths, Precision};
+
 /// The version of analyses made without a model (language, keywords only).
 pub const TEXT_ONLY: &str = "text-only";
 /// What a comment stored before versions were recorded reads as.
@@ -120,6 +123,33 @@ fn digest(files: &[PathBuf]) -> String {
         .take(HEX)
         .map(|n| char::from_digit(u32::from(n), 16).unwrap_or('0'))
         .collect()
+}
+
+/// The version of a model analyzer loaded from `paths`: the encoder's weights,
+/// tokenizer and sentiment head, and (with topics) the taxonomy and calibration.
+pub(super) fn for_model(
+    options: &Options,
+    paths: &ModelPaths,
+    taxonomy: PathBuf,
+) -> AnalysisVersion {
+    let (precision, weights) = match options.encoder.precision {
+        Precision::Int8 => ("int8", "model.int8.onnx"),
+        Precision::Fp32 => ("fp32", "model.fp32.onnx"),
+    };
+    AnalysisVersion::model(
+        format!("{}.{precision}", options.encoder.variant.folder()),
+        vec![
+            paths.encoder_file(weights),
+            paths.encoder_file("tokenizer.json"),
+            paths.paired_file("sentiment-head.json", "sentiment/head.json"),
+        ],
+        options.topics.then(|| {
+            vec![
+                taxonomy,
+                paths.paired_file("calibration.json", "topics/calibration.json"),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]
