@@ -60,9 +60,9 @@ demo-corpus:
 test: setup setup-web setup-schemathesis test-python
 	$(CARGO) test $(FEATURES)
 
-# Parquet export (the `parquet` feature) against its test; not part of `make test` (see FEATURES).
+# Parquet export and scoring (the `parquet` feature) against their tests; not part of `make test` (see FEATURES).
 test-parquet: setup
-	$(CARGO) test --features parquet --test tests export::
+	$(CARGO) test --features parquet --test tests -- export:: score_parquet::
 
 # The fast tier (issue 22): fmt, clippy and the tests that need no model files and no setup
 # (unit tests, and tests/fast/: the pipeline on a hashed stand-in encoder, a real index, the

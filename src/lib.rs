@@ -44,6 +44,8 @@ macro_rules! golden {
 pub mod analysis;
 pub mod analyze;
 pub mod api;
+#[cfg(feature = "parquet")]
+pub mod columnar;
 pub mod comment;
 pub mod error;
 pub mod eval;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::common::{corpus_lines, root, verbatim};
 
 /// `verbatim score --models M -i INPUT -o OUTPUT EXTRA...` as arguments.
-fn score_args(input: &Path, output: &Path, extra: &[&str]) -> Vec<String> {
+pub(crate) fn score_args(input: &Path, output: &Path, extra: &[&str]) -> Vec<String> {
     let models = root().join("models");
     let mut args: Vec<String> = ["score", "--models", models.to_str().unwrap(), "-i"]
         .iter()
@@ -24,7 +24,7 @@ fn score_args(input: &Path, output: &Path, extra: &[&str]) -> Vec<String> {
 }
 
 /// Run `verbatim score` to the end.
-fn score(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn score(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
     let args = score_args(input, output, extra);
     verbatim(&args.iter().map(String::as_str).collect::<Vec<_>>(), "")
 }
@@ -221,4 +221,20 @@ fn resumes_after_kill_scoring_every_row_once() {
         );
     }
     assert_eq!(ids.len(), 1200);
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.parquet");
+    std::fs::write(&input, "PAR1").unwrap();
+    let out = score(&input, &dir.path().join("out.parquet"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no Parquet support") && err.contains("--features parquet"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out.parquet").exists());
 }

@@ -19,6 +19,8 @@ mod report_export;
 mod report_october;
 mod report_tz;
 mod score;
+#[cfg(feature = "parquet")]
+mod score_parquet;
 mod sentiment;
 mod text;
 mod topics;

@@ -39,6 +39,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path.home() / ".cache" / "verbatim" / "train" / "student"
 
 
+def src_weight(text):
+    """`SRC=W` -> (SRC, W) for --src-weight."""
+    src, _, w = text.partition("=")
+    if not src or not w:
+        raise argparse.ArgumentTypeError(f"expected SRC=W, got {text!r}")
+    return src, float(w)
+
+
 def teacher_of(cfg, W, folder, T):
     """The committed fine-tuned encoder (frozen layers + deltas) with its heads, in eval mode."""
     arrays = {}
@@ -120,6 +128,8 @@ def main():
     ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt instead of the teacher's layers")
     ap.add_argument("--ship", type=Path, nargs="?", const=ROOT / "models" / "student",
                     help="only write the committed student from --out/student.npz (default models/student)")
+    ap.add_argument("--src-weight", type=src_weight, action="append", default=[], metavar="SRC=W",
+                    help="multiply one source's share of each epoch by W (repeatable), e.g. amazon_pillow_reviews=3")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--limit-rows", type=int, default=0, help="smoke test: keep the first N rows per split")

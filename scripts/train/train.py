@@ -76,7 +76,9 @@ def epoch_plan(split, args, epoch, n_epoch):
     """Deterministic list of batches (lists of row indices) for one epoch."""
     rng = random.Random(f"{args.seed}:epoch:{epoch}")
     src = split.by_source()
-    w = {s: len(ix) ** args.alpha * (args.in_domain_weight if s in IN_DOMAIN else 1.0) for s, ix in src.items()}
+    extra = dict(getattr(args, "src_weight", None) or [])  # --src-weight SRC=W (distill.py)
+    w = {s: len(ix) ** args.alpha * (args.in_domain_weight if s in IN_DOMAIN else 1.0) * extra.get(s, 1.0)
+         for s, ix in src.items()}
     total = sum(w.values())
     chosen = []
     for s in sorted(src):

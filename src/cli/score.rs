@@ -1,4 +1,4 @@
-//! `verbatim score --input F --output F`: batch scoring of CSV or JSONL files, every column
+//! `verbatim score --input F --output F`: batch scoring of CSV, JSONL or Parquet files, every column
 //! kept and the analysis added; parallel, with a progress bar on a terminal, resumable.
 
 use std::io::IsTerminal;
@@ -17,11 +17,13 @@ use super::{ModelArgs, RedactArgs};
 pub struct Args {
     /// The file to score: CSV (with a header) or JSONL, detected from the name or content;
     /// gzip-compressed (`.gz`) or not; UTF-8, GB18030/GBK, Big5 or UTF-16 (see --encoding).
-    /// The output is always UTF-8 and comma-separated.
+    /// The output is always UTF-8 and comma-separated. A `.parquet` file (builds with the
+    /// `parquet` feature) is scored into a `.parquet` output, its columns kept.
     #[arg(long, short = 'i')]
     pub input: PathBuf,
     /// Where to write the scored rows (same format). If it exists, rows whose ids it already
-    /// holds are skipped and the rest appended: an interrupted run resumes.
+    /// holds are skipped and the rest appended: an interrupted run resumes. A Parquet output
+    /// is built in `OUTPUT.parts/` and appears whole when the run ends.
     #[arg(long, short = 'o')]
     pub output: PathBuf,
     /// The column (CSV) or field (JSONL) holding the text.
@@ -84,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let size = std::fs::metadata(&args.input)
         .with_context(|| format!("cannot open {}", args.input.display()))?
         .len();
-    let bar = if std::io::stderr().is_terminal() {
+    let bar = if std::io::stderr().is_terminal() && !score::is_parquet(&args.input) {
         let bar = ProgressBar::new(size);
         bar.set_style(
             ProgressStyle::with_template(

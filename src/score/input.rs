@@ -44,7 +44,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    fn new(line: u64, message: String) -> Self {
+    pub(crate) fn new(line: u64, message: String) -> Self {
         RowError {
             line,
             message,
@@ -208,7 +208,7 @@ pub fn csv(
     Ok((headers, rows))
 }
 
-fn checked(row: Row, columns: &Columns) -> std::result::Result<Row, RowError> {
+pub(crate) fn checked(row: Row, columns: &Columns) -> std::result::Result<Row, RowError> {
     let fail = |message: String| Err(RowError::new(row.line, message));
     if row.text.trim().is_empty() {
         return fail(format!("field `{}`: empty", columns.text));

@@ -7,8 +7,14 @@
 //! interruption skips the ids the output already holds. Malformed rows are reported with
 //! their line and either stop the run or are skipped.
 
+#[cfg(feature = "parquet")]
+mod cells;
 pub mod input;
 pub mod output;
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(feature = "parquet")]
+mod parts;
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -17,7 +23,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::analysis::Input;
+use crate::analysis::{Analysis, Input};
 use crate::analyze::Analyzer;
 use crate::index::source::SourceFormat;
 use crate::index::CommentWriter;
@@ -96,6 +102,9 @@ pub fn score_file(
     wrap: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>,
     mut on_malformed: impl FnMut(&RowError),
 ) -> Result<ScoreReport> {
+    if parquet_pair(input, output)? {
+        return score_parquet(analyzer, (input, output), index, options, on_malformed);
+    }
     let start = Instant::now();
     let opened = decode::open(input, options.decode, wrap)?;
     let csv = match options.csv {
@@ -177,6 +186,55 @@ pub fn score_file(
     Ok(report)
 }
 
+/// Whether `path` names a Parquet file (by its extension).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Whether both files are Parquet (false when neither is; an error for a mix).
+fn parquet_pair(input: &Path, output: &Path) -> Result<bool> {
+    match (is_parquet(input), is_parquet(output)) {
+        (false, false) => Ok(false),
+        (true, true) => Ok(true),
+        (i, _) => Err(Error::User(format!(
+            "--output {}: the output format must match the input's ({})",
+            output.display(),
+            if i {
+                "Parquet: name it .parquet"
+            } else {
+                "CSV or JSONL, not .parquet"
+            }
+        ))),
+    }
+}
+
+#[cfg(feature = "parquet")]
+fn score_parquet(
+    analyzer: &Analyzer,
+    (input, output): (&Path, &Path),
+    index: Option<&CommentWriter>,
+    options: &ScoreOptions,
+    on_malformed: impl FnMut(&RowError),
+) -> Result<ScoreReport> {
+    parquet::score(analyzer, input, output, index, options, on_malformed)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn score_parquet(
+    _: &Analyzer,
+    (input, _): (&Path, &Path),
+    _: Option<&CommentWriter>,
+    _: &ScoreOptions,
+    _: impl FnMut(&RowError),
+) -> Result<ScoreReport> {
+    Err(Error::User(format!(
+        "--input {}: this build has no Parquet support; build with `--features parquet` \
+         (`make build FEATURES=\"--features parquet\"`)",
+        input.display()
+    )))
+}
+
 /// Where a run writes, and what it has done.
 struct Run<'a> {
     analyzer: &'a Analyzer,
@@ -194,33 +252,9 @@ impl Run<'_> {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut inputs: Vec<Input> = batch
-            .iter()
-            .map(|r| Input {
-                id: Some(r.id.clone()),
-                text: r.text.clone(),
-            })
-            .collect();
-        // Rows stored in an index have their PII masked first (the writer's redaction).
-        let found: Vec<_> = self.index.map_or_else(Vec::new, |w| {
-            inputs
-                .iter_mut()
-                .map(|i| w.redact_text(&mut i.text))
-                .collect()
-        });
-        let mut analyses = self.analyzer.analyze(&inputs)?;
-        crate::index::writer::record_pii(&mut analyses, found);
-        // Index first and commit: whatever the output holds is then also durable in the
-        // index, so a resumed run that skips it loses nothing.
-        if let Some(writer) = self.index {
-            for ((row, analysis), input) in batch.iter().zip(&analyses).zip(&inputs) {
-                let mut comment = row
-                    .comment(self.headers, &self.options.columns)
-                    .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
-                comment.text.clone_from(&input.text);
-                writer.add(&comment, analysis)?;
-            }
-            writer.commit()?;
+        let (analyzer, index) = (self.analyzer, self.index);
+        let analyses = analyze_rows(analyzer, index, batch, self.headers, &self.options.columns)?;
+        if index.is_some() {
             self.report.indexed += batch.len() as u64;
         }
         for (row, analysis) in batch.iter().zip(&analyses) {
@@ -230,4 +264,42 @@ impl Run<'_> {
         self.report.scored += batch.len() as u64;
         Ok(())
     }
+}
+
+/// Analyse a batch of rows; with an index, store them there first (their PII masked by the
+/// writer's redaction) and commit, so whatever an output then holds is also durable in the
+/// index and a resumed run that skips it loses nothing.
+pub(crate) fn analyze_rows(
+    analyzer: &Analyzer,
+    index: Option<&CommentWriter>,
+    batch: &[Row],
+    headers: &[String],
+    columns: &Columns,
+) -> Result<Vec<Analysis>> {
+    let mut inputs: Vec<Input> = batch
+        .iter()
+        .map(|r| Input {
+            id: Some(r.id.clone()),
+            text: r.text.clone(),
+        })
+        .collect();
+    let found: Vec<_> = index.map_or_else(Vec::new, |w| {
+        inputs
+            .iter_mut()
+            .map(|i| w.redact_text(&mut i.text))
+            .collect()
+    });
+    let mut analyses = analyzer.analyze(&inputs)?;
+    crate::index::writer::record_pii(&mut analyses, found);
+    if let Some(writer) = index {
+        for ((row, analysis), input) in batch.iter().zip(&analyses).zip(&inputs) {
+            let mut comment = row
+                .comment(headers, columns)
+                .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
+            comment.text.clone_from(&input.text);
+            writer.add(&comment, analysis)?;
+        }
+        writer.commit()?;
+    }
+    Ok(analyses)
 }
