@@ -10,12 +10,13 @@ use verbatim::index::search::Filters;
 use verbatim::report::{self, DriverBy, Interval, ReportRequest, ScoreKind};
 
 use crate::common::{corpus_lines, demo_index, demo_truth, verbatim};
+use verbatim::report::ItemKind;
 
 fn topic_drivers(request: &ReportRequest) -> HashMap<String, report::Driver> {
     let r = report::drivers(demo_index(), request).unwrap();
     r.drivers
         .into_iter()
-        .filter(|d| d.kind == "topic" && d.sentiment.is_none())
+        .filter(|d| d.kind == ItemKind::Topic && d.sentiment.is_none())
         .map(|d| (d.id.clone(), d))
         .collect()
 }
@@ -83,7 +84,7 @@ fn drivers_by_topic_sentiment_and_keyword_and_on_csat() {
     assert!(keywords
         .drivers
         .iter()
-        .all(|d| d.kind == "keyword" && d.n >= 30));
+        .all(|d| d.kind == ItemKind::Keyword && d.n >= 30));
     assert!(
         top.iter()
             .any(|k| ["配送", "物流", "快递", "delivery", "courier", "包裹"].contains(k)),
@@ -113,8 +114,11 @@ fn emerging_topic_is_flagged_at_its_week() {
         r.periods.iter().map(|p| p.n).sum::<u64>(),
         truth["n"].as_u64().unwrap()
     );
-    let topics: Vec<&report::trends::Emerging> =
-        r.emerging.iter().filter(|e| e.kind == "topic").collect();
+    let topics: Vec<&report::trends::Emerging> = r
+        .emerging
+        .iter()
+        .filter(|e| e.kind == ItemKind::Topic)
+        .collect();
     assert_eq!(topics.len(), 1, "only {topic} emerges: {topics:?}");
     let e = topics[0];
     assert_eq!(e.id, topic);
@@ -148,7 +152,7 @@ fn pain_points_lead_with_the_planted_topics_and_show_examples() {
     let topics: Vec<&str> = r
         .pain_points
         .iter()
-        .filter(|p| p.kind == "topic")
+        .filter(|p| p.kind == ItemKind::Topic)
         .take(4)
         .map(|p| p.id.as_str())
         .collect();
@@ -172,7 +176,7 @@ fn pain_points_lead_with_the_planted_topics_and_show_examples() {
     let keywords: Vec<&report::PainPoint> = r
         .pain_points
         .iter()
-        .filter(|p| p.kind == "keyword")
+        .filter(|p| p.kind == ItemKind::Keyword)
         .collect();
     assert!(!keywords.is_empty());
     assert!(
@@ -308,7 +312,7 @@ fn keyword_reports_keep_content_words_and_unrepeated_examples() {
     let keywords: Vec<&str> = drivers
         .drivers
         .iter()
-        .filter(|d| d.kind == "keyword")
+        .filter(|d| d.kind == ItemKind::Keyword)
         .map(|d| d.id.as_str())
         .collect();
     assert!(keywords.len() >= 10, "{keywords:?}");
@@ -316,7 +320,7 @@ fn keyword_reports_keep_content_words_and_unrepeated_examples() {
     let pain_keywords: Vec<&str> = pains
         .pain_points
         .iter()
-        .filter(|p| p.kind == "keyword")
+        .filter(|p| p.kind == ItemKind::Keyword)
         .map(|p| p.id.as_str())
         .collect();
     assert!(!pain_keywords.is_empty());

@@ -19,6 +19,7 @@ use verbatim::report::rows::{Need, Rows};
 use verbatim::report::{self, CompareRequest, Interval, ReportRequest, SegmentsRequest};
 
 use crate::common::{corpus_lines, demo_index, verbatim};
+use verbatim::report::ItemKind;
 
 /// splitmix64: a small seeded generator, so the planted data are the same on every run.
 pub struct Rng(pub u64);
@@ -229,7 +230,7 @@ fn compare_attributes_a_volume_shift_and_a_score_shift() {
     let rising_x = r
         .rising
         .iter()
-        .find(|m| m.kind == "topic" && m.id == p.x)
+        .find(|m| m.kind == ItemKind::Topic && m.id == p.x)
         .expect("X rises");
     assert!(rising_x.q < 0.05 && rising_x.share_a > 2.5 * rising_x.share_b);
     let example = rising_x.example.as_ref().unwrap();

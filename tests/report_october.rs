@@ -14,6 +14,7 @@ use crate::common::{
     corpus_lines, demo_index, demo_index_copy, demo_truth, verbatim, ServeProcess,
 };
 use crate::report_compare::october_vs_september;
+use verbatim::report::ItemKind;
 
 /// The planted October change and this draw's realized figures.
 fn october() -> Value {
@@ -97,7 +98,7 @@ fn assert_recovers_the_october_change(r: &CompareReport) {
     assert!(
         r.rising
             .iter()
-            .any(|m| m.kind == "topic" && m.id == volume_topic),
+            .any(|m| m.kind == ItemKind::Topic && m.id == volume_topic),
         "{:?}",
         r.rising
     );

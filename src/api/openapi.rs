@@ -68,6 +68,7 @@ fn add_components(doc: &mut Value) {
     let schemas = &mut components["schemas"];
     schemas["Sort"] = enum_schema(&["relevance", "date"], "The order of hits.");
     schemas["DriverBy"] = enum_schema(&["topic", "keyword"], "What drivers are grouped by.");
+    schemas["ItemKind"] = enum_schema(&["topic", "keyword"], "What a driver or pain point is.");
     schemas["ScoreKind"] = enum_schema(&["nps", "csat"], "The score a report explains.");
     schemas["Interval"] = enum_schema(&["day", "week", "month"], "Trend periods.");
     let zones = Zone::names();

@@ -16,9 +16,9 @@ use tantivy::Searcher;
 
 use super::bh;
 use super::pain_points::{load_example, Example};
-use super::round;
 use super::rows::Rows;
 use super::stats::two_proportion_z;
+use super::{round, ItemKind};
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -28,8 +28,7 @@ const CANDIDATES: usize = 16;
 /// A topic or keyword whose share moved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Moved {
-    /// `topic` or `keyword`.
-    pub kind: String,
+    pub kind: ItemKind,
     pub id: String,
     /// Comments mentioning it in A and in B.
     pub n_a: u64,
@@ -52,51 +51,38 @@ pub struct Side<'a> {
     pub subset: &'a [usize],
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Topic,
-    Keyword,
+/// The items of one kind that row `i` mentions (ids).
+fn mentioned(kind: ItemKind, rows: &Rows, i: usize) -> Box<dyn Iterator<Item = u32> + '_> {
+    match kind {
+        ItemKind::Topic => Box::new(rows.topics_of(i).map(|(t, _)| t)),
+        ItemKind::Keyword => Box::new(rows.keywords_of(i).iter().copied()),
+    }
 }
 
-impl Kind {
-    fn items<'a>(self, rows: &'a Rows, i: usize) -> Box<dyn Iterator<Item = u32> + 'a> {
-        match self {
-            Kind::Topic => Box::new(rows.topics_of(i).map(|(t, _)| t)),
-            Kind::Keyword => Box::new(rows.keywords_of(i).iter().copied()),
-        }
-    }
-
-    fn name(self, rows: &Rows, id: u32) -> &str {
-        match self {
-            Kind::Topic => &rows.topics.names[id as usize],
-            Kind::Keyword => &rows.keyword_names.names[id as usize],
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Kind::Topic => "topic",
-            Kind::Keyword => "keyword",
-        }
+/// The name of item `id`.
+fn name(kind: ItemKind, rows: &Rows, id: u32) -> &str {
+    match kind {
+        ItemKind::Topic => &rows.topics.names[id as usize],
+        ItemKind::Keyword => &rows.keyword_names.names[id as usize],
     }
 }
 
 /// Comments mentioning each item on one side, by name.
-fn counts(side: Side, kind: Kind) -> HashMap<String, u64> {
+fn counts(side: Side, kind: ItemKind) -> HashMap<String, u64> {
     let mut by_id: HashMap<u32, u64> = HashMap::new();
     for &i in side.subset {
-        for id in kind.items(side.rows, i) {
+        for id in mentioned(kind, side.rows, i) {
             *by_id.entry(id).or_default() += 1;
         }
     }
     by_id
         .into_iter()
-        .map(|(id, n)| (kind.name(side.rows, id).to_string(), n))
+        .map(|(id, n)| (name(kind, side.rows, id).to_string(), n))
         .collect()
 }
 
 /// The items of one kind whose share moved significantly: (rising, falling), without examples.
-fn tested(a: Side, b: Side, kind: Kind, min_support: usize) -> (Vec<Moved>, Vec<Moved>) {
+fn tested(a: Side, b: Side, kind: ItemKind, min_support: usize) -> (Vec<Moved>, Vec<Moved>) {
     let (ca, cb) = (counts(a, kind), counts(b, kind));
     let (na, nb) = (a.subset.len() as f64, b.subset.len() as f64);
     let mut names: Vec<&String> = ca.keys().chain(cb.keys()).collect();
@@ -114,7 +100,7 @@ fn tested(a: Side, b: Side, kind: Kind, min_support: usize) -> (Vec<Moved>, Vec<
             }
             let z = two_proportion_z(xa as f64, na, xb as f64, nb);
             Some(Moved {
-                kind: kind.label().into(),
+                kind,
                 id: id.clone(),
                 n_a: xa,
                 n_b: xb,
@@ -149,7 +135,7 @@ pub fn moves(
 ) -> Result<(Vec<Moved>, Vec<Moved>)> {
     let mut used = HashSet::new();
     let (mut rising, mut falling) = (Vec::new(), Vec::new());
-    for kind in [Kind::Topic, Kind::Keyword] {
+    for kind in [ItemKind::Topic, ItemKind::Keyword] {
         let (mut up, mut down) = tested(a, b, kind, min_support);
         up.truncate(limit);
         down.truncate(limit);
@@ -166,7 +152,7 @@ fn add_examples(
     index: &CommentIndex,
     searcher: &Searcher,
     side: Side,
-    kind: Kind,
+    kind: ItemKind,
     items: &mut [Moved],
     used: &mut HashSet<String>,
 ) -> Result<()> {
@@ -180,8 +166,8 @@ fn add_examples(
     for &i in side.subset {
         let score = side.rows.score[i];
         let score = if score.is_nan() { f32::INFINITY } else { score };
-        for id in kind.items(side.rows, i) {
-            let Some(&k) = wanted.get(kind.name(side.rows, id)) else {
+        for id in mentioned(kind, side.rows, i) {
+            let Some(&k) = wanted.get(name(kind, side.rows, id)) else {
                 continue;
             };
             let c = &mut candidates[k];

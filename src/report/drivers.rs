@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::bh;
 use super::rows::{Need, Rows, LABELS};
 use super::stats::{welch, Moments};
-use super::{cell, nps_points, round, DriverBy, ReportRequest, ScoreKind, Table};
+use super::{cell, nps_points, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -44,8 +44,7 @@ pub struct DriversReport {
 /// One driver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Driver {
-    /// `topic` or `keyword`.
-    pub kind: String,
+    pub kind: ItemKind,
     /// The topic id or the keyword.
     pub id: String,
     /// For a topic×sentiment pair, the sentiment; null for a topic as a whole or a keyword.
@@ -159,13 +158,13 @@ pub fn from_subset(
             } else {
                 None
             };
-            let (kind, name) = match request.by {
-                DriverBy::Topic => ("topic", &rows.topics.names[id as usize]),
-                DriverBy::Keyword => ("keyword", &rows.keyword_names.names[id as usize]),
+            let name = match request.by {
+                DriverBy::Topic => &rows.topics.names[id as usize],
+                DriverBy::Keyword => &rows.keyword_names.names[id as usize],
             };
             let r = |v: f64| round(v, 4);
             Some(Driver {
-                kind: kind.into(),
+                kind: request.by.into(),
                 id: name.clone(),
                 sentiment: LABELS.get(label as usize).map(|l| l.to_string()),
                 n: with.score.n as u64,
@@ -231,7 +230,7 @@ impl DriversReport {
         ]);
         for d in &self.drivers {
             t.rows.push(vec![
-                d.kind.clone(),
+                d.kind.to_string(),
                 d.id.clone(),
                 d.sentiment.clone().unwrap_or_default(),
                 d.n.to_string(),

@@ -71,6 +71,39 @@ pub enum DriverBy {
     Keyword,
 }
 
+/// What a driver, pain point, moved or emerging item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Topic,
+    Keyword,
+}
+
+impl ItemKind {
+    /// `topic` or `keyword`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Topic => "topic",
+            ItemKind::Keyword => "keyword",
+        }
+    }
+}
+
+impl std::fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<DriverBy> for ItemKind {
+    fn from(by: DriverBy) -> Self {
+        match by {
+            DriverBy::Topic => ItemKind::Topic,
+            DriverBy::Keyword => ItemKind::Keyword,
+        }
+    }
+}
+
 /// The length of a trend period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -20,7 +20,7 @@ use tantivy::{Searcher, TantivyDocument};
 use super::rows::{Need, Rows};
 use super::stats::log_odds_z;
 use super::{bh, drivers};
-use super::{cell, round, DriverBy, ReportRequest, ScoreKind, Table};
+use super::{cell, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
 use crate::index::CommentIndex;
 use crate::{Error, Result};
 
@@ -46,8 +46,7 @@ pub struct PainPointsReport {
 /// One pain point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PainPoint {
-    /// `topic` or `keyword`.
-    pub kind: String,
+    pub kind: ItemKind,
     pub id: String,
     /// Comments mentioning it.
     pub n: u64,
@@ -102,153 +101,210 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         ..Need::default()
     };
     let rows = request.rows(index, &need)?;
-    let topics = drivers::from_rows(
-        &rows,
-        &ReportRequest {
-            by: DriverBy::Topic,
-            limit: usize::MAX,
-            ..request.clone()
-        },
-    );
-    let keywords = drivers::from_rows(
-        &rows,
-        &ReportRequest {
-            by: DriverBy::Keyword,
-            limit: usize::MAX,
-            ..request.clone()
-        },
-    );
-    let scored = topics.n >= request.min_support as u64;
-    // Impact (and p, q) of each topic as a whole and each keyword, looked up by id.
-    let impacts = |report: &drivers::DriversReport| -> HashMap<String, (f64, f64, f64)> {
-        report
-            .drivers
-            .iter()
-            .filter(|d| d.sentiment.is_none())
-            .map(|d| (d.id.clone(), (d.impact, d.p, d.q)))
-            .collect()
-    };
-    let (topic_impacts, keyword_impacts) = (impacts(&topics), impacts(&keywords));
-    let weight = |negative_share: f64, n: u64, impact: Option<f64>| {
-        let volume = negative_share * n as f64;
-        if scored {
-            volume * impact.map_or(0.0, |i| (-i).max(0.0))
-        } else {
-            volume
-        }
-    };
+    let weights = Weights::of(&rows, request);
+    let mut points = topic_points(&rows, request, &weights);
+    points.extend(keyword_points(&rows, request, &weights));
+    points.sort_by(|a, b| {
+        b.point
+            .weight
+            .total_cmp(&a.point.weight)
+            .then_with(|| b.point.n.cmp(&a.point.n))
+            .then_with(|| a.point.id.cmp(&b.point.id))
+    });
+    points.truncate(request.limit);
+    Ok(PainPointsReport {
+        n: rows.len() as u64,
+        negative: (0..rows.len()).filter(|&i| rows.sentiment[i] == 0).count() as u64,
+        pain_points: with_examples(index, &rows, points)?,
+        analysis_versions: rows.analysis_versions(),
+    })
+}
 
-    let negative: Vec<bool> = (0..rows.len())
-        .map(|i| is_negative(&rows, request, i))
-        .collect();
-    let mut points = Vec::new();
-    // Topics: (mentions, negative mentions, example candidates).
-    let mut by_topic: HashMap<u32, (u64, u64, Vec<usize>)> = HashMap::new();
+/// A pain point found, and the rows that may serve as its examples.
+struct Found {
+    point: PainPoint,
+    candidates: Vec<usize>,
+}
+
+/// A driver's impact on the score, with its p and q.
+#[derive(Clone, Copy)]
+struct Impact {
+    impact: f64,
+    p: f64,
+    q: f64,
+}
+
+/// What a pain point's weight needs: whether enough comments carry the score, and the
+/// driver impact of each topic (as a whole) and each keyword, by id.
+struct Weights {
+    scored: bool,
+    topics: HashMap<String, Impact>,
+    keywords: HashMap<String, Impact>,
+}
+
+impl Weights {
+    fn of(rows: &Rows, request: &ReportRequest) -> Weights {
+        let impacts = |by: DriverBy| -> (u64, HashMap<String, Impact>) {
+            let all = ReportRequest {
+                by,
+                limit: usize::MAX,
+                ..request.clone()
+            };
+            let report = drivers::from_rows(rows, &all);
+            let whole = report.drivers.iter().filter(|d| d.sentiment.is_none());
+            let table = whole.map(|d| {
+                let impact = Impact {
+                    impact: d.impact,
+                    p: d.p,
+                    q: d.q,
+                };
+                (d.id.clone(), impact)
+            });
+            (report.n, table.collect())
+        };
+        let (n, topics) = impacts(DriverBy::Topic);
+        let (_, keywords) = impacts(DriverBy::Keyword);
+        Weights {
+            scored: n >= request.min_support as u64,
+            topics,
+            keywords,
+        }
+    }
+
+    /// negative share × volume × max(−impact, 0), or negative share × volume unscored.
+    fn weight(&self, negative_share: f64, n: u64, impact: Option<f64>) -> f64 {
+        let volume = negative_share * n as f64;
+        match self.scored {
+            true => volume * impact.map_or(0.0, |i| (-i).max(0.0)),
+            false => volume,
+        }
+    }
+
+    /// A pain point with its weight, impact (when scored) and the driver's p and q.
+    fn point(&self, kind: ItemKind, id: String, n: u64, share: f64) -> PainPoint {
+        let table = match kind {
+            ItemKind::Topic => &self.topics,
+            ItemKind::Keyword => &self.keywords,
+        };
+        let driver = table.get(&id).copied().filter(|_| self.scored);
+        let impact = driver.map(|d| d.impact);
+        PainPoint {
+            kind,
+            n,
+            negative_share: round(share, 4),
+            impact,
+            weight: round(self.weight(share, n, impact), 4),
+            z: None,
+            p: driver.map(|d| d.p),
+            q: driver.map(|d| d.q),
+            examples: Vec::new(),
+            id,
+        }
+    }
+}
+
+/// Mentions of one topic: all, and those with a negative aspect (the example candidates).
+#[derive(Default)]
+struct TopicCount {
+    n: u64,
+    negative: Vec<usize>,
+}
+
+/// Topics with enough mentions and at least one negative one.
+fn topic_points(rows: &Rows, request: &ReportRequest, weights: &Weights) -> Vec<Found> {
+    let mut by_topic: HashMap<u32, TopicCount> = HashMap::new();
     for i in 0..rows.len() {
         for (topic, label) in rows.topics_of(i) {
-            let e = by_topic.entry(topic).or_default();
-            e.0 += 1;
+            let count = by_topic.entry(topic).or_default();
+            count.n += 1;
             if label == 0 {
-                e.1 += 1;
-                e.2.push(i);
+                count.negative.push(i);
             }
         }
     }
-    for (topic, (n, neg, candidates)) in by_topic {
-        if n < request.min_support as u64 || neg == 0 {
-            continue;
-        }
-        let id = rows.topics.names[topic as usize].clone();
-        let share = neg as f64 / n as f64;
-        let driver = topic_impacts.get(&id).copied().filter(|_| scored);
-        let impact = driver.map(|d| d.0);
-        points.push((
-            candidates,
-            PainPoint {
-                kind: "topic".into(),
-                n,
-                negative_share: round(share, 4),
-                impact,
-                weight: round(weight(share, n, impact), 4),
-                z: None,
-                p: driver.map(|d| d.1),
-                q: driver.map(|d| d.2),
-                examples: Vec::new(),
-                id,
-            },
-        ));
-    }
+    let enough = |c: &TopicCount| c.n >= request.min_support as u64 && !c.negative.is_empty();
+    by_topic
+        .into_iter()
+        .filter(|(_, c)| enough(c))
+        .map(|(topic, c)| {
+            let id = rows.topics.names[topic as usize].clone();
+            let share = c.negative.len() as f64 / c.n as f64;
+            Found {
+                point: weights.point(ItemKind::Topic, id, c.n, share),
+                candidates: c.negative,
+            }
+        })
+        .collect()
+}
 
-    // Keywords: document counts on each side, log-odds with the corpus as prior.
-    let mut counts: HashMap<u32, (f64, f64, Vec<usize>)> = HashMap::new();
+/// Document counts of one keyword: in negative comments, in the rest, and the negative-
+/// sentiment rows among the first (the example candidates).
+#[derive(Default)]
+struct KeywordCount {
+    negative: f64,
+    rest: f64,
+    candidates: Vec<usize>,
+}
+
+/// Keywords distinctive of the negative side: log-odds z with the corpus as prior, tested
+/// for every keyword with enough support, kept when z > 0 and q < 0.05.
+fn keyword_points(rows: &Rows, request: &ReportRequest, weights: &Weights) -> Vec<Found> {
+    let mut counts: HashMap<u32, KeywordCount> = HashMap::new();
     let (mut total_a, mut total_b) = (0.0, 0.0);
-    for (i, &is_neg) in negative.iter().enumerate() {
+    for i in 0..rows.len() {
+        let negative = is_negative(rows, request, i);
         for &k in rows.keywords_of(i) {
-            let e = counts.entry(k).or_default();
-            if is_neg {
-                e.0 += 1.0;
+            let count = counts.entry(k).or_default();
+            if negative {
+                count.negative += 1.0;
                 total_a += 1.0;
                 if rows.sentiment[i] == 0 {
-                    e.2.push(i);
+                    count.candidates.push(i);
                 }
             } else {
-                e.1 += 1.0;
+                count.rest += 1.0;
                 total_b += 1.0;
             }
         }
     }
     let total = total_a + total_b;
-    // Every keyword with enough support is tested; q over all of them.
-    let mut tested: Vec<(u32, u64, f64, Vec<usize>)> = Vec::new();
-    for (k, (ya, yb, candidates)) in counts {
-        let n = (ya + yb) as u64;
-        if n < request.min_support as u64 || candidates.is_empty() {
-            continue;
-        }
-        let alpha = PRIOR_TOTAL * (ya + yb) / total;
-        let (_, z) = log_odds_z(ya, total_a, yb, total_b, alpha, PRIOR_TOTAL);
-        tested.push((k, n, z, candidates));
-    }
+    let tested: Vec<(u32, u64, f64, Vec<usize>)> = counts
+        .into_iter()
+        .filter(|(_, c)| {
+            (c.negative + c.rest) as u64 >= request.min_support as u64 && !c.candidates.is_empty()
+        })
+        .map(|(k, c)| {
+            let alpha = PRIOR_TOTAL * (c.negative + c.rest) / total;
+            let (_, z) = log_odds_z(c.negative, total_a, c.rest, total_b, alpha, PRIOR_TOTAL);
+            (k, (c.negative + c.rest) as u64, z, c.candidates)
+        })
+        .collect();
     let ps: Vec<f64> = tested.iter().map(|t| bh::two_sided_p(t.2)).collect();
     let qs = bh::q_values(&ps);
-    for (((k, n, z, candidates), p), q) in tested.into_iter().zip(ps).zip(qs) {
-        if z <= 0.0 || q >= bh::ALPHA {
-            continue;
-        }
-        let id = rows.keyword_names.names[k as usize].clone();
-        let share = candidates.len() as f64 / n as f64;
-        let impact = keyword_impacts.get(&id).map(|d| d.0).filter(|_| scored);
-        points.push((
-            candidates,
-            PainPoint {
-                kind: "keyword".into(),
-                n,
-                negative_share: round(share, 4),
-                impact,
-                weight: round(weight(share, n, impact), 4),
-                z: Some(round(z, 3)),
-                p: Some(p),
-                q: Some(q),
-                examples: Vec::new(),
-                id,
-            },
-        ));
-    }
+    let kept = tested.into_iter().zip(ps).zip(qs);
+    kept.filter(|(((_, _, z, _), _), q)| *z > 0.0 && *q < bh::ALPHA)
+        .map(|(((k, n, z, candidates), p), q)| {
+            let id = rows.keyword_names.names[k as usize].clone();
+            let share = candidates.len() as f64 / n as f64;
+            let mut point = weights.point(ItemKind::Keyword, id, n, share);
+            (point.z, point.p, point.q) = (Some(round(z, 3)), Some(p), Some(q));
+            Found { point, candidates }
+        })
+        .collect()
+}
 
-    points.sort_by(|a, b| {
-        b.1.weight
-            .total_cmp(&a.1.weight)
-            .then_with(|| b.1.n.cmp(&a.1.n))
-            .then_with(|| a.1.id.cmp(&b.1.id))
-    });
-    points.truncate(request.limit);
+/// The pain points in order, each with its clearest examples (most negative sentiment score
+/// first). No comment is shown twice in one report: each example goes to the first pain
+/// point (in report order) that picks it.
+fn with_examples(index: &CommentIndex, rows: &Rows, found: Vec<Found>) -> Result<Vec<PainPoint>> {
     let searcher = index.reader().searcher();
-    let mut out = Vec::with_capacity(points.len());
-    // No comment is shown twice in one report: each example goes to the first pain point
-    // (in report order) that picks it.
     let mut shown = std::collections::HashSet::new();
-    for (mut candidates, mut point) in points {
-        // The clearest examples: most negative sentiment score first.
+    let mut out = Vec::with_capacity(found.len());
+    for Found {
+        mut point,
+        mut candidates,
+    } in found
+    {
         candidates.sort_by(|&a, &b| rows.score[a].total_cmp(&rows.score[b]).then(a.cmp(&b)));
         for &i in candidates
             .iter()
@@ -257,16 +313,11 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
         {
             point
                 .examples
-                .push(load_example(index, &searcher, &rows, i)?);
+                .push(load_example(index, &searcher, rows, i)?);
         }
         out.push(point);
     }
-    Ok(PainPointsReport {
-        n: rows.len() as u64,
-        negative: (0..rows.len()).filter(|&i| rows.sentiment[i] == 0).count() as u64,
-        pain_points: out,
-        analysis_versions: rows.analysis_versions(),
-    })
+    Ok(out)
 }
 
 /// Negative sentiment, or a detractor score (NPS 0–6, CSAT 1–2).
@@ -295,7 +346,7 @@ impl PainPointsReport {
         ]);
         for p in &self.pain_points {
             t.rows.push(vec![
-                p.kind.clone(),
+                p.kind.to_string(),
                 p.id.clone(),
                 p.n.to_string(),
                 cell(Some(p.negative_share), 3),

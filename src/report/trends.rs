@@ -26,7 +26,7 @@ use super::periods::{date_string, Window};
 use super::rows::{Need, Rows};
 use super::stats::{two_proportion_z, Moments};
 use super::summary::Tally;
-use super::{cell, round, Interval, ReportRequest, Table};
+use super::{cell, round, Interval, ItemKind, ReportRequest, Table};
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -81,7 +81,7 @@ pub struct Period {
 /// A topic or keyword whose share rose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Emerging {
-    pub kind: String,
+    pub kind: ItemKind,
     pub id: String,
     /// The first period of the rise.
     pub since: String,
@@ -154,7 +154,7 @@ pub fn from_rows(rows: &Rows, request: &ReportRequest) -> TrendsReport {
         .iter()
         .enumerate()
         .filter(|(_, c)| !c.is_empty())
-        .filter_map(|(t, c)| scan.emerging("topic", &rows.topics.names[t], c))
+        .filter_map(|(t, c)| scan.emerging(ItemKind::Topic, &rows.topics.names[t], c))
         .collect();
     let mut keywords = emerging_keywords(rows, &slotted, &scan, window.len);
     keywords.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.id.cmp(&b.id)));
@@ -247,7 +247,7 @@ fn emerging_keywords(
             series[k as usize] += 1;
         }
         let name = &rows.keyword_names.names[candidates[run[0].0 as usize] as usize];
-        found.extend(scan.emerging("keyword", name, &series));
+        found.extend(scan.emerging(ItemKind::Keyword, name, &series));
     }
     found
 }
@@ -272,7 +272,7 @@ impl<'a> Scan<'a> {
     }
 
     /// The best split of one series, if its rise is significant.
-    fn emerging(&self, kind: &str, id: &str, counts: &[u64]) -> Option<Emerging> {
+    fn emerging(&self, kind: ItemKind, id: &str, counts: &[u64]) -> Option<Emerging> {
         let p = counts.len();
         let cum = prefix_sums(counts);
         let (all_x, all_n) = (cum[p], self.cum_totals[p]);
@@ -294,7 +294,7 @@ impl<'a> Scan<'a> {
         }
         let (z, split, before, after) = best?;
         Some(Emerging {
-            kind: kind.into(),
+            kind,
             id: id.into(),
             since: date_string(self.starts[split]),
             share_before: round(before, 4),
