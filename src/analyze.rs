@@ -12,6 +12,7 @@
 //! [`ResultCache`] keeps the model's results for recent texts ([`cache`]).
 
 pub mod cache;
+pub mod crossfit;
 mod encoded;
 pub mod lru;
 pub mod version;

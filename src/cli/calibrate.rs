@@ -6,10 +6,8 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use verbatim::analyze::Input;
+use verbatim::analyze::crossfit::fit_topics;
 use verbatim::eval::read_gold;
-
-use verbatim::model::calibrate::{fit, fit_unseen};
 use verbatim::model::topics::{Calibration, Labelled};
 
 use super::ModelArgs;
@@ -51,96 +49,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(train) = &args.train {
         gold.extend(read_gold(train)?);
     }
-    // Whether record i is scored and fitted on (else it only teaches the model).
-    let scored = |i: usize| i < from_data || args.fit_train;
-    let fit_rows: Vec<usize> = (0..gold.len()).filter(|&i| scored(i)).collect();
-    let analyzer = args.model.analyzer(0, false, false)?;
-    let (Some(base), Some(encoder)) = (analyzer.topic_model(), analyzer.encoder()) else {
-        bail!("calibration needs the model");
-    };
-    let ids: Vec<String> = base.topics().map(|t| t.id.clone()).collect();
-    // The labelled comments become extra prototypes (those with one topic) and probe
-    // training rows. Features are cross-fitted: each half is scored by a model that learnt
-    // from the other half only, so no comment is ever scored by what it taught; comments
-    // that are never scored teach both halves' models.
-    let examples = |fold: Option<usize>| -> Vec<Labelled> {
-        gold.iter()
-            .enumerate()
-            .filter(|(i, _)| fold.is_none_or(|f| i % 2 != f || !scored(*i)))
-            .map(|(_, g)| Labelled {
-                text: g.text.clone(),
-                topics: g.topics.iter().map(|t| t.id.clone()).collect(),
-            })
-            .collect()
-    };
-    let mut features = vec![Vec::new(); gold.len()];
-    // Per comment and topic, the features under a model that never saw a labelled comment
-    // of that topic: the topic as a user adds it, with only its taxonomy examples. The
-    // weights and threshold of topics without a threshold of their own are fitted on these.
-    let mut unseen = vec![Vec::new(); gold.len()];
-    for fold in 0..2 {
-        let taught = examples(Some(fold));
-        let members: Vec<usize> = fit_rows.iter().copied().filter(|i| i % 2 == fold).collect();
-        let inputs: Vec<Input> = members
-            .iter()
-            .map(|&i| Input::new(gold[i].text.clone()))
-            .collect();
-        let batch = analyzer.encode_for_topics(&inputs)?;
-        let learnt_from = |labelled: Vec<Labelled>| {
-            let calibration = Calibration {
-                labelled,
-                ..Calibration::default()
-            };
-            base.rebuild(encoder, calibration)
-        };
-        let model = learnt_from(taught.clone())?;
-        for (&i, f) in members.iter().zip(batch.topic_features(&model)) {
-            unseen[i] = f.clone();
-            features[i] = f;
-        }
-        for (k, id) in ids.iter().enumerate() {
-            let without: Vec<Labelled> = taught
-                .iter()
-                .filter(|l| !l.topics.contains(id))
-                .cloned()
-                .collect();
-            let model = learnt_from(without)?;
-            for (&i, f) in members.iter().zip(batch.topic_features(&model)) {
-                unseen[i][k] = f[k];
-            }
-        }
-    }
-    let features: Vec<_> = fit_rows.iter().map(|&i| features[i].clone()).collect();
-    let labels: Vec<Vec<bool>> = fit_rows
+    let labelled: Vec<Labelled> = gold
         .iter()
-        .map(|&i| &gold[i])
-        .map(|g| {
-            ids.iter()
-                .map(|id| g.topics.iter().any(|t| &t.id == id))
-                .collect()
+        .map(|g| Labelled {
+            text: g.text.clone(),
+            topics: g.topics.iter().map(|t| t.id.clone()).collect(),
         })
         .collect();
-    let mut calibration = fit(&features, &labels, &ids);
-    let unseen: Vec<_> = fit_rows.iter().map(|&i| unseen[i].clone()).collect();
-    let (unseen, unseen_f1) = fit_unseen(&unseen, &labels);
-    let unseen_threshold = unseen.threshold;
+    let analyzer = args.model.analyzer(0, false, false)?;
+    // Record i is fitted on when it comes from --data (or with --fit-train); else it only
+    // teaches the model.
+    let fitted = fit_topics(&analyzer, &labelled, |i| i < from_data || args.fit_train)?;
+    let mut calibration = fitted.calibration;
     // The fallback share is chosen on a user's own taxonomy (corpora/custom/telecom), not by
     // this fit: keep the one of the file being replaced (the default if it is unreadable).
-    let unseen = verbatim::model::calibrate::Unseen {
-        fallback: Calibration::load_or_default(&args.output)
-            .unwrap_or_default()
-            .unseen_fallback(),
-        ..unseen
-    };
-    calibration.unseen = Some(unseen);
-    calibration.labelled = examples(None);
+    let fallback = Calibration::load_or_default(&args.output)
+        .unwrap_or_default()
+        .unseen_fallback();
+    let unseen_threshold = calibration.unseen.as_ref().map_or(0.0, |u| u.threshold);
+    if let Some(unseen) = calibration.unseen.as_mut() {
+        unseen.fallback = fallback;
+    }
     calibration.metrics = serde_json::json!({
         "fitted_on": args.data.display().to_string(),
         "split": args.split,
         "train": args.train.as_ref().map(|p| p.display().to_string()),
-        "comments": fit_rows.len(),
+        "comments": fitted.comments,
         "labelled": calibration.labelled.len(),
-        "micro_f1_unseen_topics": (unseen_f1 * 1000.0).round() / 1000.0,
+        "micro_f1_unseen_topics": (fitted.unseen_f1 * 1000.0).round() / 1000.0,
     });
     if let Some(dir) = args.output.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -154,10 +90,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "{} comments, {} topic thresholds, threshold {:.2} for topics \
          without one (each topic left out of the labelled comments in turn: micro-F1 {:.3}) \
          -> {}",
-        fit_rows.len(),
+        fitted.comments,
         calibration.thresholds.len(),
         unseen_threshold,
-        unseen_f1,
+        fitted.unseen_f1,
         args.output.display()
     );
     Ok(())
