@@ -11,6 +11,7 @@
 //! Each distinct normalized text of a batch is encoded once, and a server's
 //! [`ResultCache`] keeps the model's results for recent texts ([`cache`]).
 
+mod aspects;
 pub mod cache;
 pub mod crossfit;
 mod encoded;
@@ -388,14 +389,14 @@ impl Analyzer {
     ) -> ModelPart {
         let sentiment = models.sentiment.predict(encoded.comments.row(i));
         let (topics, explain) = if self.options.topics {
-            models.topics.assign(
+            let reading = aspects::Reading {
                 prepared,
                 clauses,
-                &encoded.vectors(i),
-                &models.sentiment,
-                sentiment,
-                self.options.explain,
-            )
+                vectors: encoded.vectors(i),
+                comment: sentiment,
+            };
+            let assigned = models.topics.assign(prepared, clauses, &reading.vectors);
+            aspects::topic_hits(&reading, assigned, &models.sentiment, self.options.explain)
         } else {
             (Vec::new(), None)
         };

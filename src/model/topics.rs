@@ -21,9 +21,7 @@ pub use super::calibrate::{Calibration, Features, Labelled};
 use super::encoder::{dot, Embeddings, Encoder};
 use super::probe::Probe;
 use super::prototypes::prototype_texts;
-use super::sentiment::SentimentHead;
 use super::taxonomy::{Taxonomy, Topic};
-use crate::analysis::{Label, Sentiment, Span, TopicEvidence, TopicHit};
 use crate::text::clauses::Clause;
 use crate::text::{normalize, Lang, Prepared};
 use crate::Result;
@@ -54,6 +52,28 @@ pub struct ClauseScore {
     pub seeds: Vec<String>,
     /// The clause's confidence alone: its own probe score standing in for the comment's
     /// (whether it carries the topic, once the comment has it).
+    pub confidence: f32,
+}
+
+/// A topic a comment carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assigned {
+    pub id: String,
+    /// Its name in the comment's language (Chinese for zh and mixed comments).
+    pub name: String,
+    pub confidence: f32,
+    /// The clauses that carry it (at least one), in order.
+    pub clauses: Vec<Carried>,
+}
+
+/// A clause that carries a topic, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Carried {
+    /// Its position among the comment's clauses.
+    pub index: usize,
+    pub similarity: f32,
+    pub seeds: Vec<String>,
+    /// The clause's confidence alone.
     pub confidence: f32,
 }
 
@@ -269,28 +289,17 @@ impl TopicModel {
 }
 
 impl TopicModel {
-    /// Assign topics to one comment (sentiment `comment`) from its clauses and their
-    /// vectors: a topic is reported when the comment's best features reach its threshold;
-    /// its evidence is every clause that reaches it alone, has it as its strongest reported
-    /// topic and comes near its strongest clause (that clause when none does),
-    /// its sentiment that of those clauses (the comment's when they read neutral or it is a
-    /// single clause). With `explain`, also what carried each topic.
-    pub fn assign(
-        &self,
-        p: &Prepared,
-        clauses: &[Clause],
-        vectors: &Vectors,
-        head: &SentimentHead,
-        comment: Sentiment,
-        explain: bool,
-    ) -> (Vec<TopicHit>, Option<Vec<TopicEvidence>>) {
+    /// The topics a comment carries, most confident first: a topic is reported when the
+    /// comment's best features reach its threshold; the clauses carrying it are every clause
+    /// that reaches it alone, has it as its strongest reported topic and comes near its
+    /// strongest clause (that clause when none does). What they say of the topic (its
+    /// sentiment) is read by the caller.
+    pub fn assign(&self, p: &Prepared, clauses: &[Clause], vectors: &Vectors) -> Vec<Assigned> {
         let scores = self.score_clauses(p, clauses, vectors);
         let best = self.best_features(&scores);
         // Which clauses carry a topic: each clause's confidence alone.
         let alone = |j: usize, k: usize| scores[j][k].confidence;
         let zh = matches!(p.lang, Lang::ZhHans | Lang::ZhHant | Lang::Mixed);
-        let mut hits = Vec::new();
-        let mut evidence = explain.then(Vec::new);
         let conf: Vec<f32> = self
             .entries
             .iter()
@@ -309,8 +318,9 @@ impl TopicModel {
         // topic's strongest clause (on the demo corpus's 1,580 multi-topic comments: evidence
         // clauses on the right phrase 0.852 → 0.983, every phrase still found).
         let strongest_topic = |j: usize| reported.iter().map(|&q| alone(j, q)).fold(0.0, f32::max);
+        let mut assigned: Vec<Assigned> = Vec::new();
         for &k in reported.iter().filter(|_| !clauses.is_empty()) {
-            let (entry, confidence) = (&self.entries[k], conf[k]);
+            let entry = &self.entries[k];
             let top = (0..clauses.len()).map(|j| alone(j, k)).fold(0.0, f32::max);
             let mut carrying: Vec<usize> = (0..clauses.len())
                 .filter(|&j| {
@@ -323,57 +333,28 @@ impl TopicModel {
                     (0..clauses.len()).max_by(|&a, &b| alone(a, k).total_cmp(&alone(b, k)));
                 carrying.extend(strongest);
             }
-            // A topic's sentiment: that of its own clauses (encoded alone where a contrast
-            // word splits the comment, "菜很好吃但是配送太慢"; read in context elsewhere),
-            // falling back to the comment's when they read neutral. Chosen on labelled
-            // comments no model learns from (corpora/labelled/holdout.jsonl): 0.775 against
-            // 0.768 for the average of the clauses' and the comment's probabilities (gold dev,
-            // which the sentiment head learns from and so favours the comment's own label:
-            // 0.919 against 0.922).
-            let sentiment = if clauses.len() == 1 {
-                comment.label
+            let name = if zh {
+                &entry.topic.name_zh
             } else {
-                match head.predict(&mean_row(vectors.clauses, &carrying)).label {
-                    Label::Neutral => comment.label,
-                    label => label,
-                }
+                &entry.topic.name_en
             };
-            if let Some(evidence) = evidence.as_mut() {
-                for &j in &carrying {
-                    let c = &clauses[j];
-                    evidence.push(TopicEvidence {
-                        topic: entry.topic.id.clone(),
-                        clause: p.normalized.text[c.normalized.clone()].to_string(),
-                        start: c.original.start,
-                        end: c.original.end,
+            assigned.push(Assigned {
+                id: entry.topic.id.clone(),
+                name: name.clone(),
+                confidence: round3(conf[k]),
+                clauses: carrying
+                    .into_iter()
+                    .map(|j| Carried {
+                        index: j,
                         similarity: round3(scores[j][k].features.similarity),
                         seeds: scores[j][k].seeds.clone(),
                         confidence: round3(alone(j, k)),
-                        sentiment: head.predict(vectors.clauses.row(j)).label,
-                    });
-                }
-            }
-            hits.push(TopicHit {
-                id: entry.topic.id.clone(),
-                name: if zh {
-                    &entry.topic.name_zh
-                } else {
-                    &entry.topic.name_en
-                }
-                .clone(),
-                confidence: round3(confidence),
-                sentiment,
-                evidence: carrying
-                    .iter()
-                    .map(|&j| Span {
-                        start: clauses[j].original.start,
-                        end: clauses[j].original.end,
                     })
                     .collect(),
             });
         }
-        hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        (hits, evidence)
+        assigned.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        assigned
     }
 }
 
@@ -433,17 +414,6 @@ const OWN_RATIO: f32 = 0.5;
 /// 0 / 0.8 / 0.9 → evidence precision 0.960 / 0.983 / 0.990, every phrase still found; 0.8
 /// keeps a second clause on the same topic more often; aspects on gold dev unchanged).
 const NEAR_TOP: f32 = 0.8;
-
-fn mean_row(vectors: &Embeddings, rows: &[usize]) -> Vec<f32> {
-    let mut sum = vec![0f32; vectors.dim];
-    for &j in rows {
-        for (acc, v) in sum.iter_mut().zip(vectors.row(j)) {
-            *acc += v;
-        }
-    }
-    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-    sum.iter().map(|x| x / norm).collect()
-}
 
 fn round3(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
