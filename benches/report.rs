@@ -395,7 +395,7 @@ fn main() {
         .expect("drivers");
         let label = |s: &Option<String>| match s.as_deref() {
             None => u8::MAX,
-            Some(l) => report::rows::LABELS.iter().position(|x| *x == l).unwrap() as u8,
+            Some(l) => verbatim::analysis::Label::parse(l).unwrap().index() as u8,
         };
         for d in &report.drivers {
             let g = groups[&(d.id.clone(), label(&d.sentiment))];

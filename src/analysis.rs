@@ -60,12 +60,18 @@ pub enum Label {
 impl Label {
     pub const ALL: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Label::Negative => "negative",
             Label::Neutral => "neutral",
             Label::Positive => "positive",
         }
+    }
+
+    /// Its position in [`Label::ALL`] (negative 0, neutral 1, positive 2): the class order of
+    /// the sentiment head, the evaluation's confusion matrix and the reports' tallies.
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     pub fn parse(s: &str) -> Option<Label> {

@@ -175,18 +175,10 @@ pub fn evaluate_topics(
     (topics, aspects)
 }
 
-fn index(label: Label) -> usize {
-    match label {
-        Label::Negative => 0,
-        Label::Neutral => 1,
-        Label::Positive => 2,
-    }
-}
-
 fn confusion(pairs: &[(Label, Label)]) -> [[usize; 3]; 3] {
     let mut m = [[0; 3]; 3];
     for &(gold, pred) in pairs {
-        m[index(gold)][index(pred)] += 1;
+        m[gold.index()][pred.index()] += 1;
     }
     m
 }
@@ -277,7 +269,7 @@ pub fn evaluate(
     let overall = group(&pairs);
     let per_class = Label::ALL
         .iter()
-        .map(|&l| (l.as_str().to_string(), class_metrics(&m, index(l))))
+        .map(|&l| (l.as_str().to_string(), class_metrics(&m, l.index())))
         .collect();
     let (topics, aspects) = match topic_ids {
         Some(ids) => {

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
 use super::ops::ApiDoc;
+use crate::analysis::Label;
 use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_TEXT_BYTES};
 use crate::index::query_bounds::MAX_QUERY_CHARS;
 use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
@@ -173,7 +174,11 @@ fn list_of(item: &str) -> String {
     format!(r"^[\s,]*{item}(?:\s*,[\s,]*{item})*[\s,]*$")
 }
 
-const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
+const LABELS: [&str; 3] = [
+    Label::Negative.as_str(),
+    Label::Neutral.as_str(),
+    Label::Positive.as_str(),
+];
 const LANGS: [&str; 5] = ["zh-Hans", "zh-Hant", "en", "mixed", "other"];
 
 fn query_parameter(param: &mut Value) {

@@ -24,6 +24,7 @@ use super::pain_points::Example;
 use super::rows::{Need, Rows, NONE};
 use super::stats::{welch, Moments};
 use super::{cell, nps_points, round, ScoreKind, Table};
+use crate::analysis::Label;
 use crate::analyze::Analyzer;
 use crate::index::search::Filters;
 use crate::index::CommentIndex;
@@ -370,7 +371,7 @@ fn sentiment_of(rows: &Rows, mine: &[usize]) -> (Option<f64>, f64) {
         if !rows.score[i].is_nan() {
             m.add(f64::from(rows.score[i]));
         }
-        negative += usize::from(rows.sentiment[i] == 0);
+        negative += usize::from(rows.sentiment[i] == Some(Label::Negative));
     }
     let share = negative as f64 / mine.len().max(1) as f64;
     (m.mean().map(|v| round(v, 3)), round(share, 3))

@@ -18,9 +18,10 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bh;
-use super::rows::{Need, Rows, LABELS};
+use super::rows::{Need, Rows};
 use super::stats::{welch, Moments};
 use super::{cell, nps_points, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
+use crate::analysis::Label;
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -116,7 +117,7 @@ pub fn from_subset(
     let nps = request.score == ScoreKind::Nps;
     let mut all = Group::default();
     // Keys: (topic or keyword id, sentiment index or 255 for the whole).
-    let mut groups: HashMap<(u32, u8), Group> = HashMap::new();
+    let mut groups: HashMap<(u32, Option<Label>), Group> = HashMap::new();
     for i in subset {
         let Some(score) = request.score_of(rows, i) else {
             continue;
@@ -126,18 +127,18 @@ pub fn from_subset(
         match request.by {
             DriverBy::Topic => {
                 for (topic, _) in rows.topics_of(i) {
-                    groups
-                        .entry((topic, u8::MAX))
-                        .or_default()
-                        .add(score, points);
+                    groups.entry((topic, None)).or_default().add(score, points);
                 }
                 for &(topic, label) in rows.aspects_of(i) {
-                    groups.entry((topic, label)).or_default().add(score, points);
+                    groups
+                        .entry((topic, Some(label)))
+                        .or_default()
+                        .add(score, points);
                 }
             }
             DriverBy::Keyword => {
                 for &k in rows.keywords_of(i) {
-                    groups.entry((k, u8::MAX)).or_default().add(score, points);
+                    groups.entry((k, None)).or_default().add(score, points);
                 }
             }
         }
@@ -166,7 +167,7 @@ pub fn from_subset(
             Some(Driver {
                 kind: request.by.into(),
                 id: name.clone(),
-                sentiment: LABELS.get(label as usize).map(|l| l.to_string()),
+                sentiment: label.map(|l| l.as_str().to_string()),
                 n: with.score.n as u64,
                 mean_with: r(with.score.mean()?),
                 mean_without: r(without.score.mean()?),

@@ -21,8 +21,12 @@ use super::rows::{Need, Rows};
 use super::stats::log_odds_z;
 use super::{bh, drivers};
 use super::{cell, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
+use crate::analysis::Label;
 use crate::index::CommentIndex;
 use crate::{Error, Result};
+
+/// A negative comment's sentiment in [`Rows::sentiment`].
+const NEGATIVE: Option<Label> = Some(Label::Negative);
 
 /// How many example comments each pain point shows.
 pub const EXAMPLES: usize = 3;
@@ -114,7 +118,9 @@ pub fn pain_points(index: &CommentIndex, request: &ReportRequest) -> Result<Pain
     points.truncate(request.limit);
     Ok(PainPointsReport {
         n: rows.len() as u64,
-        negative: (0..rows.len()).filter(|&i| rows.sentiment[i] == 0).count() as u64,
+        negative: (0..rows.len())
+            .filter(|&i| rows.sentiment[i] == NEGATIVE)
+            .count() as u64,
         pain_points: with_examples(index, &rows, points)?,
         analysis_versions: rows.analysis_versions(),
     })
@@ -217,7 +223,7 @@ fn topic_points(rows: &Rows, request: &ReportRequest, weights: &Weights) -> Vec<
         for (topic, label) in rows.topics_of(i) {
             let count = by_topic.entry(topic).or_default();
             count.n += 1;
-            if label == 0 {
+            if label == Label::Negative {
                 count.negative.push(i);
             }
         }
@@ -258,7 +264,7 @@ fn keyword_points(rows: &Rows, request: &ReportRequest, weights: &Weights) -> Ve
             if negative {
                 count.negative += 1.0;
                 total_a += 1.0;
-                if rows.sentiment[i] == 0 {
+                if rows.sentiment[i] == NEGATIVE {
                     count.candidates.push(i);
                 }
             } else {
@@ -322,7 +328,7 @@ fn with_examples(index: &CommentIndex, rows: &Rows, found: Vec<Found>) -> Result
 
 /// Negative sentiment, or a detractor score (NPS 0–6, CSAT 1–2).
 fn is_negative(rows: &Rows, request: &ReportRequest, i: usize) -> bool {
-    rows.sentiment[i] == 0
+    rows.sentiment[i] == NEGATIVE
         || match (request.score, request.score_of(rows, i)) {
             (ScoreKind::Nps, Some(s)) => s <= 6.0,
             (ScoreKind::Csat, Some(s)) => s <= 2.0,

@@ -16,6 +16,7 @@ use tantivy::query::Query;
 use tantivy::schema::Facet;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
+use crate::analysis::Label;
 use crate::index::reanalyze::{sorted, VersionCount};
 use crate::index::zone::Zone;
 use crate::index::CommentIndex;
@@ -25,8 +26,6 @@ use crate::Result;
 pub const NONE: u8 = u8::MAX;
 /// "No value" for the name-table columns.
 pub const NO_NAME: u32 = u32::MAX;
-/// Sentiment labels by index, as stored in [`Rows::sentiment`] and [`Rows::aspects`].
-pub const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
 /// What to read besides the always-present columns.
 #[derive(Debug, Clone, Default)]
@@ -79,8 +78,8 @@ pub struct Rows {
     pub nps: Vec<u8>,
     /// CSAT 1–5, or [`NONE`].
     pub csat: Vec<u8>,
-    /// Index into [`LABELS`], or [`NONE`].
-    pub sentiment: Vec<u8>,
+    /// The comment's sentiment, if it has one.
+    pub sentiment: Vec<Option<Label>>,
     /// Sentiment score in [-1, 1], NaN when the comment has none.
     pub score: Vec<f32>,
     /// Days since 1970-01-01 on the calendar of [`Need::zone`], or `i32::MIN` when undated.
@@ -91,8 +90,8 @@ pub struct Rows {
     pub channel: Vec<u32>,
     /// Comment `i`'s topics are `aspects[aspect_start[i]..aspect_start[i + 1]]`.
     pub aspect_start: Vec<u32>,
-    /// (topic id into `topics`, sentiment index into [`LABELS`]).
-    pub aspects: Vec<(u32, u8)>,
+    /// (topic id into `topics`, the topic's sentiment).
+    pub aspects: Vec<(u32, Label)>,
     /// Comment `i`'s keywords are `keywords[keyword_start[i]..keyword_start[i + 1]]`.
     pub keyword_start: Vec<u32>,
     pub keywords: Vec<u32>,
@@ -138,13 +137,13 @@ impl Rows {
     }
 
     /// Comment `i`'s topics with their sentiment.
-    pub fn aspects_of(&self, i: usize) -> &[(u32, u8)] {
+    pub fn aspects_of(&self, i: usize) -> &[(u32, Label)] {
         &self.aspects[self.aspect_start[i] as usize..self.aspect_start[i + 1] as usize]
     }
 
     /// Comment `i`'s topics, each once, with its most negative sentiment (aspects are kept
     /// sorted by topic, then label, negative first).
-    pub fn topics_of(&self, i: usize) -> impl Iterator<Item = (u32, u8)> + '_ {
+    pub fn topics_of(&self, i: usize) -> impl Iterator<Item = (u32, Label)> + '_ {
         let aspects = self.aspects_of(i);
         aspects
             .iter()
@@ -254,8 +253,8 @@ struct RowCollector {
 /// What a facet ordinal of a segment stands for.
 #[derive(Clone, Copy)]
 enum FacetKind {
-    Sentiment(u8),
-    Aspect(u32, u8),
+    Sentiment(Label),
+    Aspect(u32, Label),
     Lang(u32),
     Channel(u32),
     Other,
@@ -391,10 +390,10 @@ impl SegmentCollector for RowSegment {
                 .map_or(i32::MIN, |d| self.zone.day(d.into_timestamp_secs())),
         );
         rows.aspect_start.push(rows.aspects.len() as u32);
-        let (mut sentiment, mut lang, mut channel) = (NONE, NO_NAME, NO_NAME);
+        let (mut sentiment, mut lang, mut channel) = (None, NO_NAME, NO_NAME);
         for ord in self.facets.facet_ords(doc) {
             match self.facet_kinds[ord as usize] {
-                FacetKind::Sentiment(l) => sentiment = l,
+                FacetKind::Sentiment(l) => sentiment = Some(l),
                 FacetKind::Aspect(t, l) => rows.aspects.push((t, l)),
                 FacetKind::Lang(l) => lang = l,
                 FacetKind::Channel(c) => channel = c,
@@ -448,8 +447,8 @@ fn dedup_len<T: PartialEq + Copy>(sorted: &mut [T]) -> usize {
     n
 }
 
-fn label_index(label: &str) -> Option<u8> {
-    LABELS.iter().position(|l| *l == label).map(|i| i as u8)
+fn label_index(label: &str) -> Option<Label> {
+    Label::ALL.into_iter().find(|l| l.as_str() == label)
 }
 
 /// Every term of a string column, by ordinal.

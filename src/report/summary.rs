@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::attrs;
-use super::rows::{Names, Need, Rows, LABELS, NONE, NO_NAME};
+use super::rows::{Names, Need, Rows, NONE, NO_NAME};
 use super::{cell, round, ReportRequest, Table};
+use crate::analysis::Label;
 use crate::index::CommentIndex;
 use crate::Result;
 
@@ -88,8 +89,8 @@ pub(super) struct Tally {
 impl Tally {
     pub(super) fn add(&mut self, rows: &Rows, i: usize) {
         self.n += 1;
-        if rows.sentiment[i] != NONE {
-            self.labels[rows.sentiment[i] as usize] += 1;
+        if let Some(label) = rows.sentiment[i] {
+            self.labels[label.index()] += 1;
         }
         if !rows.score[i].is_nan() {
             self.score.0 += f64::from(rows.score[i]);
@@ -115,10 +116,10 @@ impl Tally {
         let nps_n: u64 = self.nps.iter().sum();
         Group {
             n: self.n,
-            sentiment: LABELS
+            sentiment: Label::ALL
                 .iter()
                 .zip(self.labels)
-                .map(|(l, x)| (l.to_string(), x))
+                .map(|(l, x)| (l.as_str().to_string(), x))
                 .collect(),
             mean_score: (self.score.1 > 0).then(|| round(self.score.0 / self.score.1 as f64, 4)),
             nps: (nps_n > 0).then(|| Nps {
@@ -175,9 +176,9 @@ pub fn summary(index: &CommentIndex, request: &ReportRequest) -> Result<SummaryR
             let c = &mut topic_acc[t as usize];
             c.n += 1;
             match label {
-                0 => c.negative += 1,
-                1 => c.neutral += 1,
-                _ => c.positive += 1,
+                Label::Negative => c.negative += 1,
+                Label::Neutral => c.neutral += 1,
+                Label::Positive => c.positive += 1,
             }
         }
     }
