@@ -117,6 +117,23 @@ pub enum EncoderArg {
     Frozen,
 }
 
+/// `--precision`: the library's [`Precision`], named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrecisionArg {
+    /// Dynamic int8 (per-channel) weights: about twice as fast, cosine ≥ 0.995 to fp32.
+    Int8,
+    Fp32,
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(arg: PrecisionArg) -> Self {
+        match arg {
+            PrecisionArg::Int8 => Precision::Int8,
+            PrecisionArg::Fp32 => Precision::Fp32,
+        }
+    }
+}
+
 /// PII masking of the comments a command stores (on by default; see `text::pii`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct RedactArgs {
@@ -154,8 +171,8 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value_t = EncoderArg::Student, env = "VERBATIM_ENCODER")]
     pub encoder: EncoderArg,
     /// Encoder weights: int8 (faster, chosen by measurement) or fp32.
-    #[arg(long, value_enum, default_value_t = Precision::Int8, env = "VERBATIM_PRECISION")]
-    pub precision: Precision,
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Int8, env = "VERBATIM_PRECISION")]
+    pub precision: PrecisionArg,
     /// Threads for the encoder (0: one per core).
     #[arg(long, default_value_t = 0, env = "VERBATIM_THREADS")]
     pub threads: usize,
@@ -190,7 +207,7 @@ impl ModelArgs {
                     EncoderArg::Teacher => Variant::Teacher,
                     EncoderArg::Frozen => Variant::Frozen,
                 },
-                precision: self.precision,
+                precision: self.precision.into(),
                 threads: self.threads,
                 ..EncoderOptions::default()
             },

@@ -28,7 +28,7 @@ const EOS_ID: u32 = 2;
 const DIM: usize = 384;
 
 /// Which weights to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
     /// Dynamic int8 (per-channel) weights: about twice as fast, cosine ≥ 0.995 to fp32.
     #[default]
