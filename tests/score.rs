@@ -23,6 +23,16 @@ pub(crate) fn score_args(input: &Path, output: &Path, extra: &[&str]) -> Vec<Str
     args
 }
 
+/// Start `verbatim score` in the background (output discarded), to be killed mid-run.
+pub(crate) fn spawn_score(input: &Path, output: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_verbatim"))
+        .args(score_args(input, output, extra))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Run `verbatim score` to the end.
 pub(crate) fn score(input: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
     let args = score_args(input, output, extra);
@@ -169,13 +179,7 @@ fn resumes_after_kill_scoring_every_row_once() {
         .take(1200)
         .collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
-    let args = score_args(&input, &output, &["--batch-size", "32"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_score(&input, &output, &["--batch-size", "32"]);
     let start = Instant::now();
     loop {
         let written = std::fs::read_to_string(&output)

@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 
 use crate::common::corpus_lines;
-use crate::score::{score, score_args};
+use crate::score::{score, spawn_score};
 
 /// A demo comment as (id, text, channel, nps).
 type DemoRow = (String, Option<String>, Option<String>, Option<i64>);
@@ -181,13 +180,7 @@ fn a_killed_parquet_run_resumes_with_every_row_once() {
     );
     write_input(&input, &rows, "text");
     let parts = dir.path().join("out.parquet.parts");
-    let args = score_args(&input, &output, &["--batch-size", "8"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_score(&input, &output, &["--batch-size", "8"]);
     let start = Instant::now();
     while std::fs::read_dir(&parts).map_or(0, |d| d.count()) < 5 {
         assert!(start.elapsed() < Duration::from_secs(120), "no progress");
