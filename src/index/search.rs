@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::Query;
-use tantivy::{DateTime, DocAddress, Order};
+use tantivy::{DateTime, DocAddress, Order, Searcher};
 
 pub use super::filters::Filters;
 use super::fusion::{self, Why};
@@ -21,6 +21,7 @@ pub use super::fusion::{Match, Mode, SuggestedTopic};
 use super::knn::AddressSet;
 pub(crate) use super::lenient;
 use super::snippet::{snippet, Highlighter, Terms};
+use super::topical::Semantic;
 use super::vectors::QueryEncoder;
 use super::{filters, query, CommentIndex};
 use crate::analysis::{Analysis, Label};
@@ -153,18 +154,7 @@ impl CommentIndex {
         request: &SearchRequest,
         encoder: Option<&dyn QueryEncoder>,
     ) -> Result<SearchResponse> {
-        if request.limit > MAX_LIMIT {
-            return Err(Error::User(format!(
-                "`limit`: {} is more than {MAX_LIMIT}",
-                request.limit
-            )));
-        }
-        if request.offset > MAX_OFFSET {
-            return Err(Error::User(format!(
-                "`offset`: {} is more than {MAX_OFFSET}",
-                request.offset
-            )));
-        }
+        check_page(request)?;
         let text = query::text_query(self, &request.q)?;
         let terms = self.text_terms(&*text);
         let filter = filters::filter_query(&self.fields, &request.filters)?;
@@ -181,64 +171,11 @@ impl CommentIndex {
                 fusion::union(mode, text, filter, set)
             }
         };
-        let sort = match request.sort {
-            Sort::Relevance if request.q.trim().is_empty() => Sort::Date,
-            other => other,
-        };
-
-        let mut facets = FacetCollector::for_field("facets");
-        for dimension in DIMENSIONS {
-            facets.add_facet(format!("/{dimension}").as_str());
-        }
-        let (page, total, counts): (Vec<(Option<f32>, DocAddress)>, usize, FacetCounts) =
-            match (&semantic, sort) {
-                _ if request.limit == 0 => {
-                    let (total, counts) = searcher.search(&query, &(Count, facets))?;
-                    (Vec::new(), total, counts)
-                }
-                (Some(semantic), Sort::Relevance) => {
-                    let (total, counts) = searcher.search(&query, &(Count, facets))?;
-                    let end = request.offset + request.limit;
-                    let ranked = match mode {
-                        Mode::Semantic => semantic.near.clone(),
-                        _ => fusion::hybrid(&searcher, &*keyword, semantic, end)?,
-                    };
-                    let page = ranked.into_iter().skip(request.offset).take(request.limit);
-                    (page.map(|(s, a)| (Some(s), a)).collect(), total, counts)
-                }
-                (_, Sort::Relevance) => {
-                    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-                    let (docs, total, counts) =
-                        searcher.search(&query, &(top.order_by_score(), Count, facets))?;
-                    let docs = docs.into_iter().map(|(s, a)| (Some(s), a)).collect();
-                    (docs, total, counts)
-                }
-                (_, Sort::Date) => {
-                    let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-                    let by_date = top.order_by_fast_field::<DateTime>("created_at", Order::Desc);
-                    let (docs, total, counts) =
-                        searcher.search(&query, &(by_date, Count, facets))?;
-                    let docs = docs.into_iter().map(|(_, a)| (None, a)).collect();
-                    (docs, total, counts)
-                }
-            };
-
-        let mut highlighter = Highlighter::default();
-        let mut hits = Vec::with_capacity(page.len());
-        let blank = request.q.trim().is_empty();
-        for (score, address) in page {
-            let (matched, similarity) = match blank {
-                true => (None, None),
-                false => {
-                    let (m, s) = why.of(&searcher, address)?;
-                    (Some(m), s)
-                }
-            };
-            let mut hit = self.hit(&searcher, address, &terms, &mut highlighter)?;
-            (hit.score, hit.matched, hit.similarity) = (score, matched, similarity);
-            hits.push(hit);
-        }
+        let queries = (&*query, &*keyword);
+        let (page, total, counts) = page_of(&searcher, request, queries, semantic.as_ref())?;
+        let hits = self.hits_of(&searcher, request, page, &terms, &why)?;
         let facets = facets_of(&counts);
+        let blank = request.q.trim().is_empty();
         Ok(SearchResponse {
             total: total as u64,
             suggested_topic: (!blank)
@@ -252,6 +189,33 @@ impl CommentIndex {
                 Mode::Keyword
             },
         })
+    }
+
+    /// The hits of a page: stored comment, snippet, and (with a query) why each matched.
+    fn hits_of(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        page: Vec<(Option<f32>, DocAddress)>,
+        terms: &Terms,
+        why: &Why,
+    ) -> Result<Vec<Hit>> {
+        let mut highlighter = Highlighter::default();
+        let mut hits = Vec::with_capacity(page.len());
+        let blank = request.q.trim().is_empty();
+        for (score, address) in page {
+            let (matched, similarity) = match blank {
+                true => (None, None),
+                false => {
+                    let (m, s) = why.of(searcher, address)?;
+                    (Some(m), s)
+                }
+            };
+            let mut hit = self.hit(searcher, address, terms, &mut highlighter)?;
+            (hit.score, hit.matched, hit.similarity) = (score, matched, similarity);
+            hits.push(hit);
+        }
+        Ok(hits)
     }
 
     /// The hit of a stored comment (no score, no match), its snippet marking `terms`.
@@ -306,6 +270,75 @@ impl CommentIndex {
         });
         terms
     }
+}
+
+/// `limit` and `offset` within their bounds.
+fn check_page(request: &SearchRequest) -> Result<()> {
+    if request.limit > MAX_LIMIT {
+        return Err(Error::User(format!(
+            "`limit`: {} is more than {MAX_LIMIT}",
+            request.limit
+        )));
+    }
+    if request.offset > MAX_OFFSET {
+        return Err(Error::User(format!(
+            "`offset`: {} is more than {MAX_OFFSET}",
+            request.offset
+        )));
+    }
+    Ok(())
+}
+
+/// A page of hits (score, address), with the total and the facet counts of everything the
+/// query matches.
+type Page = (Vec<(Option<f32>, DocAddress)>, usize, FacetCounts);
+
+/// The requested page of `query` (keyword ∪ semantic matches when there are semantic hits):
+/// by date, by BM25, by the semantic neighbours' similarity, or by their fusion with
+/// `keyword`'s ranking.
+fn page_of(
+    searcher: &Searcher,
+    request: &SearchRequest,
+    (query, keyword): (&dyn Query, &dyn Query),
+    semantic: Option<&Semantic>,
+) -> Result<Page> {
+    let sort = match request.sort {
+        Sort::Relevance if request.q.trim().is_empty() => Sort::Date,
+        other => other,
+    };
+    let mut facets = FacetCollector::for_field("facets");
+    for dimension in DIMENSIONS {
+        facets.add_facet(format!("/{dimension}").as_str());
+    }
+    let (offset, limit) = (request.offset, request.limit);
+    let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+    Ok(match (semantic, sort) {
+        _ if limit == 0 => {
+            let (total, counts) = searcher.search(query, &(Count, facets))?;
+            (Vec::new(), total, counts)
+        }
+        (Some(semantic), Sort::Relevance) => {
+            let (total, counts) = searcher.search(query, &(Count, facets))?;
+            let ranked = match request.mode {
+                Mode::Semantic => semantic.near.clone(),
+                _ => fusion::hybrid(searcher, keyword, semantic, offset + limit)?,
+            };
+            let page = ranked.into_iter().skip(offset).take(limit);
+            (page.map(|(s, a)| (Some(s), a)).collect(), total, counts)
+        }
+        (_, Sort::Relevance) => {
+            let (docs, total, counts) =
+                searcher.search(query, &(top.order_by_score(), Count, facets))?;
+            let docs = docs.into_iter().map(|(s, a)| (Some(s), a)).collect();
+            (docs, total, counts)
+        }
+        (_, Sort::Date) => {
+            let by_date = top.order_by_fast_field::<DateTime>("created_at", Order::Desc);
+            let (docs, total, counts) = searcher.search(query, &(by_date, Count, facets))?;
+            let docs = docs.into_iter().map(|(_, a)| (None, a)).collect();
+            (docs, total, counts)
+        }
+    })
 }
 
 pub(super) fn facets_of(counts: &FacetCounts) -> Facets {

@@ -115,74 +115,106 @@ pub fn from_subset(
     subset: impl Iterator<Item = usize>,
 ) -> DriversReport {
     let nps = request.score == ScoreKind::Nps;
+    let (all, groups) = grouped(rows, request, subset);
+    let mut drivers: Vec<Driver> = groups
+        .into_iter()
+        .filter(|(_, g)| g.score.n >= request.min_support as f64)
+        .filter_map(|(key, with)| driver(rows, request, key, &with, &all))
+        .collect();
+    rank(&mut drivers, request.limit);
+    DriversReport {
+        analysis_versions: Vec::new(),
+        score: request.score,
+        n: all.score.n as u64,
+        mean: all.score.mean().map(|m| round(m, 4)),
+        nps: if nps {
+            all.points.mean().map(|m| round(m, 2))
+        } else {
+            None
+        },
+        drivers,
+    }
+}
+
+/// A driver's key: a topic or keyword id, and a topic's sentiment (`None`: the whole).
+type Key = (u32, Option<Label>);
+
+/// The scores of every scored row of `subset`, and of the rows of each topic (whole and per
+/// sentiment) or keyword.
+fn grouped(
+    rows: &Rows,
+    request: &ReportRequest,
+    subset: impl Iterator<Item = usize>,
+) -> (Group, HashMap<Key, Group>) {
+    let nps = request.score == ScoreKind::Nps;
     let mut all = Group::default();
-    // Keys: (topic or keyword id, sentiment index or 255 for the whole).
-    let mut groups: HashMap<(u32, Option<Label>), Group> = HashMap::new();
+    let mut groups: HashMap<Key, Group> = HashMap::new();
     for i in subset {
         let Some(score) = request.score_of(rows, i) else {
             continue;
         };
         let points = nps.then(|| nps_points(score as u8));
         all.add(score, points);
+        let mut add = |key: Key| groups.entry(key).or_default().add(score, points);
         match request.by {
             DriverBy::Topic => {
-                for (topic, _) in rows.topics_of(i) {
-                    groups.entry((topic, None)).or_default().add(score, points);
-                }
+                rows.topics_of(i).for_each(|(topic, _)| add((topic, None)));
                 for &(topic, label) in rows.aspects_of(i) {
-                    groups
-                        .entry((topic, Some(label)))
-                        .or_default()
-                        .add(score, points);
+                    add((topic, Some(label)));
                 }
             }
-            DriverBy::Keyword => {
-                for &k in rows.keywords_of(i) {
-                    groups.entry((k, None)).or_default().add(score, points);
-                }
-            }
+            DriverBy::Keyword => rows.keywords_of(i).iter().for_each(|&k| add((k, None))),
         }
     }
-    let total = all.score.n;
-    let mut drivers: Vec<Driver> = groups
-        .into_iter()
-        .filter(|(_, g)| g.score.n >= request.min_support as f64)
-        .filter_map(|((id, label), with)| {
-            let without = Group {
-                score: all.score.minus(&with.score),
-                points: all.points.minus(&with.points),
-            };
-            let w = welch(&with.score, &without.score)?;
-            let share = with.score.n / total;
-            let points = if nps {
-                welch(&with.points, &without.points)
-            } else {
-                None
-            };
-            let name = match request.by {
-                DriverBy::Topic => &rows.topics.names[id as usize],
-                DriverBy::Keyword => &rows.keyword_names.names[id as usize],
-            };
-            let r = |v: f64| round(v, 4);
-            Some(Driver {
-                kind: request.by.into(),
-                id: name.clone(),
-                sentiment: label.map(|l| l.as_str().to_string()),
-                n: with.score.n as u64,
-                mean_with: r(with.score.mean()?),
-                mean_without: r(without.score.mean()?),
-                impact: r(share * w.diff),
-                nps_impact: points.map(|p| r(share * p.diff)),
-                ci95: [r(share * w.ci95[0]), r(share * w.ci95[1])],
-                nps_ci95: points.map(|p| [r(share * p.ci95[0]), r(share * p.ci95[1])]),
-                effect: r(w.diff),
-                effect_ci95: [r(w.ci95[0]), r(w.ci95[1])],
-                p: w.p,
-                q: 1.0,
-                significant: false,
-            })
-        })
-        .collect();
+    (all, groups)
+}
+
+/// One group against the rest: Welch's difference in mean score (and NPS points), its share
+/// of the scored rows as the impact; `None` when a side has too few rows to test.
+fn driver(
+    rows: &Rows,
+    request: &ReportRequest,
+    (id, label): Key,
+    with: &Group,
+    all: &Group,
+) -> Option<Driver> {
+    let without = Group {
+        score: all.score.minus(&with.score),
+        points: all.points.minus(&with.points),
+    };
+    let w = welch(&with.score, &without.score)?;
+    let share = with.score.n / all.score.n;
+    let points = match request.score {
+        ScoreKind::Nps => welch(&with.points, &without.points),
+        ScoreKind::Csat => None,
+    };
+    let name = match request.by {
+        DriverBy::Topic => &rows.topics.names[id as usize],
+        DriverBy::Keyword => &rows.keyword_names.names[id as usize],
+    };
+    let r = |v: f64| round(v, 4);
+    Some(Driver {
+        kind: request.by.into(),
+        id: name.clone(),
+        sentiment: label.map(|l| l.as_str().to_string()),
+        n: with.score.n as u64,
+        mean_with: r(with.score.mean()?),
+        mean_without: r(without.score.mean()?),
+        impact: r(share * w.diff),
+        nps_impact: points.map(|p| r(share * p.diff)),
+        ci95: [r(share * w.ci95[0]), r(share * w.ci95[1])],
+        nps_ci95: points.map(|p| [r(share * p.ci95[0]), r(share * p.ci95[1])]),
+        effect: r(w.diff),
+        effect_ci95: [r(w.ci95[0]), r(w.ci95[1])],
+        p: w.p,
+        q: 1.0,
+        significant: false,
+    })
+}
+
+/// Benjamini–Hochberg q over every driver tested, then the largest impacts first (ties by
+/// id and sentiment), at most `limit`.
+fn rank(drivers: &mut Vec<Driver>, limit: usize) {
     let q = bh::q_values(&drivers.iter().map(|d| d.p).collect::<Vec<_>>());
     for (d, q) in drivers.iter_mut().zip(q) {
         d.q = q;
@@ -195,19 +227,7 @@ pub fn from_subset(
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| a.sentiment.cmp(&b.sentiment))
     });
-    drivers.truncate(request.limit);
-    DriversReport {
-        analysis_versions: Vec::new(),
-        score: request.score,
-        n: total as u64,
-        mean: all.score.mean().map(|m| round(m, 4)),
-        nps: if nps {
-            all.points.mean().map(|m| round(m, 2))
-        } else {
-            None
-        },
-        drivers,
-    }
+    drivers.truncate(limit);
 }
 
 impl DriversReport {
