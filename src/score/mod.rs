@@ -116,22 +116,7 @@ pub fn score_file(
     let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
     let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
     let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);
-    let (headers, rows): (
-        Vec<String>,
-        Box<dyn Iterator<Item = std::result::Result<Row, RowError>> + Send>,
-    ) = if csv {
-        let (h, rows) =
-            input::csv(reader, options.columns.clone(), delimiter).map_err(|e| match e {
-                Error::Decode(_) => e,
-                e => Error::User(format!("{name} {e}")),
-            })?;
-        (h, Box::new(rows))
-    } else {
-        (
-            Vec::new(),
-            Box::new(input::jsonl(reader, options.columns.clone())),
-        )
-    };
+    let (headers, rows) = records(reader, csv, delimiter, &options.columns, &name)?;
     let sink = Sink::open(output, csv.then_some(headers.as_slice()), fresh)?;
     let mut run = Run {
         analyzer,
@@ -148,42 +133,54 @@ pub fn score_file(
             ..ScoreReport::default()
         },
     };
-    let batch_size = options.batch.max(1);
-    let mut batch: Vec<Row> = Vec::with_capacity(batch_size);
     let mut rows = rows.peekable();
     while rows.peek().is_some() {
-        batch.clear();
-        for row in rows.by_ref() {
-            match row {
-                Ok(row) if done.contains(&row.id) => run.report.already_scored += 1,
-                Ok(row) => batch.push(row),
-                Err(RowError {
-                    failure: Some(failure),
-                    ..
-                }) => {
-                    // The file itself failed: no row after this can be read.
-                    run.write(&batch)?;
-                    return Err(Error::Decode(failure));
-                }
-                Err(e) if options.skip_malformed => {
-                    on_malformed(&e);
-                    run.report.malformed += 1;
-                }
-                Err(e) => {
-                    // What came before the bad row is written first, so a fixed file resumes.
-                    run.write(&batch)?;
-                    return Err(at(&e));
-                }
-            }
-            if batch.len() == batch_size {
-                break;
-            }
+        let batch = run.next_batch(&mut rows, &done, &mut on_malformed);
+        run.write(&batch.rows)?;
+        match batch.stop {
+            Some(Stop::Failed(failure)) => return Err(Error::Decode(failure)),
+            Some(Stop::Malformed(e)) => return Err(at(&e)),
+            None => {}
         }
-        run.write(&batch)?;
     }
     let mut report = run.report;
     report.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(report)
+}
+
+/// The records of a file.
+type Records = Box<dyn Iterator<Item = std::result::Result<Row, RowError>> + Send>;
+
+/// The header (CSV) and the records of a decoded file.
+fn records(
+    reader: Box<dyn Read + Send>,
+    csv: bool,
+    delimiter: u8,
+    columns: &Columns,
+    name: &str,
+) -> Result<(Vec<String>, Records)> {
+    if !csv {
+        return Ok((Vec::new(), Box::new(input::jsonl(reader, columns.clone()))));
+    }
+    let (headers, rows) = input::csv(reader, columns.clone(), delimiter).map_err(|e| match e {
+        Error::Decode(_) => e,
+        e => Error::User(format!("{name} {e}")),
+    })?;
+    Ok((headers, Box::new(rows)))
+}
+
+/// Why reading stopped before the end of the file.
+enum Stop {
+    /// The file itself failed (undecodable bytes, a failed read): no row after it can be read.
+    Failed(crate::text::decode::DecodeFailure),
+    /// A malformed row, with malformed rows not skipped.
+    Malformed(RowError),
+}
+
+/// The next rows to score (at most one batch), and why reading must stop after them.
+struct Batch {
+    rows: Vec<Row>,
+    stop: Option<Stop>,
 }
 
 /// Whether `path` names a Parquet file (by its extension).
@@ -247,6 +244,47 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Read up to one batch of rows not yet scored; skipped and already-scored rows are
+    /// counted in the report. What came before a bad row is returned with it, so it is
+    /// written first and a fixed file resumes after it.
+    fn next_batch(
+        &mut self,
+        rows: &mut impl Iterator<Item = std::result::Result<Row, RowError>>,
+        done: &HashSet<String>,
+        on_malformed: &mut impl FnMut(&RowError),
+    ) -> Batch {
+        let size = self.options.batch.max(1);
+        let mut batch = Batch {
+            rows: Vec::with_capacity(size),
+            stop: None,
+        };
+        for row in rows.by_ref() {
+            match row {
+                Ok(row) if done.contains(&row.id) => self.report.already_scored += 1,
+                Ok(row) => batch.rows.push(row),
+                Err(RowError {
+                    failure: Some(failure),
+                    ..
+                }) => {
+                    batch.stop = Some(Stop::Failed(failure));
+                    return batch;
+                }
+                Err(e) if self.options.skip_malformed => {
+                    on_malformed(&e);
+                    self.report.malformed += 1;
+                }
+                Err(e) => {
+                    batch.stop = Some(Stop::Malformed(e));
+                    return batch;
+                }
+            }
+            if batch.rows.len() == size {
+                break;
+            }
+        }
+        batch
+    }
+
     /// Analyse a batch and write it (index first, committed, then the output, flushed).
     fn write(&mut self, batch: &[Row]) -> Result<()> {
         if batch.is_empty() {
