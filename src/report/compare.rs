@@ -95,6 +95,65 @@ pub struct SideInfo {
 pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<CompareReport> {
     let report = &request.report;
     let searcher = index.reader().searcher();
+    let sides = sides(index, &searcher, request)?;
+    let (rows_a, rows_b) = (&sides.rows_a, sides.rows_b());
+    let (sub_a, sub_b) = (&sides.sub_a, &sides.sub_b);
+    let metric = |m: Metric| change(&moments(rows_a, sub_a, m), &moments(rows_b, sub_b, m), m);
+    let score_metric = match report.score {
+        ScoreKind::Nps => Metric::Nps,
+        ScoreKind::Csat => Metric::Csat,
+    };
+    let decomposition = decompose((rows_a, sub_a), (rows_b, sub_b), score_metric);
+    let mut versions = std::collections::BTreeMap::new();
+    rows_a.count_versions(sub_a.iter().copied(), &mut versions);
+    rows_b.count_versions(sub_b.iter().copied(), &mut versions);
+    let side_a = Side {
+        rows: rows_a,
+        subset: sub_a,
+    };
+    let side_b = Side {
+        rows: rows_b,
+        subset: sub_b,
+    };
+    let (min_support, limit) = (report.min_support, report.limit);
+    let (rising, falling) = moves(index, &searcher, side_a, side_b, min_support, limit)?;
+    Ok(CompareReport {
+        score: report.score,
+        a: sides.info_a.clone(),
+        b: sides.info_b.clone(),
+        nps: metric(Metric::Nps),
+        csat: metric(Metric::Csat),
+        sentiment: metric(Metric::Sentiment),
+        decomposition,
+        rising,
+        falling,
+        analysis_versions: crate::index::reanalyze::sorted(versions),
+    })
+}
+
+/// The two sides compared: their rows (B's own when its filters differ from A's), the rows
+/// of each side, and what each side is.
+struct Sides {
+    rows_a: Rows,
+    /// B's rows when they were read with their own filters; else B's are A's.
+    own_b: Option<Rows>,
+    sub_a: Vec<usize>,
+    sub_b: Vec<usize>,
+    info_a: SideInfo,
+    info_b: SideInfo,
+}
+
+impl Sides {
+    fn rows_b(&self) -> &Rows {
+        self.own_b.as_ref().unwrap_or(&self.rows_a)
+    }
+}
+
+/// Read both sides: B by its own dates and segment when given (dates: `vs_from`/`vs_to`, or
+/// the span of A's length just before A when A has both ends); else A's comments split into
+/// the latest full period and the one before.
+fn sides(index: &CommentIndex, searcher: &Searcher, request: &CompareRequest) -> Result<Sides> {
+    let report = &request.report;
     let need = Need {
         keywords: true,
         ..Need::default()
@@ -105,7 +164,6 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
     }
     check_date("vs_from", &request.vs_from)?;
     check_date("vs_to", &request.vs_to)?;
-    // B's dates: given, or the span of A's length just before A when A has both ends.
     let dates_b = if request.vs_from.is_some() || request.vs_to.is_some() {
         Some((request.vs_from.clone(), request.vs_to.clone()))
     } else if let (Some(f), Some(t)) = (&report.filters.from, &report.filters.to) {
@@ -114,26 +172,32 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
         None
     };
     let explicit = dates_b.is_some() || request.vs_segment.is_some();
-    let mut info_a = SideInfo {
+    let info_a = SideInfo {
         from: report.filters.from.clone(),
         to: report.filters.to.clone(),
         segment: request.segment.clone(),
         n: 0,
     };
-    let mut info_b = info_a.clone();
-    let (rows_a, sub_a, rows_b, sub_b);
-    let owned_b;
+    let rows_a = load(index, searcher, report, &a_filters, &need)?;
+    let mut sides = Sides {
+        sub_a: (0..rows_a.len()).collect(),
+        sub_b: Vec::new(),
+        rows_a,
+        own_b: None,
+        info_b: info_a.clone(),
+        info_a,
+    };
     if explicit {
         let mut b_filters = report.filters.clone();
         if let Some((from, to)) = dates_b {
             b_filters.from = from.clone();
             b_filters.to = to.clone();
-            (info_b.from, info_b.to) = (from, to);
+            (sides.info_b.from, sides.info_b.to) = (from, to);
         }
         match &request.vs_segment {
             Some(s) => {
                 add_segment(&mut b_filters, "vs_segment", s)?;
-                info_b.segment = Some(s.clone());
+                sides.info_b.segment = Some(s.clone());
             }
             None => {
                 if let Some(s) = &request.segment {
@@ -141,62 +205,22 @@ pub fn compare(index: &CommentIndex, request: &CompareRequest) -> Result<Compare
                 }
             }
         }
-        rows_a = load(index, &searcher, report, &a_filters, &need)?;
-        owned_b = load(index, &searcher, report, &b_filters, &need)?;
-        rows_b = &owned_b;
-        sub_a = (0..rows_a.len()).collect::<Vec<_>>();
-        sub_b = (0..rows_b.len()).collect::<Vec<_>>();
+        let rows_b = load(index, searcher, report, &b_filters, &need)?;
+        sides.sub_b = (0..rows_b.len()).collect();
+        sides.own_b = Some(rows_b);
     } else {
         // A lone `from` or `to` only narrows the comments the periods are chosen among.
-        rows_a = load(index, &searcher, report, &a_filters, &need)?;
-        rows_b = &rows_a;
-        let (a, b, periods) = latest_periods(&rows_a, report.interval, today(&report.filters)?);
-        sub_a = a;
-        sub_b = b;
+        let today = today(&report.filters)?;
+        let (a, b, periods) = latest_periods(&sides.rows_a, report.interval, today);
+        (sides.sub_a, sides.sub_b) = (a, b);
         if let Some(((fa, ta), (fb, tb))) = periods {
-            (info_a.from, info_a.to) = (Some(fa), Some(ta));
-            (info_b.from, info_b.to) = (Some(fb), Some(tb));
+            (sides.info_a.from, sides.info_a.to) = (Some(fa), Some(ta));
+            (sides.info_b.from, sides.info_b.to) = (Some(fb), Some(tb));
         }
     }
-    info_a.n = sub_a.len() as u64;
-    info_b.n = sub_b.len() as u64;
-    let side_a = Side {
-        rows: &rows_a,
-        subset: &sub_a,
-    };
-    let side_b = Side {
-        rows: rows_b,
-        subset: &sub_b,
-    };
-    let metric = |m: Metric| change(&moments(&rows_a, &sub_a, m), &moments(rows_b, &sub_b, m), m);
-    let score_metric = match report.score {
-        ScoreKind::Nps => Metric::Nps,
-        ScoreKind::Csat => Metric::Csat,
-    };
-    let decomposition = decompose((&rows_a, &sub_a), (rows_b, &sub_b), score_metric);
-    let mut versions = std::collections::BTreeMap::new();
-    rows_a.count_versions(sub_a.iter().copied(), &mut versions);
-    rows_b.count_versions(sub_b.iter().copied(), &mut versions);
-    let (rising, falling) = moves(
-        index,
-        &searcher,
-        side_a,
-        side_b,
-        report.min_support,
-        report.limit,
-    )?;
-    Ok(CompareReport {
-        score: report.score,
-        a: info_a,
-        b: info_b,
-        nps: metric(Metric::Nps),
-        csat: metric(Metric::Csat),
-        sentiment: metric(Metric::Sentiment),
-        decomposition,
-        rising,
-        falling,
-        analysis_versions: crate::index::reanalyze::sorted(versions),
-    })
+    sides.info_a.n = sides.sub_a.len() as u64;
+    sides.info_b.n = sides.sub_b.len() as u64;
+    Ok(sides)
 }
 
 fn load(

@@ -10,12 +10,13 @@
 //! `min_support` values come first, worst score first; the others follow by size.
 
 use serde::{Deserialize, Serialize};
+use tantivy::Searcher;
 
 use super::attrs;
 use super::bh;
 use super::compare_metrics::{change, estimate, moments, Change, Estimate, Metric};
 use super::drivers::{self, Driver};
-use super::rows::{Names, Need, NO_NAME};
+use super::rows::{Names, Need, Rows, NO_NAME};
 use super::{cell, DriverBy, ReportRequest, ScoreKind, Table};
 use crate::index::search::{lenient, Filters};
 use crate::index::CommentIndex;
@@ -113,60 +114,93 @@ pub fn segments(index: &CommentIndex, request: &SegmentsRequest) -> Result<Segme
     };
     let searcher = index.reader().searcher();
     let mut rows = report.rows_in(index, &searcher, &Need::default())?;
-    let (column, names): (Vec<u32>, Names) = match by {
+    let (column, names) = segment_column(&searcher, &mut rows, by)?;
+    let unknown = column.iter().filter(|&&v| v == NO_NAME).count() as u64;
+    let members = largest_segments(&column, names.len());
+    let all: Vec<usize> = (0..rows.len()).collect();
+    let mut out: Vec<Segment> = members
+        .into_iter()
+        .map(|(k, idx)| segment(&rows, &report, &all, names.names[k].clone(), &idx))
+        .collect();
+    for metric in Metric::ALL {
+        adjust(&mut out, metric);
+    }
+    worst_first(&mut out, request.score, request.min_support as u64);
+    Ok(SegmentsReport {
+        by: by.to_string(),
+        score: request.score,
+        n: rows.len() as u64,
+        unknown,
+        segments: out,
+        analysis_versions: rows.analysis_versions(),
+    })
+}
+
+/// Each row's segment (into the names, or [`NO_NAME`]) and the segments' names, for `by`:
+/// `channel`, `lang`, or an attribute key (`region` or `attrs.region`).
+fn segment_column(searcher: &Searcher, rows: &mut Rows, by: &str) -> Result<(Vec<u32>, Names)> {
+    Ok(match by {
         "channel" => (rows.channel.clone(), rows.channels.clone()),
         "lang" => (rows.lang.clone(), rows.langs.clone()),
         key => {
             let key = key.strip_prefix("attrs.").unwrap_or(key).to_string();
-            attrs::read_values(&searcher, &mut rows, &[key])?;
+            attrs::read_values(searcher, rows, &[key])?;
             (
                 rows.attr.pop().unwrap_or_default(),
                 rows.attr_values.pop().unwrap_or_default(),
             )
         }
-    };
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    })
+}
+
+/// The [`MAX_SEGMENTS`] largest segments (largest first, ties by name order), each with its
+/// rows.
+fn largest_segments(column: &[u32], segments: usize) -> Vec<(usize, Vec<usize>)> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); segments];
     for (i, &v) in column.iter().enumerate() {
         if v != NO_NAME {
             members[v as usize].push(i);
         }
     }
-    let unknown = column.iter().filter(|&&v| v == NO_NAME).count() as u64;
-    let mut order: Vec<usize> = (0..names.len())
-        .filter(|&k| !members[k].is_empty())
-        .collect();
+    let mut order: Vec<usize> = (0..segments).filter(|&k| !members[k].is_empty()).collect();
     order.sort_by(|&a, &b| members[b].len().cmp(&members[a].len()).then(a.cmp(&b)));
     order.truncate(MAX_SEGMENTS);
+    order
+        .into_iter()
+        .map(|k| (k, std::mem::take(&mut members[k])))
+        .collect()
+}
 
-    let all: Vec<usize> = (0..rows.len()).collect();
-    let mut out: Vec<Segment> = order
-        .iter()
-        .map(|&k| {
-            let idx = &members[k];
-            let metric = |m: Metric| {
-                let seg = moments(&rows, idx, m);
-                let rest = moments(&rows, &all, m).minus(&seg);
-                SegmentMetric {
-                    estimate: estimate(&seg, m),
-                    vs_rest: change(&seg, &rest, m),
-                }
-            };
-            let mut drivers = drivers::from_subset(&rows, &report, idx.iter().copied()).drivers;
-            drivers.truncate(DRIVERS);
-            Segment {
-                value: names.names[k].clone(),
-                n: idx.len() as u64,
-                nps: metric(Metric::Nps),
-                csat: metric(Metric::Csat),
-                sentiment: metric(Metric::Sentiment),
-                drivers,
-            }
-        })
-        .collect();
-    for metric in Metric::ALL {
-        adjust(&mut out, metric);
+/// One segment: its metrics against the rest of `all` and its top drivers.
+fn segment(
+    rows: &Rows,
+    report: &ReportRequest,
+    all: &[usize],
+    value: String,
+    idx: &[usize],
+) -> Segment {
+    let metric = |m: Metric| {
+        let seg = moments(rows, idx, m);
+        let rest = moments(rows, all, m).minus(&seg);
+        SegmentMetric {
+            estimate: estimate(&seg, m),
+            vs_rest: change(&seg, &rest, m),
+        }
+    };
+    let mut drivers = drivers::from_subset(rows, report, idx.iter().copied()).drivers;
+    drivers.truncate(DRIVERS);
+    Segment {
+        value,
+        n: idx.len() as u64,
+        nps: metric(Metric::Nps),
+        csat: metric(Metric::Csat),
+        sentiment: metric(Metric::Sentiment),
+        drivers,
     }
-    let (key, min) = (request.score, request.min_support as u64);
+}
+
+/// Segments with enough scored comments first, worst score first; then the rest by size.
+fn worst_first(out: &mut [Segment], key: ScoreKind, min: u64) {
     let score_of = |s: &Segment| -> Estimate {
         match key {
             ScoreKind::Nps => s.nps.estimate.clone(),
@@ -188,14 +222,6 @@ pub fn segments(index: &CommentIndex, request: &SegmentsRequest) -> Result<Segme
             .then_with(|| b.n.cmp(&a.n))
             .then_with(|| a.value.cmp(&b.value))
     });
-    Ok(SegmentsReport {
-        by: by.to_string(),
-        score: request.score,
-        n: rows.len() as u64,
-        unknown,
-        segments: out,
-        analysis_versions: rows.analysis_versions(),
-    })
 }
 
 /// The metric `m` of a segment.
