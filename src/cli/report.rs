@@ -107,9 +107,24 @@ pub enum ReportFormat {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let index = CommentIndex::open(&args.index)?;
-    let request = ReportRequest {
-        q: args.query,
-        filters: args.filters.into_filters(),
+    let request = request_of(&args)?;
+    let (json, table, line) = produce(&index, &args, request)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        ReportFormat::Json => writeln!(w, "{json}")?,
+        ReportFormat::Table => write_table(&mut w, &table)?,
+        ReportFormat::Csv => w.write_all(&table_csv(&line, &table)?)?,
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The report request the flags describe.
+fn request_of(args: &Args) -> anyhow::Result<ReportRequest> {
+    Ok(ReportRequest {
+        q: args.query.clone(),
+        filters: args.filters.clone().into_filters(),
         score: match args.score {
             ScoreArg::Nps => ScoreKind::Nps,
             ScoreArg::Csat => ScoreKind::Csat,
@@ -128,39 +143,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         min_support: args.min_support,
         limit: args.limit,
-    };
+    })
+}
+
+/// The report as JSON, as a table, and the line of filters a CSV export starts with.
+fn produce(
+    index: &CommentIndex,
+    args: &Args,
+    request: ReportRequest,
+) -> anyhow::Result<(String, Table, String)> {
     let line = filters_line(&request);
-    let (json, table, line) = match args.report {
+    Ok(match args.report {
         Kind::Drivers => {
-            let r = report::drivers(&index, &request)?;
+            let r = report::drivers(index, &request)?;
             (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::PainPoints => {
-            let r = report::pain_points(&index, &request)?;
+            let r = report::pain_points(index, &request)?;
             (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Trends => {
-            let r = report::trends(&index, &request)?;
+            let r = report::trends(index, &request)?;
             (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Summary => {
-            let r = report::summary(&index, &request)?;
+            let r = report::summary(index, &request)?;
             (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Compare => {
             let compare = CompareRequest {
                 report: request,
-                vs_from: args.vs_from,
-                vs_to: args.vs_to,
-                segment: args.segment,
-                vs_segment: args.vs_segment,
+                vs_from: args.vs_from.clone(),
+                vs_to: args.vs_to.clone(),
+                segment: args.segment.clone(),
+                vs_segment: args.vs_segment.clone(),
             };
-            let r = report::compare(&index, &compare)?;
-            (
-                serde_json::to_string(&r)?,
-                r.table(),
-                filters_line(&compare),
-            )
+            let r = report::compare(index, &compare)?;
+            let line = filters_line(&compare);
+            (serde_json::to_string(&r)?, r.table(), line)
         }
         Kind::Segments => {
             if args.by == "topic" || args.by == "keyword" {
@@ -173,27 +193,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let segments = SegmentsRequest {
                 q: request.q,
                 filters: request.filters,
-                by: args.by,
+                by: args.by.clone(),
                 score: request.score,
                 min_support: request.min_support,
             };
-            let r = report::segments(&index, &segments)?;
-            (
-                serde_json::to_string(&r)?,
-                r.table(),
-                filters_line(&segments),
-            )
+            let r = report::segments(index, &segments)?;
+            let line = filters_line(&segments);
+            (serde_json::to_string(&r)?, r.table(), line)
         }
-    };
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        ReportFormat::Json => writeln!(w, "{json}")?,
-        ReportFormat::Table => write_table(&mut w, &table)?,
-        ReportFormat::Csv => w.write_all(&table_csv(&line, &table)?)?,
-    }
-    w.flush()?;
-    Ok(())
+    })
 }
 
 /// Columns padded to their widest cell (CJK characters count double); long cells cut.
