@@ -32,7 +32,7 @@ pub fn embed_cached(encoder: &dyn Encoder, texts: &[&str]) -> Result<Embeddings>
     Ok(embeddings)
 }
 
-fn cache_dir() -> Option<PathBuf> {
+pub(super) fn cache_dir() -> Option<PathBuf> {
     let root = match std::env::var_os("VERBATIM_CACHE") {
         Some(dir) if dir == "off" => return None,
         Some(dir) => PathBuf::from(dir),
@@ -80,15 +80,20 @@ fn read(path: &Path, n: usize, dim: usize) -> Option<Embeddings> {
 }
 
 fn write(path: &Path, embeddings: &Embeddings) {
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
     let mut bytes = Vec::with_capacity(embeddings.data.len() * 4 + embeddings.len());
     for x in &embeddings.data {
         bytes.extend_from_slice(&x.to_le_bytes());
     }
     bytes.extend(embeddings.truncated.iter().map(|&t| u8::from(t)));
+    write_atomic(path, &bytes);
+}
+
+/// Write `bytes` to `path`, best effort, so that a reader never sees half a file.
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
     // Write beside, then rename: a reader never sees half a file. The temp name is unique
     // per process and call, so concurrent writers of one key never share it.
     static NEXT: AtomicUsize = AtomicUsize::new(0);

@@ -11,6 +11,7 @@ pub mod hashed;
 pub mod onnx;
 pub mod paths;
 pub mod probe;
+mod probe_cache;
 pub mod prototypes;
 pub mod sentiment;
 pub mod taxonomy;

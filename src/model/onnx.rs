@@ -143,12 +143,15 @@ impl OnnxEncoder {
                 .map_or(0, |d| d.as_nanos());
             // Batching changes int8 vectors (batch mates, padding), so it is part of the name.
             format!(
-                "{}|{}|{modified}|{PREFIX}|{}|{}|{}",
+                "{}|{}|{modified}|{PREFIX}|{}|{}|{}|{}",
                 model_path.display(),
                 m.len(),
                 options.batch_size,
                 options.bucket_by_length,
-                options.min_padding
+                options.min_padding,
+                // How the session runs the graph moves int8 vectors too: cached vectors
+                // from another session setting are not this one's.
+                DISABLED_OPTIMIZERS.1
             )
         });
         Ok(OnnxEncoder {

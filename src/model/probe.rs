@@ -70,6 +70,22 @@ impl Probe {
         }
     }
 
+    /// A probe from weights a fit wrote: `(dim + 1) × topics` floats, row-major, the bias
+    /// row last (as [`Probe::weights`] gives them).
+    pub fn from_weights(dim: usize, topics: usize, weights: Vec<f32>) -> Probe {
+        debug_assert_eq!(weights.len(), (dim + 1) * topics);
+        Probe {
+            dim,
+            topics,
+            weights,
+        }
+    }
+
+    /// The fitted weights (see [`Probe::from_weights`]).
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
     /// The score of every topic for one embedding.
     pub fn scores(&self, vector: &[f32]) -> Vec<f32> {
         let mut out = self.weights[self.dim * self.topics..].to_vec();

@@ -149,7 +149,8 @@ impl TopicModel {
             rows.extend(embed_cached(encoder, &refs)?.data);
             labels.extend(others.into_iter().map(|(_, l)| l));
         }
-        let probe = Probe::fit(&rows, dim, &labels, k, f64::from(calibration.probe_lambda));
+        let lambda = f64::from(calibration.probe_lambda);
+        let probe = super::probe_cache::fit_cached(&rows, dim, &labels, k, lambda);
         Ok(TopicModel {
             entries,
             dim,
