@@ -219,3 +219,42 @@ fn a_span_past_the_window_gets_the_whole_texts_vector() {
         "inside the window: its own vector"
     );
 }
+
+#[test]
+fn warm_caches_give_the_answers_of_a_cold_start() {
+    // The topic model's prototype vectors and its probe's fit come from disk caches; a hit
+    // must be exactly what the computation gives (the key once missed the session's
+    // settings and served vectors of an earlier runtime).
+    let cache = tempfile::tempdir().unwrap();
+    let models = root().join("models");
+    let run = |cache_dir: &std::ffi::OsStr| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
+            .args(["analyze", "--models", models.to_str().unwrap()])
+            .args([
+                "菜很好吃但是配送太慢",
+                "客服態度很差，等了半小時",
+                "The app keeps crashing",
+            ])
+            .env("VERBATIM_CACHE", cache_dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let cold = run("off".as_ref());
+    let filling = run(cache.path().as_os_str());
+    let files = std::fs::read_dir(cache.path().join("embeddings"))
+        .unwrap()
+        .count();
+    assert!(files > 1, "the caches were written ({files} files)");
+    let warm = run(cache.path().as_os_str());
+    assert_eq!(filling, cold);
+    assert_eq!(
+        warm, cold,
+        "answers from the warm caches differ from a cold start"
+    );
+}
