@@ -81,17 +81,18 @@ impl Layout {
         })
     }
 
-    /// Row `at` of `batch`, which is input row `number` (1-based).
-    fn row(&self, batch: &RecordBatch, at: usize, number: u64) -> Row {
-        let cells: Vec<String> = (0..batch.num_columns())
-            .map(|c| cells::cell(batch.column(c), at).unwrap_or_default())
-            .collect();
+    /// Row `at` of `batch`, which is input row `number` (1-based); every column read as text
+    /// only when the rows go into an index (the output keeps the Arrow columns as they are).
+    fn row(&self, batch: &RecordBatch, at: usize, number: u64, all_cells: bool) -> Row {
+        let cell = |c: usize| cells::cell(batch.column(c), at).unwrap_or_default();
+        let cells = match all_cells {
+            true => (0..batch.num_columns()).map(cell).collect(),
+            false => Vec::new(),
+        };
         Row {
             line: number,
-            id: self
-                .id
-                .map_or_else(|| number.to_string(), |i| cells[i].clone()),
-            text: cells[self.text].clone(),
+            id: self.id.map_or_else(|| number.to_string(), cell),
+            text: cell(self.text),
             raw: Raw::Csv(cells),
         }
     }
@@ -133,7 +134,7 @@ pub fn score(
         let mut rows = Vec::with_capacity(batch.num_rows());
         for at in 0..batch.num_rows() {
             number += 1;
-            let row = run.layout.row(&batch, at, number);
+            let row = run.layout.row(&batch, at, number, index.is_some());
             if run.is_done(&row) {
                 run.report.already_scored += 1;
                 continue;
@@ -150,12 +151,12 @@ pub fn score(
                     run.report.malformed += 1;
                 }
                 Err(e) => {
-                    run.write(&batch, &rows, number - 1)?;
+                    run.write(&batch, rows, number - 1)?;
                     return Err(Error::User(format!("{name} row {}: {}", e.line, e.message)));
                 }
             }
         }
-        run.write(&batch, &rows, number)?;
+        run.write(&batch, rows, number)?;
     }
     run.parts.finish()?;
     let mut report = run.report;
@@ -181,11 +182,11 @@ impl Run<'_> {
     }
 
     /// Analyse the chosen rows of `batch` (index first) and write them as one part.
-    fn write(&mut self, batch: &RecordBatch, rows: &[(u32, Row)], through: u64) -> Result<()> {
+    fn write(&mut self, batch: &RecordBatch, rows: Vec<(u32, Row)>, through: u64) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
-        let (at, rows): (Vec<u32>, Vec<Row>) = rows.iter().cloned().unzip();
+        let (at, rows): (Vec<u32>, Vec<Row>) = rows.into_iter().unzip();
         let columns = &self.options.columns;
         let analyses = analyze_rows(
             self.analyzer,

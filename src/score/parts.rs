@@ -8,7 +8,7 @@
 //! column, the last input row) the parts hold and skips them; an existing complete `OUT` from
 //! an earlier run becomes part 0, so new input rows are added after it. [`Parts::finish`]
 //! writes every part in order into `OUT.partial`, syncs it, renames it to `OUT` and removes the
-//! folder. Until then `OUT` is untouched, and when the folder exists it is what counts.
+//! folder (a single part, already complete, is renamed to `OUT` as it is). Until then `OUT` is untouched, and when the folder exists it is what counts.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -128,8 +128,9 @@ impl Parts {
         let dir = with_suffix(output, ".parts");
         if !dir.is_dir() {
             if output.exists() {
-                // Checked before it moves: an unrelated file is refused, not taken over.
-                read_done(output, &schema, id)?;
+                // Checked before it moves (its columns, from the footer; the ids are read
+                // once, as part 0): an unrelated file is refused, not taken over.
+                read_done(output, &schema, None)?;
             }
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             if output.exists() {
@@ -188,8 +189,13 @@ impl Parts {
 
     /// Merge the parts into the output file and remove them.
     pub fn finish(self) -> Result<()> {
-        let partial = with_suffix(&self.output, ".partial");
         let parts = self.list()?;
+        if let [(_, only)] = parts.as_slice() {
+            // One complete part (a rerun with nothing new, or one batch) already is the file.
+            std::fs::rename(only, &self.output).map_err(|e| Error::io(&self.output, e))?;
+            return std::fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e));
+        }
+        let partial = with_suffix(&self.output, ".partial");
         let batches = parts.iter().flat_map(|(_, path)| match read_all(path) {
             Ok(b) => b.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => vec![Err(e)],
