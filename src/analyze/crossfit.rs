@@ -50,7 +50,7 @@ pub fn fit_topics(
         let taught = taught.filter(|(i, _)| i % 2 != fold || !scored(*i));
         taught.map(|(_, l)| l.clone()).collect()
     };
-    let crossed = cross_fit(analyzer, (base, encoder), labelled, &fit_rows, teach)?;
+    let crossed = cross_fit(analyzer, (base, encoder), &ids, labelled, &fit_rows, teach)?;
     let labels: Vec<Vec<bool>> = fit_rows
         .iter()
         .map(|&i| {
@@ -71,15 +71,15 @@ pub fn fit_topics(
 }
 
 /// The features of the `fit_rows`, in their order, each half under a model taught by
-/// `teach(fold)`.
+/// `teach(fold)`; `ids` are the base model's topics, in order.
 fn cross_fit(
     analyzer: &Analyzer,
     (base, encoder): (&TopicModel, &dyn Encoder),
+    ids: &[String],
     labelled: &[Labelled],
     fit_rows: &[usize],
     teach: impl Fn(usize) -> Vec<Labelled>,
 ) -> Result<CrossFitted> {
-    let ids: Vec<String> = base.topics().map(|t| t.id.clone()).collect();
     let mut features = vec![Vec::new(); labelled.len()];
     let mut unseen = vec![Vec::new(); labelled.len()];
     let learnt_from = |labelled: Vec<Labelled>| {

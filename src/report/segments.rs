@@ -17,6 +17,7 @@ use super::bh;
 use super::compare_metrics::{change, estimate, moments, Change, Estimate, Metric};
 use super::drivers::{self, Driver};
 use super::rows::{Names, Need, Rows, NO_NAME};
+use super::stats::Moments;
 use super::{cell, DriverBy, ReportRequest, ScoreKind, Table};
 use crate::index::search::{lenient, Filters};
 use crate::index::CommentIndex;
@@ -118,9 +119,11 @@ pub fn segments(index: &CommentIndex, request: &SegmentsRequest) -> Result<Segme
     let unknown = column.iter().filter(|&&v| v == NO_NAME).count() as u64;
     let members = largest_segments(&column, names.len());
     let all: Vec<usize> = (0..rows.len()).collect();
+    // Every comment's moments, once per metric: each segment's "rest" is these minus its own.
+    let totals = Metric::ALL.map(|m| moments(&rows, &all, m));
     let mut out: Vec<Segment> = members
         .into_iter()
-        .map(|(k, idx)| segment(&rows, &report, &all, names.names[k].clone(), &idx))
+        .map(|(k, idx)| segment(&rows, &report, &totals, names.names[k].clone(), &idx))
         .collect();
     for metric in Metric::ALL {
         adjust(&mut out, metric);
@@ -171,17 +174,18 @@ fn largest_segments(column: &[u32], segments: usize) -> Vec<(usize, Vec<usize>)>
         .collect()
 }
 
-/// One segment: its metrics against the rest of `all` and its top drivers.
+/// One segment: its metrics against the rest (`totals`: every comment's moments, by
+/// [`Metric::ALL`]) and its top drivers.
 fn segment(
     rows: &Rows,
     report: &ReportRequest,
-    all: &[usize],
+    totals: &[Moments; 3],
     value: String,
     idx: &[usize],
 ) -> Segment {
     let metric = |m: Metric| {
         let seg = moments(rows, idx, m);
-        let rest = moments(rows, all, m).minus(&seg);
+        let rest = totals[m as usize].minus(&seg);
         SegmentMetric {
             estimate: estimate(&seg, m),
             vs_rest: change(&seg, &rest, m),
