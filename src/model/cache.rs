@@ -67,10 +67,7 @@ fn read(path: &Path, n: usize, dim: usize) -> Option<Embeddings> {
         return None;
     }
     let (floats, flags) = bytes.split_at(n * dim * 4);
-    let data = floats
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let data = f32s(floats);
     let truncated = flags.iter().map(|&b| b != 0).collect();
     Some(Embeddings {
         dim,
@@ -80,12 +77,20 @@ fn read(path: &Path, n: usize, dim: usize) -> Option<Embeddings> {
 }
 
 fn write(path: &Path, embeddings: &Embeddings) {
-    let mut bytes = Vec::with_capacity(embeddings.data.len() * 4 + embeddings.len());
-    for x in &embeddings.data {
-        bytes.extend_from_slice(&x.to_le_bytes());
-    }
+    let mut bytes = le_bytes(&embeddings.data);
     bytes.extend(embeddings.truncated.iter().map(|&t| u8::from(t)));
     write_atomic(path, &bytes);
+}
+
+/// Little-endian f32s as the cache files hold them.
+pub(super) fn le_bytes(floats: &[f32]) -> Vec<u8> {
+    floats.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The f32s of [`le_bytes`] (a trailing partial float is ignored).
+pub(super) fn f32s(bytes: &[u8]) -> Vec<f32> {
+    let float = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    bytes.chunks_exact(4).map(float).collect()
 }
 
 /// Write `bytes` to `path`, best effort, so that a reader never sees half a file.

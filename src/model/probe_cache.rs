@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use super::cache::{cache_dir, write_atomic};
+use super::cache::{cache_dir, f32s, le_bytes, write_atomic};
 use super::probe::Probe;
 
 /// [`Probe::fit`], through the cache.
@@ -32,12 +32,7 @@ pub fn fit_cached(
         return probe;
     }
     let probe = Probe::fit(rows, dim, labels, topics, lambda);
-    let bytes: Vec<u8> = probe
-        .weights()
-        .iter()
-        .flat_map(|w| w.to_le_bytes())
-        .collect();
-    write_atomic(&path, &bytes);
+    write_atomic(&path, &le_bytes(probe.weights()));
     probe
 }
 
@@ -70,11 +65,7 @@ fn read(path: &Path, dim: usize, topics: usize) -> Option<Probe> {
     if bytes.len() != n * 4 {
         return None;
     }
-    let weights = bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    Some(Probe::from_weights(dim, topics, weights))
+    Some(Probe::from_weights(dim, topics, f32s(&bytes)))
 }
 
 #[cfg(test)]
@@ -101,12 +92,7 @@ mod tests {
         let labels = vec![vec![true, false], vec![false, true], vec![true, false]];
         let fitted = Probe::fit(&rows, 2, &labels, 2, 0.1);
         let path = std::env::temp_dir().join(format!("verbatim-probe-{}.bin", std::process::id()));
-        let bytes: Vec<u8> = fitted
-            .weights()
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .collect();
-        write_atomic(&path, &bytes);
+        write_atomic(&path, &le_bytes(fitted.weights()));
         let read = read(&path, 2, 2).unwrap();
         assert_eq!(read.weights(), fitted.weights());
         assert!(
