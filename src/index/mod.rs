@@ -38,6 +38,7 @@
 //! ```
 
 pub mod chars;
+mod codes;
 pub mod erase;
 pub mod export;
 #[cfg(feature = "parquet")]
@@ -91,8 +92,8 @@ pub struct CommentIndex {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
-    /// The stored vectors' mean, for semantic queries ([`knn`]).
-    centroid: knn::Centroid,
+    /// The stored vectors' binary codes and sums, per segment, for semantic queries.
+    codes: codes::CodeCache,
 }
 
 /// A stored comment with its analysis.
@@ -158,7 +159,7 @@ impl CommentIndex {
             reader,
             fields,
             path: dir.to_path_buf(),
-            centroid: knn::Centroid::default(),
+            codes: codes::CodeCache::default(),
         })
     }
 

@@ -106,13 +106,18 @@ impl Quantized {
     /// The cosine of this vector and a stored one (both L2-normalized), or `None` when
     /// `stored` is not a vector of the same width.
     pub fn cosine(&self, stored: &[u8]) -> Option<f32> {
-        let (scale, values) = stored.split_at_checked(HEADER)?;
+        let (scale, values) = parts(stored)?;
         if values.len() != self.values.len() {
             return None;
         }
-        let scale = f32::from_le_bytes(scale.try_into().ok()?);
         Some(dot_i8(&self.values, values) as f32 * self.scale * scale)
     }
+}
+
+/// A stored form's scale and its values as raw bytes, borrowed (`None` if it is not one).
+pub fn parts(stored: &[u8]) -> Option<(f32, &[u8])> {
+    let (scale, values) = stored.split_at_checked(HEADER)?;
+    Some((f32::from_le_bytes(scale.try_into().ok()?), values))
 }
 
 /// The dot product of `i8` vectors (the second as raw bytes) in 16 independent `i32`
