@@ -242,3 +242,52 @@ fn parquet_without_the_feature_is_refused_by_name() {
     );
     assert!(!dir.path().join("out.parquet").exists());
 }
+
+/// `ingest` reads files with the scorer's reader: the same malformed rows are named with the
+/// same messages, stop it (what came before is committed) or are skipped and counted.
+#[test]
+fn ingest_names_the_rows_score_names_and_skips_them_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let index = dir.path().join("idx");
+    std::fs::write(
+        &input,
+        "{\"id\": \"j1\", \"text\": \"發票開錯了兩次\", \"store\": \"S9\"}\n\
+         {\"id\": \"j2\", \"text\": \"\"}\n\
+         not json\n\
+         {\"text\": \"no id here\"}\n\
+         {\"id\": 5, \"text\": \"The app keeps crashing on login\"}\n",
+    )
+    .unwrap();
+    let (idx, inp) = (index.to_str().unwrap(), input.to_str().unwrap());
+    let args = [
+        "ingest",
+        "--index",
+        idx,
+        "--input",
+        inp,
+        "--commit-every",
+        "1",
+    ];
+    let out = verbatim(&[&args[..], &["--batch-size", "1"]].concat(), "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("in.jsonl line 2: field `text`: empty")
+            && err.contains("after 1 committed comments"),
+        "{err}"
+    );
+    let out = verbatim(&[&args[..], &["--on-error", "skip"]].concat(), "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("line 3: not valid JSON") && err.contains("line 4: field `id`: missing"),
+        "{err}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (summary["ingested"].as_u64(), summary["skipped"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(summary["total"].as_u64(), Some(2), "{summary}");
+}

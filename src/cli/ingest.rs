@@ -5,6 +5,8 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -14,6 +16,7 @@ use verbatim::index::source::{self, SourceFormat, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, IngestReport};
 
 use super::input_args::InputArgs;
+use super::score::OnError;
 use super::{Format, ModelArgs, RedactArgs};
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +44,10 @@ pub struct Args {
     /// Comments per commit; each commit is durable and reported on stderr.
     #[arg(long, default_value_t = 10_000, env = "VERBATIM_COMMIT_EVERY")]
     pub commit_every: usize,
+    /// What to do with a malformed record: stop (fail; what came before it is committed) or
+    /// log it with its line and go on (skip; counted as `skipped` in the summary).
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t, env = "VERBATIM_FORMAT")]
     pub format: Format,
@@ -89,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         InputFormat::Jsonl => SourceFormat::Jsonl,
         InputFormat::Csv => SourceFormat::Csv,
     });
+    let skipped = Arc::new(AtomicU64::new(0));
     let comments = source::open(
         &args.input,
         format,
@@ -96,6 +104,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             id_field: args.id_column.clone(),
             text_field: args.text_column.clone(),
             decode: args.file.options(),
+            skip_malformed: args.on_error == OnError::Skip,
+            skipped: Some(skipped.clone()),
         },
     )?;
     let options = IngestOptions {
@@ -130,19 +140,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     index.reload()?;
     let seconds = start.elapsed().as_secs_f64();
     let total = index.num_comments();
+    let skipped = skipped.load(Ordering::Relaxed);
     match args.format {
         Format::Json => println!(
             "{}",
             serde_json::json!({
                 "index": args.index.display().to_string(),
                 "ingested": report.committed,
+                "skipped": skipped,
                 "commits": report.commits,
                 "total": total,
                 "seconds": (seconds * 1000.0).round() / 1000.0,
             })
         ),
         Format::Table => println!(
-            "ingested {} comments in {} commits ({:.1}s, {:.0}/s); {} holds {total}",
+            "ingested {} comments in {} commits ({:.1}s, {:.0}/s); {skipped} malformed skipped; \
+             {} holds {total}",
             report.committed,
             report.commits,
             seconds,

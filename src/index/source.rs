@@ -1,19 +1,23 @@
 //! Comment files: JSONL (one object a line) or CSV (a header row), read as a stream of
-//! validated [`Comment`]s.
+//! validated [`Comment`]s to store.
 //!
 //! In: a path (or `-` for stdin), the names of the id and text fields, and the encoding and
 //! delimiter to force, if any. The bytes go through [`crate::text::decode`] (gzip, GB18030,
-//! Big5, UTF-16, delimiter sniffing). Out: comments in file order; a bad line stops the
-//! stream with an error naming the file, the line and the field (undecodable bytes: an
-//! [`Error::Decode`] naming the file and the line).
+//! Big5, UTF-16, delimiter sniffing), the records through the scorer's reader
+//! ([`crate::score::input`]), so `ingest` and `score` read files the same way. Out: comments
+//! in file order; a bad line stops the stream with an error naming the file, the line and
+//! the field, or is logged and skipped (`skip_malformed`); undecodable bytes end it with an
+//! [`Error::Decode`] naming the file and the line.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::comment::Comment;
-use crate::text::decode::{self, failure_of, failure_of_csv, DecodeOptions, Opened};
+use crate::score::input::{self, Columns, Raw, Row, RowError};
+use crate::text::decode::{self, DecodeOptions};
 use crate::{Error, Result};
 
 /// The format of a comment file.
@@ -48,12 +52,16 @@ impl SourceFormat {
     }
 }
 
-/// Which fields hold the id and the text; the encoding and delimiter to force.
+/// Which fields hold the id and the text; the encoding and delimiter to force; whether a
+/// malformed record is skipped (logged) rather than ending the stream.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
     pub id_field: String,
     pub text_field: String,
     pub decode: DecodeOptions,
+    pub skip_malformed: bool,
+    /// Counts the records skipped (with `skip_malformed`), when given.
+    pub skipped: Option<Arc<AtomicU64>>,
 }
 
 impl Default for SourceOptions {
@@ -62,6 +70,8 @@ impl Default for SourceOptions {
             id_field: "id".into(),
             text_field: "text".into(),
             decode: DecodeOptions::default(),
+            skip_malformed: false,
+            skipped: None,
         }
     }
 }
@@ -74,7 +84,11 @@ pub struct Located {
 }
 
 /// Open a comment file (`-` is stdin). Its format is `format`, else its extension's, else
-/// its content's (a first character `{` is JSONL).
+/// its content's (a first character `{` is JSONL). The records are read by the scorer's
+/// reader ([`crate::score::input`]), the one reader of comment files; every comment needs an
+/// id here (a stored comment is replaced by the next one with its id, so a line number
+/// would not do). With `skip_malformed`, a malformed record is logged and skipped (the
+/// file's own failures, undecodable bytes or a failed read, still end the stream).
 pub fn open(
     path: &Path,
     format: Option<SourceFormat>,
@@ -94,117 +108,96 @@ pub fn open(
             true => SourceFormat::Jsonl,
             false => SourceFormat::Csv,
         });
-    Ok(match format {
-        SourceFormat::Jsonl => Box::new(jsonl(opened.reader, name, options)),
-        SourceFormat::Csv => Box::new(csv_rows(opened, name, options)?),
-    })
+    let columns = Columns {
+        id: options.id_field.clone(),
+        text: options.text_field.clone(),
+    };
+    let (headers, rows): (Vec<String>, Rows) = match format {
+        SourceFormat::Jsonl => (
+            Vec::new(),
+            Box::new(input::jsonl(opened.reader, columns.clone())),
+        ),
+        SourceFormat::Csv => {
+            let (headers, rows) = input::csv(opened.reader, columns.clone(), opened.delimiter)
+                .map_err(|e| match e {
+                    Error::Decode(_) => e,
+                    e => Error::User(format!("{name} {e}")),
+                })?;
+            let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+            if !headers.contains(&columns.id) {
+                let listed = headers.join(",");
+                let what = format!("no column `{}` in the header ({listed})", columns.id);
+                return Err(at(&name, 1, what));
+            }
+            (headers, Box::new(rows))
+        }
+    };
+    let reader = Reader {
+        name,
+        headers,
+        columns,
+        skip_malformed: options.skip_malformed,
+        skipped: options.skipped,
+    };
+    Ok(Box::new(reader.located(rows)))
+}
+
+/// Records as the scorer's reader gives them.
+type Rows = Box<dyn Iterator<Item = std::result::Result<Row, RowError>> + Send>;
+
+/// Turns records into validated comments, each named by file and line when it fails.
+struct Reader {
+    name: String,
+    headers: Vec<String>,
+    columns: Columns,
+    skip_malformed: bool,
+    skipped: Option<Arc<AtomicU64>>,
+}
+
+impl Reader {
+    fn located(self, rows: Rows) -> impl Iterator<Item = Result<Located>> + Send {
+        let mut ended = false;
+        rows.filter_map(move |row| {
+            if ended {
+                return None;
+            }
+            let (line, result) = match row {
+                Err(e) if e.failure.is_some() => {
+                    ended = true;
+                    return e.failure.map(|f| Err(Error::Decode(f)));
+                }
+                Err(e) => (e.line, Err(Error::User(e.message))),
+                Ok(row) => (row.line, self.comment(&row)),
+            };
+            match result {
+                Ok(comment) => Some(Ok(Located { line, comment })),
+                Err(e) if self.skip_malformed => {
+                    tracing::warn!("{} line {line}: {e} (skipped)", self.name);
+                    if let Some(n) = &self.skipped {
+                        n.fetch_add(1, Ordering::Relaxed);
+                    }
+                    None
+                }
+                Err(e) => {
+                    ended = true;
+                    Some(Err(at(&self.name, line, e)))
+                }
+            }
+        })
+    }
+
+    fn comment(&self, row: &Row) -> Result<Comment> {
+        if let Raw::Json(object) = &row.raw {
+            if object.get(&self.columns.id).is_none_or(Value::is_null) {
+                return Err(Error::User(format!("field `{}`: missing", self.columns.id)));
+            }
+        }
+        row.comment(&self.headers, &self.columns)
+    }
 }
 
 fn at(name: &str, line: u64, err: impl std::fmt::Display) -> Error {
     Error::User(format!("{name} line {line}: {err}"))
-}
-
-fn validated(name: &str, line: u64, comment: Result<Comment>) -> Result<Located> {
-    let comment = comment.map_err(|e| at(name, line, e))?;
-    comment.validate().map_err(|e| at(name, line, e))?;
-    Ok(Located { line, comment })
-}
-
-fn jsonl(
-    reader: Box<dyn Read + Send>,
-    name: String,
-    options: SourceOptions,
-) -> impl Iterator<Item = Result<Located>> + Send {
-    let mut lines = BufReader::with_capacity(1 << 16, reader).lines();
-    let mut line_no = 0u64;
-    let mut failed = false;
-    std::iter::from_fn(move || loop {
-        if failed {
-            return None;
-        }
-        line_no += 1;
-        let line = match lines.next()? {
-            Ok(line) => line,
-            Err(e) => {
-                failed = true;
-                return Some(Err(match failure_of(&e) {
-                    Some(failure) => Error::Decode(failure),
-                    None => at(&name, line_no, format!("cannot read: {e}")),
-                }));
-            }
-        };
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let result = match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(object)) => validated(
-                &name,
-                line_no,
-                Comment::from_json_object(object, &options.id_field, &options.text_field),
-            ),
-            Ok(_) => Err(at(&name, line_no, "not a JSON object")),
-            Err(e) => Err(at(&name, line_no, format!("not valid JSON: {e}"))),
-        };
-        failed = result.is_err();
-        return Some(result);
-    })
-}
-
-fn csv_rows(
-    opened: Opened,
-    name: String,
-    options: SourceOptions,
-) -> Result<impl Iterator<Item = Result<Located>> + Send> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(opened.delimiter)
-        .from_reader(opened.reader);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(&name, 1, e, "cannot read the header"))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    for wanted in [&options.id_field, &options.text_field] {
-        if !headers.iter().any(|h| h == wanted) {
-            return Err(at(
-                &name,
-                1,
-                format!("no column `{wanted}` in the header ({})", headers.join(",")),
-            ));
-        }
-    }
-    let mut records = reader.into_records();
-    let mut failed = false;
-    Ok(std::iter::from_fn(move || {
-        if failed {
-            return None;
-        }
-        let result = match records.next()? {
-            Ok(row) => {
-                let line = row.position().map_or(0, |p| p.line());
-                validated(
-                    &name,
-                    line,
-                    Comment::from_csv_row(&headers, &row, &options.id_field, &options.text_field),
-                )
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                Err(csv_error(&name, line, e, "bad CSV"))
-            }
-        };
-        failed = result.is_err();
-        Some(result)
-    }))
-}
-
-/// A CSV reader's error: the decoding failure under it, or `what` at `line`.
-fn csv_error(name: &str, line: u64, err: csv::Error, what: &str) -> Error {
-    match failure_of_csv(&err) {
-        Some(failure) => Error::Decode(failure),
-        None => at(name, line, format!("{what}: {err}")),
-    }
 }
 
 #[cfg(test)]
@@ -284,9 +277,45 @@ mod tests {
         let err = read_all("c.csv", "id,text\n1,x\n2,y,z\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("c.csv line 3: bad CSV"), "{err}");
+        assert!(
+            err.contains("c.csv line 3: 3 fields where the header has 2"),
+            "{err}"
+        );
+        let err = read_all("c.csv", "text\nx\n").unwrap_err().to_string();
+        assert!(err.contains("c.csv line 1: no column `id`"), "{err}");
+        let err = read_all("c.jsonl", "{\"text\":\"x\"}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("c.jsonl line 1: field `id`: missing"),
+            "{err}"
+        );
         // Without a known extension the content decides: not `{`, so CSV.
         let err = read_all("c.txt", "x").unwrap_err().to_string();
-        assert!(err.contains("c.txt line 1: no column `id`"), "{err}");
+        assert!(err.contains("c.txt line 1: no column `text`"), "{err}");
+    }
+
+    #[test]
+    fn malformed_records_are_skipped_when_asked_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let lines = "{\"id\":1,\"text\":\"ok\"}\nnot json\n{\"text\":\"no id\"}\n{\"id\":4,\"text\":\"好\"}\n";
+        std::fs::write(&path, lines).unwrap();
+        let skipped = Arc::new(AtomicU64::new(0));
+        let options = SourceOptions {
+            skip_malformed: true,
+            skipped: Some(skipped.clone()),
+            ..SourceOptions::default()
+        };
+        let rows: Vec<Located> = open(&path, None, options)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(skipped.load(Ordering::Relaxed), 2);
+        let kept: Vec<(u64, &str)> = rows
+            .iter()
+            .map(|r| (r.line, r.comment.id.as_str()))
+            .collect();
+        assert_eq!(kept, [(1, "1"), (4, "4")]);
     }
 }
