@@ -291,3 +291,21 @@ fn ingest_names_the_rows_score_names_and_skips_them_when_asked() {
     );
     assert_eq!(summary["total"].as_u64(), Some(2), "{summary}");
 }
+
+/// `score -i -` reads standard input (JSONL told by its content) and names it `stdin`.
+#[test]
+fn score_reads_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.jsonl");
+    let out_path = output.to_str().unwrap();
+    let lines =
+        "{\"id\":\"a\",\"text\":\"配送太慢了，等了两个小时\"}\n{\"id\":\"b\",\"text\":\"\"}\n";
+    let out = verbatim(&["score", "-i", "-", "-o", out_path], lines);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdin line 2: field `text`: empty"), "{err}");
+    let scored = std::fs::read_to_string(&output).unwrap();
+    let row: serde_json::Value = serde_json::from_str(scored.lines().next().unwrap()).unwrap();
+    assert_eq!(row["id"], "a");
+    assert_eq!(row["analysis"]["sentiment"]["label"], "negative", "{row}");
+}

@@ -18,7 +18,8 @@ pub struct Args {
     /// The file to score: CSV (with a header) or JSONL, detected from the name or content;
     /// gzip-compressed (`.gz`) or not; UTF-8, GB18030/GBK, Big5 or UTF-16 (see --encoding).
     /// The output is always UTF-8 and comma-separated. A `.parquet` file (builds with the
-    /// `parquet` feature) is scored into a `.parquet` output, its columns kept.
+    /// `parquet` feature) is scored into a `.parquet` output, its columns kept. `-` reads
+    /// standard input (its format told by its content: a first `{` is JSONL).
     #[arg(long, short = 'i')]
     pub input: PathBuf,
     /// Where to write the scored rows (same format). If it exists, rows whose ids it already
@@ -83,10 +84,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         csv: None,
         decode: args.file.options(),
     };
-    let size = std::fs::metadata(&args.input)
-        .with_context(|| format!("cannot open {}", args.input.display()))?
-        .len();
-    let bar = if std::io::stderr().is_terminal() && !score::is_parquet(&args.input) {
+    let stdin = args.input.as_os_str() == "-";
+    let size = match stdin {
+        true => 0,
+        false => std::fs::metadata(&args.input)
+            .with_context(|| format!("cannot open {}", args.input.display()))?
+            .len(),
+    };
+    let bar = if std::io::stderr().is_terminal() && !stdin && !score::is_parquet(&args.input) {
         let bar = ProgressBar::new(size);
         bar.set_style(
             ProgressStyle::with_template(
@@ -98,7 +103,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let name = args.input.display().to_string();
+    let name = match stdin {
+        true => "stdin".to_string(),
+        false => args.input.display().to_string(),
+    };
     let progress = bar.clone();
     let report = score::score_file(
         &analyzer,

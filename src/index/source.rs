@@ -94,13 +94,10 @@ pub fn open(
     format: Option<SourceFormat>,
     options: SourceOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<Located>> + Send>> {
-    let (opened, name) = if path.as_os_str() == "-" {
-        let stdin = Box::new(std::io::stdin());
-        let opened = decode::from_reader("stdin", stdin, false, options.decode)?;
-        (opened, "stdin".to_string())
-    } else {
-        let opened = decode::open(path, options.decode, |raw| raw)?;
-        (opened, path.display().to_string())
+    let opened = decode::open_or_stdin(path, options.decode, |raw| raw)?;
+    let name = match path.as_os_str() == "-" {
+        true => "stdin".to_string(),
+        false => path.display().to_string(),
     };
     let format = format
         .or_else(|| SourceFormat::from_path(path).ok())

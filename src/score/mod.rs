@@ -106,13 +106,16 @@ pub fn score_file(
         return score_parquet(analyzer, (input, output), index, options, on_malformed);
     }
     let start = Instant::now();
-    let opened = decode::open(input, options.decode, wrap)?;
+    let opened = decode::open_or_stdin(input, options.decode, wrap)?;
     let csv = match options.csv {
         Some(c) => c,
         None => detect_csv(input, &opened),
     };
     let (reader, delimiter) = (opened.reader, opened.delimiter);
-    let name = input.display().to_string();
+    let name = match input.as_os_str() == "-" {
+        true => "stdin".to_string(),
+        false => input.display().to_string(),
+    };
     let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
     let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
     let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);

@@ -191,6 +191,18 @@ pub fn open(
     )
 }
 
+/// [`open`], or standard input when `path` is `-` (named `stdin` in errors).
+pub fn open_or_stdin(
+    path: &Path,
+    options: DecodeOptions,
+    wrap: impl FnOnce(Box<dyn Read + Send>) -> Box<dyn Read + Send>,
+) -> Result<Opened> {
+    match path.as_os_str() == "-" {
+        true => from_reader("stdin", wrap(Box::new(std::io::stdin())), false, options),
+        false => open(path, options, wrap),
+    }
+}
+
 /// Make `raw` ready to parse; `name` is used in errors, `gzip` forces unpacking.
 pub fn from_reader(
     name: &str,
