@@ -1,8 +1,9 @@
-//! From the search's [`Filters`] to one tantivy query of exact terms and ranges.
+//! The search's [`Filters`], and their parsing into typed values ([`Parsed`]), from which
+//! `filter_query.rs` builds the tantivy query.
 //!
 //! In: the filters as a person or the API gave them (strings, comma-separated lists).
-//! Out: `None` when there are none, else one query that all matches must satisfy, or an
-//! [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
+//! Out: the typed filters (labels, languages, topics, ranges, key/value pairs, the zone), or
+//! an [`Error::User`] naming the filter: an unknown value, an empty one (`sentiment=` is
 //! refused rather than silently matching nothing), a bad date, time zone (`tz`) or score, a bad `customer_id` (one id,
 //! matched exactly: not blank, at most 512 characters, no control characters). A range whose lower end is past its upper end is empty
 //! and matches nothing, as in SQL. Dates outside what the index can hold (about 1677–2262) are
@@ -12,13 +13,9 @@
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Query, RangeQuery, TermQuery};
-use tantivy::schema::IndexRecordOption;
 use tantivy::time::{Duration, OffsetDateTime, Time};
-use tantivy::{DateTime, Term};
 
 use super::lenient;
-use super::schema::{attr_path, facet, Fields};
 use super::zone::Zone;
 use crate::analysis::Label;
 use crate::comment::parse_timestamp;
@@ -80,73 +77,107 @@ pub struct Filters {
 const SENTIMENTS: &str = "negative, neutral or positive";
 const LANGS: &str = "zh-Hans, zh-Hant, en, mixed or other";
 
-/// The filters as one query, or `None` when there are none.
-pub(super) fn filter_query(fields: &Fields, filters: &Filters) -> Result<Option<Box<dyn Query>>> {
-    let mut must: Vec<Box<dyn Query>> = Vec::new();
-    if let Some(list) = &filters.sentiment {
-        let labels = values("sentiment", list, SENTIMENTS)?
-            .into_iter()
-            .map(|s| {
+/// [`Filters`] parsed and checked: what a query is built from ([`Parsed::query`]).
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// Any of these labels (empty: no sentiment filter).
+    pub sentiment: Vec<Label>,
+    pub lang: Vec<Lang>,
+    pub topic: Vec<TopicFilter>,
+    pub channel: Vec<String>,
+    /// The `created_at` range, ends in UTC (`None`: no date filter).
+    pub created: Option<Range<OffsetDateTime>>,
+    /// The sentiment score range, each end in [-1, 1] (`None`: no score filter).
+    pub score: Option<Range<f64>>,
+    pub customer_id: Option<String>,
+    /// Attributes that must match exactly: (key, value), trimmed.
+    pub attrs: Vec<(String, String)>,
+    /// The zone plain dates were read in, and reports count periods in.
+    pub zone: Zone,
+}
+
+/// One value of the `topic` filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicFilter {
+    /// The topic, with any tone (`delivery`).
+    Topic(String),
+    /// The topic with this tone (`delivery:negative`).
+    Aspect(String, Label),
+}
+
+/// A range with its ends; `Empty` when the lower end is past the upper one (it matches
+/// nothing, as in SQL).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Range<T> {
+    Between(Bound<T>, Bound<T>),
+    Empty,
+}
+
+impl Filters {
+    /// The filters parsed, or an [`Error::User`] naming the first one that is wrong.
+    pub fn parse(&self) -> Result<Parsed> {
+        let zone = Zone::parse(self.tz.as_deref())?;
+        Ok(Parsed {
+            sentiment: parse_list(self.sentiment.as_deref(), "sentiment", SENTIMENTS, |s| {
                 Label::parse(s)
-                    .map(|l| l.as_str().to_string())
-                    .ok_or_else(|| filter_error("sentiment", format!("`{s}` is not {SENTIMENTS}")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        must.push(facet_terms(fields, "sentiment", labels));
+            })?,
+            lang: parse_list(self.lang.as_deref(), "lang", LANGS, Lang::from_code)?,
+            topic: match self.topic.as_deref() {
+                Some(list) => topics(list)?,
+                None => Vec::new(),
+            },
+            channel: parse_list(self.channel.as_deref(), "channel", "channel names", |s| {
+                Some(s.to_string())
+            })?,
+            created: match self.from.is_some() || self.to.is_some() {
+                true => Some(date_range(self, &zone)?),
+                false => None,
+            },
+            score: match self.score_min.is_some() || self.score_max.is_some() {
+                true => Some(score_range(self)?),
+                false => None,
+            },
+            customer_id: match &self.customer_id {
+                Some(id) => match super::erase::problem(id) {
+                    Some(message) => return Err(filter_error("customer_id", message)),
+                    None => Some(id.clone()),
+                },
+                None => None,
+            },
+            attrs: self.attrs.iter().map(|p| attr(p)).collect::<Result<_>>()?,
+            zone,
+        })
     }
-    if let Some(list) = &filters.lang {
-        let langs = values("lang", list, LANGS)?
-            .into_iter()
-            .map(|s| {
-                Lang::from_code(s)
-                    .map(|l| l.code().to_string())
-                    .ok_or_else(|| filter_error("lang", format!("`{s}` is not {LANGS}")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        must.push(facet_terms(fields, "lang", langs));
+}
+
+/// A comma-separated list's values, each parsed by `parse` (`None`: not one of `expected`).
+fn parse_list<T>(
+    list: Option<&str>,
+    name: &str,
+    expected: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    values(name, list, expected)?
+        .into_iter()
+        .map(|s| parse(s).ok_or_else(|| filter_error(name, format!("`{s}` is not {expected}"))))
+        .collect()
+}
+
+fn attr(pair: &str) -> Result<(String, String)> {
+    if pair.trim().is_empty() {
+        return Err(filter_error(
+            "attrs",
+            "empty (leave it out, or give key=value)",
+        ));
     }
-    if let Some(list) = &filters.topic {
-        must.push(topic_query(fields, list)?);
-    }
-    if let Some(list) = &filters.channel {
-        let channels = values("channel", list, "channel names")?;
-        let channels = channels.into_iter().map(str::to_string).collect();
-        must.push(facet_terms(fields, "channel", channels));
-    }
-    let zone = Zone::parse(filters.tz.as_deref())?;
-    if filters.from.is_some() || filters.to.is_some() {
-        must.push(date_range(fields, filters, &zone)?);
-    }
-    if filters.score_min.is_some() || filters.score_max.is_some() {
-        must.push(score_range(fields, filters)?);
-    }
-    if let Some(id) = &filters.customer_id {
-        if let Some(message) = super::erase::problem(id) {
-            return Err(filter_error("customer_id", message));
-        }
-        let term = Term::from_field_text(fields.customer_id, id);
-        must.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-    }
-    for pair in &filters.attrs {
-        if pair.trim().is_empty() {
-            return Err(filter_error(
-                "attrs",
-                "empty (leave it out, or give key=value)",
-            ));
-        }
-        let (key, value) = pair
-            .split_once('=')
-            .filter(|(k, _)| !k.trim().is_empty())
-            .ok_or_else(|| filter_error("attrs", format!("`{pair}` is not key=value")))?;
-        let mut term = Term::from_field_json_path(fields.attrs, &attr_path(key.trim()), false);
-        term.append_type_and_str(value.trim());
-        must.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-    }
-    Ok(match must.len() {
-        0 => None,
-        1 => must.pop(),
-        _ => Some(Box::new(BooleanQuery::intersection(must))),
-    })
+    let (key, value) = pair
+        .split_once('=')
+        .filter(|(k, _)| !k.trim().is_empty())
+        .ok_or_else(|| filter_error("attrs", format!("`{pair}` is not key=value")))?;
+    Ok((key.trim().to_string(), value.trim().to_string()))
 }
 
 /// The non-blank values of a comma-separated list; a list with none is an error.
@@ -165,53 +196,36 @@ fn values<'a>(name: &str, list: &'a str, expected: &str) -> Result<Vec<&'a str>>
     Ok(values)
 }
 
-fn topic_query(fields: &Fields, list: &str) -> Result<Box<dyn Query>> {
-    let mut terms = Vec::new();
-    for value in values("topic", list, "topic ids or topic:sentiment")? {
-        let term = match value.split_once(':') {
-            Some((topic, label)) => {
-                let label = Label::parse(label).ok_or_else(|| {
+fn topics(list: &str) -> Result<Vec<TopicFilter>> {
+    values("topic", list, "topic ids or topic:sentiment")?
+        .into_iter()
+        .map(|value| match value.split_once(':') {
+            Some((topic, label)) => Label::parse(label)
+                .map(|l| TopicFilter::Aspect(topic.to_string(), l))
+                .ok_or_else(|| {
                     filter_error("topic", format!("`{value}`: after `:` comes {SENTIMENTS}"))
-                })?;
-                facet("aspect", &format!("{topic}:{}", label.as_str()))
-            }
-            None => facet("topic", value),
-        };
-        terms.push(Term::from_facet(fields.facets, &term));
-    }
-    Ok(any_of(terms))
-}
-
-fn facet_terms(fields: &Fields, dimension: &str, values: Vec<String>) -> Box<dyn Query> {
-    any_of(
-        values
-            .iter()
-            .map(|v| Term::from_facet(fields.facets, &facet(dimension, v)))
-            .collect(),
-    )
+                }),
+            None => Ok(TopicFilter::Topic(value.to_string())),
+        })
+        .collect()
 }
 
 /// `from`/`to` as a range of `created_at`; a plain `to` date includes that whole day, and
 /// plain dates are days of `zone`.
-fn date_range(fields: &Fields, filters: &Filters, zone: &Zone) -> Result<Box<dyn Query>> {
+fn date_range(filters: &Filters, zone: &Zone) -> Result<Range<OffsetDateTime>> {
     let from = date_bound("from", filters.from.as_deref(), false, zone)?;
     let to = date_bound("to", filters.to.as_deref(), true, zone)?;
     if let (Some((lower, _)), Some((upper, upper_included))) = (from, to) {
         if lower > upper || (lower == upper && !upper_included) {
-            // An empty range, as in SQL: it matches nothing.
-            return Ok(Box::new(EmptyQuery));
+            return Ok(Range::Empty);
         }
     }
-    let term = |t| Term::from_field_date_for_search(fields.created_at, DateTime::from_utc(t));
-    let lower = from.map_or(Bound::Unbounded, |(t, _)| Bound::Included(term(t)));
-    let upper = to.map_or(Bound::Unbounded, |(t, included)| {
-        if included {
-            Bound::Included(term(t))
-        } else {
-            Bound::Excluded(term(t))
-        }
+    let lower = from.map_or(Bound::Unbounded, |(t, _)| Bound::Included(t));
+    let upper = to.map_or(Bound::Unbounded, |(t, included)| match included {
+        true => Bound::Included(t),
+        false => Bound::Excluded(t),
     });
-    Ok(Box::new(RangeQuery::new(lower, upper)))
+    Ok(Range::Between(lower, upper))
 }
 
 /// One end of a date range and whether it is included (clamped later, by
@@ -251,7 +265,7 @@ fn date_bound(
 }
 
 /// `score_min`/`score_max` as a range of the sentiment score.
-fn score_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
+fn score_range(filters: &Filters) -> Result<Range<f64>> {
     let check = |name: &str, value: Option<f64>| -> Result<Option<f64>> {
         match value {
             Some(v) if !(-1.0..=1.0).contains(&v) => {
@@ -264,29 +278,63 @@ fn score_range(fields: &Fields, filters: &Filters) -> Result<Box<dyn Query>> {
     let max = check("score_max", filters.score_max)?;
     if let (Some(min), Some(max)) = (min, max) {
         if min > max {
-            return Ok(Box::new(EmptyQuery));
+            return Ok(Range::Empty);
         }
     }
-    let bound = |v: Option<f64>| {
-        v.map_or(Bound::Unbounded, |v| {
-            Bound::Included(Term::from_field_f64(fields.score, v))
-        })
-    };
-    Ok(Box::new(RangeQuery::new(bound(min), bound(max))))
+    let bound = |v: Option<f64>| v.map_or(Bound::Unbounded, Bound::Included);
+    Ok(Range::Between(bound(min), bound(max)))
 }
 
-fn any_of(terms: Vec<Term>) -> Box<dyn Query> {
-    let mut queries: Vec<Box<dyn Query>> = terms
-        .into_iter()
-        .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
-        .collect();
-    if queries.len() == 1 {
-        queries.pop().unwrap_or_else(|| Box::new(AllQuery))
-    } else {
-        Box::new(BooleanQuery::union(queries))
-    }
-}
-
-fn filter_error(name: &str, message: impl std::fmt::Display) -> Error {
+pub(super) fn filter_error(name: &str, message: impl std::fmt::Display) -> Error {
     Error::User(format!("filter `{name}`: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_into_typed_values_or_name_the_wrong_one() {
+        let filters = Filters {
+            sentiment: Some("negative, positive".into()),
+            lang: Some("zh-Hant".into()),
+            topic: Some("delivery:negative,billing".into()),
+            score_min: Some(0.5),
+            score_max: Some(-0.5),
+            attrs: vec![" store = S9 ".into()],
+            ..Filters::default()
+        };
+        let parsed = filters.parse().unwrap();
+        assert_eq!(parsed.sentiment, [Label::Negative, Label::Positive]);
+        assert_eq!(parsed.lang, [Lang::ZhHant]);
+        assert_eq!(
+            parsed.topic,
+            [
+                TopicFilter::Aspect("delivery".into(), Label::Negative),
+                TopicFilter::Topic("billing".into())
+            ]
+        );
+        assert_eq!(parsed.score, Some(Range::Empty));
+        assert_eq!(parsed.attrs, [("store".to_string(), "S9".to_string())]);
+        assert_eq!(parsed.created, None);
+        let wrong = |f: Filters| f.parse().unwrap_err().to_string();
+        let err = wrong(Filters {
+            lang: Some("fr".into()),
+            ..Filters::default()
+        });
+        assert_eq!(
+            err,
+            "filter `lang`: `fr` is not zh-Hans, zh-Hant, en, mixed or other"
+        );
+        let err = wrong(Filters {
+            topic: Some("delivery:bad".into()),
+            ..Filters::default()
+        });
+        assert!(err.starts_with("filter `topic`: `delivery:bad`"), "{err}");
+        let err = wrong(Filters {
+            to: Some("2026-13-01".into()),
+            ..Filters::default()
+        });
+        assert!(err.starts_with("filter `to`:"), "{err}");
+    }
 }

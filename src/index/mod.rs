@@ -43,6 +43,7 @@ pub mod erase;
 pub mod export;
 #[cfg(feature = "parquet")]
 pub mod export_parquet;
+mod filter_query;
 mod filters;
 mod forms;
 pub mod fusion;

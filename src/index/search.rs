@@ -23,7 +23,7 @@ pub(crate) use super::lenient;
 use super::snippet::{snippet, Highlighter, Terms};
 use super::topical::Semantic;
 use super::vectors::QueryEncoder;
-use super::{filters, query, CommentIndex};
+use super::{filter_query, query, CommentIndex};
 use crate::analysis::{Analysis, Label};
 use crate::{Error, Result};
 
@@ -157,7 +157,7 @@ impl CommentIndex {
         check_page(request)?;
         let text = query::text_query(self, &request.q)?;
         let terms = self.text_terms(&*text);
-        let filter = filters::filter_query(&self.fields, &request.filters)?;
+        let filter = filter_query::filter_query(&self.fields, &request.filters)?;
         let searcher = self.reader.searcher();
         let (q, mode) = (request.q.as_str(), request.mode);
         let semantic = fusion::neighbours(self, &searcher, mode, q, filter.as_deref(), encoder)?;
@@ -249,7 +249,7 @@ impl CommentIndex {
     /// matches themselves: reports, exports.
     pub fn query(&self, q: &str, filters: &Filters) -> Result<Box<dyn Query>> {
         let text = query::text_query(self, q)?;
-        let filter = filters::filter_query(&self.fields, filters)?;
+        let filter = filter_query::filter_query(&self.fields, filters)?;
         Ok(query::combine(text, filter))
     }
 

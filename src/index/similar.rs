@@ -18,7 +18,7 @@ use super::knn::{self, AddressSet};
 use super::search::{facets_of, DIMENSIONS, MAX_LIMIT, MAX_OFFSET};
 use super::snippet::{Highlighter, Terms};
 use super::vectors::{Quantized, FIELD};
-use super::{filters, CommentIndex, SearchResponse};
+use super::{filter_query, CommentIndex, SearchResponse};
 use crate::{Error, Result};
 
 impl CommentIndex {
@@ -32,7 +32,7 @@ impl CommentIndex {
         floor: f32,
     ) -> Result<Vec<(f32, String)>> {
         let searcher = self.reader.searcher();
-        let filter = filters::filter_query(&self.fields, filters)?;
+        let filter = filter_query::filter_query(&self.fields, filters)?;
         let filter = filter.unwrap_or_else(|| Box::new(AllQuery));
         let query = self.semantic_query(&searcher, vector)?;
         let near = knn::nearest(&searcher, &*filter, &query, k, floor)?;
@@ -85,7 +85,7 @@ impl CommentIndex {
                     "`id`: comment `{id}` has no stored vector (ingest it again with the model)"
                 ))
             })?;
-        let filter = filters::filter_query(&self.fields, filters)?;
+        let filter = filter_query::filter_query(&self.fields, filters)?;
         let filter = filter.unwrap_or_else(|| Box::new(AllQuery));
         let query = self.semantic_query(&searcher, &vector.to_floats())?;
         let mut near = knn::nearest(&searcher, &*filter, &query, SEMANTIC_K + 1, FLOOR)?;
