@@ -12,7 +12,7 @@ export VERBATIM_CACHE ?= $(HOME)/.cache/verbatim
 FEATURES ?=
 
 # (wheel, test-python, test-cluster: the Python package, python/README.md)
-.PHONY: test-parquet dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint check bench bench-speed idf zh-tables calibrate
+.PHONY: test-parquet setup-torch setup-rust-bert test-rust-bert dist wheel test-python test-cluster setup setup-web setup-schemathesis load-test demo demo-corpus test build lint check bench bench-speed idf zh-tables calibrate
 
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
@@ -63,6 +63,20 @@ test: setup setup-web setup-schemathesis test-python
 # Parquet export and scoring (the `parquet` feature) against their tests; not part of `make test` (see FEATURES).
 test-parquet: setup
 	$(CARGO) test --features parquet --test tests -- export:: score_parquet::
+
+# The rust-bert backend (docs/rust-bert.md): libtorch 2.4 from a PyTorch 2.4 install
+# (TORCH_PYTHON, default the cache's torch24-venv; `make setup-torch` makes it: ~3 GB from
+# PyPI). setup-rust-bert converts the installed encoder's fp32 weights for it.
+TORCH_PYTHON ?= $(VERBATIM_CACHE)/torch24-venv/bin/python
+RUST_BERT_ENV = PATH=$(dir $(TORCH_PYTHON)):$$PATH LIBTORCH_USE_PYTORCH=1 \
+	LD_LIBRARY_PATH=$$($(TORCH_PYTHON) -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))'):$$LD_LIBRARY_PATH
+setup-torch:
+	test -x $(TORCH_PYTHON) || $(PYTHON) -m venv $(VERBATIM_CACHE)/torch24-venv
+	$(TORCH_PYTHON) -m pip install -q torch==2.4.0
+setup-rust-bert: setup
+	$(VERBATIM_CACHE)/venv/bin/python scripts/export_torch.py models/e5-small
+test-rust-bert: setup-rust-bert
+	$(RUST_BERT_ENV) $(CARGO) test --features rust-bert --test tests -- rust_bert::
 
 # The fast tier (issue 22): fmt, clippy and the tests that need no model files and no setup
 # (unit tests, and tests/fast/: the pipeline on a hashed stand-in encoder, a real index, the

@@ -35,7 +35,7 @@ use crate::model::onnx::EncoderOptions;
 use crate::model::sentiment::SentimentHead;
 use crate::model::taxonomy::Taxonomy;
 use crate::model::topics::{Calibration, TopicModel};
-use crate::model::{Encoder, ModelPaths, OnnxEncoder, Precision};
+use crate::model::{Backend, Encoder, ModelPaths, OnnxEncoder, Precision};
 use crate::text::clauses::Clause;
 pub use crate::text::clauses::MAX_CLAUSES;
 use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
@@ -126,7 +126,7 @@ impl Analyzer {
 
     fn load_models(options: Options) -> Result<Analyzer> {
         let paths = ModelPaths::resolve(options.models.as_deref(), options.encoder.variant)?;
-        let encoder = OnnxEncoder::load(&paths, &options.encoder)?;
+        let encoder = load_encoder(&paths, &options.encoder)?;
         let sentiment =
             SentimentHead::load(&paths.paired_file("sentiment-head.json", "sentiment/head.json"))?;
         let taxonomy_path = options
@@ -138,7 +138,7 @@ impl Analyzer {
             &paths.paired_file("calibration.json", "topics/calibration.json"),
         )?;
         let version = version::for_model(&options, &paths, taxonomy_path);
-        let parts = (Arc::new(encoder) as Arc<dyn Encoder>, sentiment, version);
+        let parts = (encoder, sentiment, version);
         Self::from_parts(options, parts, &taxonomy, calibration)
     }
 
@@ -412,6 +412,25 @@ impl Analyzer {
 
 /// Load the text stage's tables (jieba's dictionary, the IDF table, the script tables) by
 /// running it once.
+/// The encoder `options` name, on its backend.
+fn load_encoder(paths: &ModelPaths, options: &EncoderOptions) -> Result<Arc<dyn Encoder>> {
+    match options.backend {
+        Backend::Ort => Ok(Arc::new(OnnxEncoder::load(paths, options)?)),
+        #[cfg(feature = "rust-bert")]
+        Backend::RustBert => Ok(Arc::new(crate::model::libtorch::TorchEncoder::load(
+            paths,
+            options.threads,
+            options.batch_size,
+        )?)),
+        #[cfg(not(feature = "rust-bert"))]
+        Backend::RustBert => Err(Error::User(
+            "the rust-bert backend is not in this build: build with `--features rust-bert` \
+             (docs/rust-bert.md), or use the default backend, ort"
+                .into(),
+        )),
+    }
+}
+
 fn warm_up_text() {
     IdfTable::builtin();
     if let Ok(prepared) = Prepared::new("预热，warm up") {

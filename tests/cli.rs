@@ -78,6 +78,16 @@ fn missing_input_file_names_the_file() {
     assert!(err.contains("/nonexistent/comments.txt"), "{err}");
 }
 
+/// Without the `rust-bert` feature the backend is refused by name, not silently replaced.
+#[cfg(not(feature = "rust-bert"))]
+#[test]
+fn the_rust_bert_backend_is_refused_by_a_build_without_it() {
+    let out = verbatim(&["analyze", "--backend", "rust-bert", "配送太慢"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--features rust-bert"), "{err}");
+}
+
 #[test]
 fn table_format_has_a_header_and_a_row_per_text() {
     let out = verbatim(

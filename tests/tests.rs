@@ -18,6 +18,8 @@ mod report_compare;
 mod report_export;
 mod report_october;
 mod report_tz;
+#[cfg(feature = "rust-bert")]
+mod rust_bert;
 mod score;
 #[cfg(feature = "parquet")]
 mod score_parquet;

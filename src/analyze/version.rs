@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use super::Options;
-use crate::model::{ModelPaths, Precision};
+use crate::model::{Backend, ModelPaths, Precision};
 
 /// The version of analyses made without a model (language, keywords only).
 pub const TEXT_ONLY: &str = "text-only";
@@ -132,9 +132,10 @@ pub(super) fn for_model(
     paths: &ModelPaths,
     taxonomy: PathBuf,
 ) -> AnalysisVersion {
-    let (precision, weights) = match options.encoder.precision {
-        Precision::Int8 => ("int8", "model.int8.onnx"),
-        Precision::Fp32 => ("fp32", "model.fp32.onnx"),
+    let (precision, weights) = match (options.encoder.backend, options.encoder.precision) {
+        (Backend::RustBert, _) => ("rust-bert", "torch.npz"),
+        (Backend::Ort, Precision::Int8) => ("int8", "model.int8.onnx"),
+        (Backend::Ort, Precision::Fp32) => ("fp32", "model.fp32.onnx"),
     };
     AnalysisVersion::model(
         format!("{}.{precision}", options.encoder.variant.folder()),

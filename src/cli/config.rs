@@ -18,6 +18,7 @@ pub const KEYS: &[&str] = &[
     "addr",
     "allowed_hosts",
     "analysis_cache",
+    "backend",
     "batch_size",
     "commit_every",
     "cors_origins",

@@ -28,7 +28,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::model::onnx::EncoderOptions;
-use verbatim::model::{Precision, Variant};
+use verbatim::model::{Backend, Precision, Variant};
 use verbatim::text::pii::Redaction;
 
 /// Verbatim: customer-feedback analytics for Chinese and English.
@@ -117,6 +117,13 @@ pub enum EncoderArg {
     Frozen,
 }
 
+/// `--backend`: the library's [`Backend`], named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    Ort,
+    RustBert,
+}
+
 /// `--precision`: the library's [`Precision`], named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PrecisionArg {
@@ -173,6 +180,10 @@ pub struct ModelArgs {
     /// Encoder weights: int8 (faster, chosen by measurement) or fp32.
     #[arg(long, value_enum, default_value_t = PrecisionArg::Int8, env = "VERBATIM_PRECISION")]
     pub precision: PrecisionArg,
+    /// What runs the encoder: ONNX Runtime (default), or libtorch through rust-bert (fp32,
+    /// on a CUDA GPU when libtorch sees one; a build with `--features rust-bert`).
+    #[arg(long, value_enum, default_value_t = BackendArg::Ort, env = "VERBATIM_BACKEND")]
+    pub backend: BackendArg,
     /// Threads for the encoder (0: one per core).
     #[arg(long, default_value_t = 0, env = "VERBATIM_THREADS")]
     pub threads: usize,
@@ -208,6 +219,10 @@ impl ModelArgs {
                     EncoderArg::Frozen => Variant::Frozen,
                 },
                 precision: self.precision.into(),
+                backend: match self.backend {
+                    BackendArg::Ort => Backend::Ort,
+                    BackendArg::RustBert => Backend::RustBert,
+                },
                 threads: self.threads,
                 ..EncoderOptions::default()
             },

@@ -1,5 +1,5 @@
-//! The model stage: a transformer encoder (multilingual-e5-small on ONNX Runtime) and the
-//! classifiers on top of it.
+//! The model stage: a transformer encoder (multilingual-e5-small on ONNX Runtime, or on
+//! libtorch through rust-bert with the `rust-bert` feature) and the classifiers on top of it.
 //!
 //! In: normalized texts. Out: plain Rust types (embeddings as `Vec<f32>` rows, sentiment
 //! probabilities); tensors never leave this module.
@@ -8,6 +8,8 @@ pub mod cache;
 pub mod calibrate;
 pub mod encoder;
 pub mod hashed;
+#[cfg(feature = "rust-bert")]
+pub mod libtorch;
 pub mod onnx;
 pub mod paths;
 pub mod probe;
@@ -19,5 +21,5 @@ pub mod tokenizer;
 pub mod topics;
 
 pub use encoder::{Embeddings, Encoder};
-pub use onnx::{OnnxEncoder, Precision};
+pub use onnx::{Backend, OnnxEncoder, Precision};
 pub use paths::{ModelPaths, Variant};

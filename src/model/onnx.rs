@@ -23,9 +23,9 @@ use crate::{Error, Result};
 
 /// The window of the model, special tokens included.
 pub const MAX_TOKENS: usize = 512;
-const PAD_ID: i64 = 1;
+pub(crate) const PAD_ID: i64 = 1;
 const EOS_ID: u32 = 2;
-const DIM: usize = 384;
+pub(crate) const DIM: usize = 384;
 
 /// Which weights to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,11 +45,24 @@ impl Precision {
     }
 }
 
+/// What runs the encoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// ONNX Runtime (the default; int8 or fp32 weights).
+    #[default]
+    Ort,
+    /// libtorch through rust-bert (fp32; on a CUDA GPU when libtorch sees one). Only in a
+    /// build with the `rust-bert` feature.
+    RustBert,
+}
+
 /// Options of the encoder.
 #[derive(Debug, Clone)]
 pub struct EncoderOptions {
     /// Which installed encoder (the default student or the teacher).
     pub variant: Variant,
+    pub backend: Backend,
+    /// The weights ONNX Runtime runs (the rust-bert backend runs fp32).
     pub precision: Precision,
     /// Threads inside ONNX Runtime; 0 means one per available core.
     pub threads: usize,
@@ -66,6 +79,7 @@ impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
             variant: Variant::Default,
+            backend: Backend::Ort,
             precision: Precision::Int8,
             threads: 0,
             batch_size: 32,
@@ -178,30 +192,7 @@ impl OnnxEncoder {
 
     /// Each text with the `query: ` prefix, tokenized and cut to the window.
     fn tokenize(&self, texts: &[&str]) -> Result<Vec<Tokenized>> {
-        let inputs: Vec<String> = texts.iter().map(|t| format!("{PREFIX}{t}")).collect();
-        let encodings = self
-            .tokenizer
-            .encode_batch(inputs, true)
-            .map_err(|e| Error::Internal(format!("tokenizer: {e}")))?;
-        Ok(encodings
-            .into_iter()
-            .map(|enc| {
-                let mut ids = enc.get_ids().to_vec();
-                let mut offsets = enc.get_offsets().to_vec();
-                let truncated = ids.len() > MAX_TOKENS;
-                if truncated {
-                    ids.truncate(MAX_TOKENS - 1);
-                    ids.push(EOS_ID);
-                    offsets.truncate(MAX_TOKENS - 1);
-                    offsets.push((0, 0));
-                }
-                Tokenized {
-                    ids,
-                    offsets,
-                    truncated,
-                }
-            })
-            .collect())
+        tokenize(&self.tokenizer, texts)
     }
 
     /// Embed `texts`; with `spans`, also pool each text's token states over its spans.
@@ -355,16 +346,44 @@ fn open_session(
 
 /// One text's tokens: ids, byte offsets into the prefixed text ((0, 0) for special tokens)
 /// and whether it was cut to the window.
-struct Tokenized {
-    ids: Vec<u32>,
-    offsets: Vec<(usize, usize)>,
-    truncated: bool,
+pub(crate) struct Tokenized {
+    pub ids: Vec<u32>,
+    pub offsets: Vec<(usize, usize)>,
+    pub truncated: bool,
+}
+
+/// Each text with the `query: ` prefix, tokenized and cut to the window (any backend's
+/// tokens: the ONNX one and, with the `rust-bert` feature, libtorch's).
+pub(crate) fn tokenize(tokenizer: &Tokenizer, texts: &[&str]) -> Result<Vec<Tokenized>> {
+    let inputs: Vec<String> = texts.iter().map(|t| format!("{PREFIX}{t}")).collect();
+    let encodings = tokenizer
+        .encode_batch(inputs, true)
+        .map_err(|e| Error::Internal(format!("tokenizer: {e}")))?;
+    Ok(encodings
+        .into_iter()
+        .map(|enc| {
+            let mut ids = enc.get_ids().to_vec();
+            let mut offsets = enc.get_offsets().to_vec();
+            let truncated = ids.len() > MAX_TOKENS;
+            if truncated {
+                ids.truncate(MAX_TOKENS - 1);
+                ids.push(EOS_ID);
+                offsets.truncate(MAX_TOKENS - 1);
+                offsets.push((0, 0));
+            }
+            Tokenized {
+                ids,
+                offsets,
+                truncated,
+            }
+        })
+        .collect())
 }
 
 /// Mean of the token states (`states`: one row of `DIM` per token) of the tokens that
 /// overlap each span (byte ranges of the text without its prefix), L2-normalized; a span
 /// with no token (cut off by the window) gets the whole text's vector.
-fn pool_spans(
+pub(crate) fn pool_spans(
     states: &[f32],
     offsets: &[(usize, usize)],
     spans: &[Range<usize>],
