@@ -70,6 +70,22 @@ pub trait Encoder: Send + Sync {
     ) -> Result<(Embeddings, Vec<Embeddings>)>;
 }
 
+/// The span lists of an [`Encoder::embed_spans`] call, checked (one list per text), or
+/// `None` when no text has a span: the encoder then need not copy token states out.
+pub fn wanted_spans<'a>(
+    texts: &[&str],
+    spans: &'a [Vec<Range<usize>>],
+) -> Result<Option<&'a [Vec<Range<usize>>]>> {
+    if spans.len() != texts.len() {
+        return Err(crate::Error::Internal(format!(
+            "{} span lists for {} texts",
+            spans.len(),
+            texts.len()
+        )));
+    }
+    Ok(Some(spans).filter(|s| s.iter().any(|v| !v.is_empty())))
+}
+
 /// Cosine similarity of two L2-normalized vectors (their dot product).
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     dot(a, b)

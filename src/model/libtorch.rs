@@ -17,7 +17,7 @@ use rust_bert::Config;
 use tch::{nn, Device, Kind, Tensor};
 use tokenizers::Tokenizer;
 
-use super::encoder::{Embeddings, Encoder};
+use super::encoder::{wanted_spans, Embeddings, Encoder};
 use super::onnx::{pool_spans, tokenize, Tokenized, DIM, PAD_ID};
 use super::paths::ModelPaths;
 use crate::{Error, Result};
@@ -189,17 +189,7 @@ impl Encoder for TorchEncoder {
         texts: &[&str],
         spans: &[Vec<Range<usize>>],
     ) -> Result<(Embeddings, Vec<Embeddings>)> {
-        if spans.len() != texts.len() {
-            return Err(Error::Internal(format!(
-                "{} span lists for {} texts",
-                spans.len(),
-                texts.len()
-            )));
-        }
-        self.encode(
-            texts,
-            Some(spans).filter(|s| s.iter().any(|v| !v.is_empty())),
-        )
+        self.encode(texts, wanted_spans(texts, spans)?)
     }
 
     fn dim(&self) -> usize {

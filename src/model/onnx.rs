@@ -17,7 +17,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use tokenizers::Tokenizer;
 
-use super::encoder::{Embeddings, Encoder};
+use super::encoder::{wanted_spans, Embeddings, Encoder};
 use super::paths::{ModelPaths, Variant};
 use crate::{Error, Result};
 
@@ -429,18 +429,7 @@ impl Encoder for OnnxEncoder {
         texts: &[&str],
         spans: &[Vec<Range<usize>>],
     ) -> Result<(Embeddings, Vec<Embeddings>)> {
-        if spans.len() != texts.len() {
-            return Err(Error::Internal(format!(
-                "{} span lists for {} texts",
-                spans.len(),
-                texts.len()
-            )));
-        }
-        // Without a span, skip copying the token states out of the model.
-        self.encode(
-            texts,
-            Some(spans).filter(|s| s.iter().any(|v| !v.is_empty())),
-        )
+        self.encode(texts, wanted_spans(texts, spans)?)
     }
 
     fn dim(&self) -> usize {
