@@ -13,7 +13,6 @@ use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use super::AppState;
 use crate::analysis::{Analysis, Input};
 use crate::comment::Comment;
-use crate::index::writer::record_pii;
 use crate::index::StoredComment;
 
 /// The most comments one call may store.
@@ -48,7 +47,7 @@ pub async fn ingest(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<IngestRequest>,
 ) -> Result<Json<IngestResponse>, ApiError> {
-    let mut comments = request.items;
+    let comments = request.items;
     for (i, c) in comments.iter().enumerate().take(MAX_ITEMS) {
         c.validate_at(&format!("items[{i}].")).map_err(|e| {
             ApiError::new(
@@ -59,17 +58,13 @@ pub async fn ingest(
         })?;
     }
     check_inputs("items", &inputs_of(&comments), MAX_ITEMS)?;
-    let found = state.writer.redact(&mut comments);
-    let mut analyses = state.pool.analyze(inputs_of(&comments)).await?;
-    record_pii(&mut analyses, found);
-    let writer = state.writer.clone();
     let stored = distinct_ids(&comments);
+    let masked = state.writer.mask(comments);
+    let analyses = state.pool.analyze(masked.inputs()).await?;
+    let writer = state.writer.clone();
     let analyses = state
         .blocking(move || {
-            let mut last = None;
-            for (c, a) in comments.iter().zip(&analyses) {
-                last = Some(writer.add(c, a)?);
-            }
+            let (analyses, last) = writer.store(masked, analyses, None)?;
             if let Some(stamp) = last {
                 writer.commit_through(stamp)?;
             }

@@ -217,18 +217,42 @@ impl CommentWriter {
             c.validate()
                 .map_err(|e| Error::User(format!("item {} (id {:?}): {e}", i + 1, c.id)))?;
         }
-        let mut comments = comments.to_vec();
-        let found = self.redact(&mut comments);
-        let mut analyses = analyze(analyzer, &comments)?;
-        record_pii(&mut analyses, found);
-        let mut last = None;
-        for (c, a) in comments.iter().zip(&analyses) {
-            last = Some(self.add_as(c, a, Some(analyzer.analysis_version()))?);
-        }
-        match last {
+        let masked = self.mask(comments.to_vec());
+        let analyses = analyzer.analyze(&masked.inputs())?;
+        let version = Some(analyzer.analysis_version());
+        match self.store(masked, analyses, version)?.1 {
             Some(stamp) => self.commit_through(stamp),
             None => Ok(()),
         }
+    }
+
+    /// `comments` with their PII masked by the writer's redaction, ready to be analysed
+    /// ([`Masked::inputs`]) and then stored ([`CommentWriter::store`]): every path that
+    /// stores comments (ingest, score --index, the API) goes through these two.
+    pub fn mask(&self, mut comments: Vec<Comment>) -> Masked {
+        let found = self.redact(&mut comments);
+        Masked { comments, found }
+    }
+
+    /// Add masked comments with their analyses (in the same order), each analysis listing
+    /// what was masked; `version` names the analyzer (`None`: the writer's own, see
+    /// [`CommentWriter::set_analysis_version`]). Not durable until a commit: returns the
+    /// analyses and the last operation's stamp (`None` for no comment).
+    pub fn store(
+        &self,
+        masked: Masked,
+        mut analyses: Vec<Analysis>,
+        version: Option<&str>,
+    ) -> Result<(Vec<Analysis>, Option<Opstamp>)> {
+        record_pii(&mut analyses, masked.found);
+        let mut last = None;
+        for (c, a) in masked.comments.iter().zip(&analyses) {
+            last = Some(match version {
+                Some(v) => self.add_as(c, a, Some(v))?,
+                None => self.add(c, a)?,
+            });
+        }
+        Ok((analyses, last))
     }
 
     /// Delete the comment with this id (if any); returns once the deletion is durable.
@@ -327,19 +351,15 @@ impl CommentWriter {
             }
             let done = failure.is_some() || batch.len() < batch_size;
             if !batch.is_empty() {
-                let mut comments: Vec<Comment> = batch.iter().map(|l| l.comment.clone()).collect();
-                let found = self.redact(&mut comments);
-                let mut analyses = analyze(analyzer, &comments).map_err(|e| {
+                let masked = self.mask(batch.iter().map(|l| l.comment.clone()).collect());
+                let analyses = analyzer.analyze(&masked.inputs()).map_err(|e| {
                     let lines = batch.first().zip(batch.last());
                     match lines {
                         Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
                         None => e,
                     }
                 })?;
-                record_pii(&mut analyses, found);
-                for (comment, analysis) in comments.iter().zip(&analyses) {
-                    self.add_as(comment, analysis, Some(analyzer.analysis_version()))?;
-                }
+                self.store(masked, analyses, Some(analyzer.analysis_version()))?;
                 pending += batch.len() as u64;
                 if let Some(l) = batch.last() {
                     last = Some((l.comment.id.clone(), l.line));
@@ -395,10 +415,18 @@ impl CommentWriter {
     }
 }
 
-/// The one place that runs the analyzer on comments to store.
-fn analyze(analyzer: &Analyzer, comments: &[Comment]) -> Result<Vec<Analysis>> {
-    let inputs: Vec<Input> = comments.iter().map(Comment::input).collect();
-    analyzer.analyze(&inputs)
+/// Comments masked by [`CommentWriter::mask`], with what was masked in each.
+#[derive(Debug)]
+pub struct Masked {
+    comments: Vec<Comment>,
+    found: Vec<Vec<PiiSpan>>,
+}
+
+impl Masked {
+    /// What the analyzer reads: the masked texts with their ids.
+    pub fn inputs(&self) -> Vec<Input> {
+        self.comments.iter().map(Comment::input).collect()
+    }
 }
 
 /// Put the PII spans found by [`CommentWriter::redact`] into the analyses of the masked

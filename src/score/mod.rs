@@ -317,30 +317,26 @@ pub(crate) fn analyze_rows(
     headers: &[String],
     columns: &Columns,
 ) -> Result<Vec<Analysis>> {
-    let mut inputs: Vec<Input> = batch
+    let Some(writer) = index else {
+        let inputs: Vec<Input> = batch
+            .iter()
+            .map(|r| Input {
+                id: Some(r.id.clone()),
+                text: r.text.clone(),
+            })
+            .collect();
+        return analyzer.analyze(&inputs);
+    };
+    let comments = batch
         .iter()
-        .map(|r| Input {
-            id: Some(r.id.clone()),
-            text: r.text.clone(),
+        .map(|row| {
+            row.comment(headers, columns)
+                .map_err(|e| Error::User(format!("line {}: {e}", row.line)))
         })
-        .collect();
-    let found: Vec<_> = index.map_or_else(Vec::new, |w| {
-        inputs
-            .iter_mut()
-            .map(|i| w.redact_text(&mut i.text))
-            .collect()
-    });
-    let mut analyses = analyzer.analyze(&inputs)?;
-    crate::index::writer::record_pii(&mut analyses, found);
-    if let Some(writer) = index {
-        for ((row, analysis), input) in batch.iter().zip(&analyses).zip(&inputs) {
-            let mut comment = row
-                .comment(headers, columns)
-                .map_err(|e| Error::User(format!("line {}: {e}", row.line)))?;
-            comment.text.clone_from(&input.text);
-            writer.add(&comment, analysis)?;
-        }
-        writer.commit()?;
-    }
+        .collect::<Result<Vec<_>>>()?;
+    let masked = writer.mask(comments);
+    let analyses = analyzer.analyze(&masked.inputs())?;
+    let (analyses, _) = writer.store(masked, analyses, None)?;
+    writer.commit()?;
     Ok(analyses)
 }
