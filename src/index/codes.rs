@@ -1,15 +1,17 @@
 //! Binary codes of the stored comment vectors, per segment, kept in memory: what lets an
 //! unfiltered semantic query over a large index skip decoding every stored vector.
 //!
-//! In: a segment's `vector` bytes column. Out: for each distinct vector (by term ordinal),
-//! one sign bit per dimension of the vector less the segment's mean (48 bytes for 384
-//! dimensions, an eighth of the stored int8 form), and the segment's vector sum, from which
-//! [`CommentIndex::semantic_query`] centres queries. A segment never changes once written,
-//! so its codes are built once (two passes over its column's dictionary, on the first
-//! semantic query that sees it) and kept until a merge retires it.
+//! In: a segment's `vector` bytes column. Out: for each document, one sign bit per
+//! dimension of its vector less a centre (48 bytes for 384 dimensions, an eighth of the
+//! stored int8 form), laid out by document so that a query reads them in order; and the
+//! segment's vector sum, from which [`CommentIndex::semantic_query`] centres queries. The
+//! centre is the mean of the segment's first [`SAMPLE`] distinct vectors in dictionary
+//! order. A segment never changes once written, so its codes are built once (one pass over
+//! its column's dictionary, on the first semantic query that sees it) and kept until a
+//! merge retires it.
 //!
 //! A query ranks a segment's matches by the Hamming distance of its code to theirs, then
-//! rescores only the best few times `k` exactly from the stored int8 vectors
+//! scores only the best few times `k` exactly from the stored int8 vectors
 //! ([`super::knn`]): the centred vectors' signs keep their angles well enough that the true
 //! neighbours sit among those candidates.
 

@@ -3,11 +3,11 @@
 //!
 //! In: a [`SemanticQuery`], the filter query, how many neighbours and the lowest cosine
 //! kept. Out: `(cosine, address)` pairs, best first. The search is a tantivy collector, so
-//! every filter (and deletion) applies as it does to keyword search. Per segment the
-//! matching documents' term ordinals are read from the `vector` bytes column. When they
-//! are more than a few times `k`, the binary codes ([`codes`]) choose which of them are
-//! scored; the cosines are always the stored int8 vectors', looked up in ordinal order
-//! (each dictionary block decoded once, blocks holding none skipped).
+//! every filter (and deletion) applies as it does to keyword search. When a segment's
+//! matching documents are more than a few times `k`, their binary codes ([`codes`]) choose
+//! which of them are scored; the cosines are always the stored int8 vectors', read from the
+//! `vector` bytes column in term-ordinal order (each dictionary block decoded once, blocks
+//! holding none skipped).
 //!
 //! Queries are centred first ([`CommentIndex::semantic_query`]): the mean of the stored
 //! vectors is taken from the query vector. The encoder's vectors all share a large common
