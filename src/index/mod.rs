@@ -47,6 +47,7 @@ mod filter_query;
 mod filters;
 mod forms;
 pub mod fusion;
+mod ingest;
 mod knn;
 pub(crate) mod lenient;
 mod query;
@@ -74,10 +75,11 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
+pub use ingest::{IngestOptions, IngestReport};
 pub use schema::Fields;
 pub use search::{Facets, Hit, Match, Mode, SearchRequest, SearchResponse, Sort, SuggestedTopic};
 pub use vectors::{QueryAnalysis, QueryEncoder};
-pub use writer::{CommentWriter, IngestOptions, IngestReport};
+pub use writer::CommentWriter;
 
 use crate::analysis::Analysis;
 use crate::comment::Comment;

@@ -16,11 +16,12 @@
 //! the last commit intact, and the files of an unfinished one are garbage-collected when a
 //! writer next opens the index.
 //!
-//! PII is masked before analysis and storage ([`crate::text::pii`]): [`CommentWriter::write`]
-//! and [`CommentWriter::ingest`] mask the types of the writer's [`Redaction`] (all by
-//! default) in each comment's text, analyse the masked text and record the findings in the
-//! analysis (`pii`); other callers (the API, the scorer) call [`CommentWriter::redact`] first.
-//! [`CommentWriter::add`] stores what it is given (a reindex keeps stored texts as they are).
+//! PII is masked before analysis and storage ([`crate::text::pii`]): every path that stores
+//! new comments ([`CommentWriter::write`], [`CommentWriter::ingest`] in `ingest.rs`, the
+//! scorer, the API) calls [`CommentWriter::mask`] (the types of the writer's [`Redaction`],
+//! all by default), analyses the masked texts and calls [`CommentWriter::store`], which
+//! records the findings in each analysis (`pii`). [`CommentWriter::add`] stores what it is
+//! given (a reindex keeps stored texts as they are).
 //!
 //! Each comment is stored with its analysis version ([`crate::analyze::version`]):
 //! [`CommentWriter::write`] and [`CommentWriter::ingest`] take it from their analyzer,
@@ -35,7 +36,6 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, Opstamp, Term};
 
-use super::source::Located;
 use super::{lock_error, CommentIndex};
 use crate::analysis::{Analysis, Input};
 use crate::analyze::version::AnalysisVersion;
@@ -54,37 +54,6 @@ pub struct CommentWriter {
     redaction: AtomicU8,
     /// The analysis version [`CommentWriter::add`] records (`None`: not recorded).
     version: RwLock<Option<Arc<AnalysisVersion>>>,
-}
-
-/// How [`CommentWriter::ingest`] groups its work.
-#[derive(Debug, Clone, Copy)]
-pub struct IngestOptions {
-    /// Comments analysed together (in parallel).
-    pub batch_size: usize,
-    /// Comments per commit (rounded up to whole batches): the unit of acknowledgement.
-    pub commit_every: usize,
-}
-
-impl Default for IngestOptions {
-    fn default() -> Self {
-        IngestOptions {
-            batch_size: 1000,
-            commit_every: 10_000,
-        }
-    }
-}
-
-/// Where an ingest stands after a commit; everything counted here is durable.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IngestReport {
-    /// Comments committed so far.
-    pub committed: u64,
-    /// Commits made.
-    pub commits: u64,
-    /// The id of the last committed comment (comments are committed in input order).
-    pub last_id: Option<String>,
-    /// The input line of the last committed comment.
-    pub last_line: Option<u64>,
 }
 
 fn poisoned<T>(_: T) -> Error {
@@ -244,7 +213,9 @@ impl CommentWriter {
         mut analyses: Vec<Analysis>,
         version: Option<&str>,
     ) -> Result<(Vec<Analysis>, Option<Opstamp>)> {
-        record_pii(&mut analyses, masked.found);
+        for (analysis, spans) in analyses.iter_mut().zip(masked.found) {
+            analysis.pii = spans;
+        }
         let mut last = None;
         for (c, a) in masked.comments.iter().zip(&analyses) {
             last = Some(match version {
@@ -312,79 +283,6 @@ impl CommentWriter {
         })
     }
 
-    /// Ingest a stream of comments: analyse in parallel batches, commit every
-    /// `commit_every` comments and call `on_commit` after each commit with what is now
-    /// durable. A bad item stops the ingest: what came before it is committed first, and the
-    /// error (naming file, line and field) is returned.
-    pub fn ingest(
-        &self,
-        analyzer: &Analyzer,
-        source: impl Iterator<Item = Result<Located>>,
-        options: IngestOptions,
-        mut on_commit: impl FnMut(&IngestReport),
-    ) -> Result<IngestReport> {
-        let batch_size = options.batch_size.max(1);
-        let mut report = IngestReport {
-            committed: 0,
-            commits: 0,
-            last_id: None,
-            last_line: None,
-        };
-        let mut pending: u64 = 0;
-        let mut last: Option<(String, u64)> = None;
-        let mut source = source.fuse();
-        let mut batch: Vec<Located> = Vec::with_capacity(batch_size);
-        loop {
-            batch.clear();
-            let mut failure = None;
-            for item in source.by_ref() {
-                match item {
-                    Ok(located) => batch.push(located),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
-                if batch.len() == batch_size {
-                    break;
-                }
-            }
-            let done = failure.is_some() || batch.len() < batch_size;
-            if !batch.is_empty() {
-                let masked = self.mask(batch.iter().map(|l| l.comment.clone()).collect());
-                let analyses = analyzer.analyze(&masked.inputs()).map_err(|e| {
-                    let lines = batch.first().zip(batch.last());
-                    match lines {
-                        Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
-                        None => e,
-                    }
-                })?;
-                self.store(masked, analyses, Some(analyzer.analysis_version()))?;
-                pending += batch.len() as u64;
-                if let Some(l) = batch.last() {
-                    last = Some((l.comment.id.clone(), l.line));
-                }
-            }
-            if pending > 0 && (done || pending >= options.commit_every as u64) {
-                self.commit()?;
-                report.committed += pending;
-                report.commits += 1;
-                pending = 0;
-                if let Some((id, line)) = &last {
-                    report.last_id = Some(id.clone());
-                    report.last_line = Some(*line);
-                }
-                on_commit(&report);
-            }
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            if done {
-                return Ok(report);
-            }
-        }
-    }
-
     /// Run `f` with every other write of this writer held off: what was added before is
     /// committed first (and searchable), `f` deletes and adds through the index writer, and
     /// its work is committed (or rolled back on error) before the others resume. For a
@@ -429,14 +327,6 @@ impl Masked {
     }
 }
 
-/// Put the PII spans found by [`CommentWriter::redact`] into the analyses of the masked
-/// texts (in the same order).
-pub fn record_pii(analyses: &mut [Analysis], found: Vec<Vec<PiiSpan>>) {
-    for (analysis, spans) in analyses.iter_mut().zip(found) {
-        analysis.pii = spans;
-    }
-}
-
 /// Make a rename in `dir` durable (tantivy syncs the files it writes, not the directory
 /// entry of the `meta.json` it renames into place).
 pub(super) fn sync_dir(dir: &std::path::Path) -> Result<()> {
@@ -478,31 +368,5 @@ mod tests {
             }
         });
         assert_eq!(index.num_comments(), 20);
-    }
-
-    #[test]
-    fn ingest_commits_in_groups_and_reports_each_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = CommentIndex::open_or_create(dir.path()).unwrap();
-        let writer = index.writer().unwrap();
-        let analyzer = Analyzer::text_only(crate::analyze::Options::default());
-        let source = (1..=7).map(|i| {
-            Ok(Located {
-                line: i,
-                comment: Comment::new(format!("c{i}"), "发票"),
-            })
-        });
-        let options = IngestOptions {
-            batch_size: 2,
-            commit_every: 3,
-        };
-        let mut seen = Vec::new();
-        let report = writer
-            .ingest(&analyzer, source, options, |r| seen.push(r.committed))
-            .unwrap();
-        // Batches of 2; a commit once 3 or more are pending, and at the end.
-        assert_eq!(seen, [4, 7]);
-        assert_eq!(report.last_id.as_deref(), Some("c7"));
-        assert_eq!(index.num_comments(), 7);
     }
 }
