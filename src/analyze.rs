@@ -410,8 +410,6 @@ impl Analyzer {
     }
 }
 
-/// Load the text stage's tables (jieba's dictionary, the IDF table, the script tables) by
-/// running it once.
 /// The encoder `options` name, on its backend.
 fn load_encoder(paths: &ModelPaths, options: &EncoderOptions) -> Result<Arc<dyn Encoder>> {
     match options.backend {
@@ -431,6 +429,8 @@ fn load_encoder(paths: &ModelPaths, options: &EncoderOptions) -> Result<Arc<dyn 
     }
 }
 
+/// Load the text stage's tables (jieba's dictionary, the IDF table, the script tables) by
+/// running it once.
 fn warm_up_text() {
     IdfTable::builtin();
     if let Ok(prepared) = Prepared::new("预热，warm up") {

@@ -103,10 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let name = match stdin {
-        true => "stdin".to_string(),
-        false => args.input.display().to_string(),
-    };
+    let name = verbatim::text::decode::input_name(&args.input);
     let progress = bar.clone();
     let report = score::score_file(
         &analyzer,

@@ -95,10 +95,7 @@ pub fn open(
     options: SourceOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<Located>> + Send>> {
     let opened = decode::open_or_stdin(path, options.decode, |raw| raw)?;
-    let name = match path.as_os_str() == "-" {
-        true => "stdin".to_string(),
-        false => path.display().to_string(),
-    };
+    let name = decode::input_name(path);
     let format = format
         .or_else(|| SourceFormat::from_path(path).ok())
         .unwrap_or(match opened.jsonl_like {

@@ -112,10 +112,7 @@ pub fn score_file(
         None => detect_csv(input, &opened),
     };
     let (reader, delimiter) = (opened.reader, opened.delimiter);
-    let name = match input.as_os_str() == "-" {
-        true => "stdin".to_string(),
-        false => input.display().to_string(),
-    };
+    let name = decode::input_name(input);
     let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
     let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
     let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);

@@ -191,6 +191,14 @@ pub fn open(
     )
 }
 
+/// How errors name an input: `stdin` for `-`, else the path.
+pub fn input_name(path: &Path) -> String {
+    match path.as_os_str() == "-" {
+        true => "stdin".to_string(),
+        false => path.display().to_string(),
+    }
+}
+
 /// [`open`], or standard input when `path` is `-` (named `stdin` in errors).
 pub fn open_or_stdin(
     path: &Path,
