@@ -4,19 +4,31 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+
+use cli::config::Settings;
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
-    if let Some(path) = cli::config::path(&argv) {
-        if let Err(err) = cli::config::apply(&path, cli::config::command(&argv)) {
-            eprintln!("verbatim: error: {err:#}");
-            return ExitCode::from(2);
-        }
-    }
-    let args = cli::Cli::parse();
+    let settings = match cli::config::path(&argv) {
+        Some(path) => match Settings::load(&path, cli::config::command(&argv)) {
+            Ok(settings) => settings,
+            Err(err) => {
+                eprintln!("verbatim: error: {err:#}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Settings::default(),
+    };
+    let args = parse(&argv, &settings);
     let json = args.log_format == cli::log::LogFormat::Json;
-    if let Err(err) = cli::log::init(args.log_format, args.verbosity(), args.command.name()) {
+    let log = cli::log::init(
+        args.log_format,
+        args.verbosity(),
+        args.command.name(),
+        settings.get("VERBATIM_LOG"),
+    );
+    if let Err(err) = log {
         eprintln!("verbatim: error: {err:#}");
         return ExitCode::from(2);
     }
@@ -33,4 +45,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command line, with the config file's settings as the arguments' defaults; a bad
+/// command line prints clap's message and exits as `Cli::parse` does.
+fn parse(argv: &[String], settings: &Settings) -> cli::Cli {
+    let mut command = settings.defaults(cli::Cli::command());
+    command
+        .try_get_matches_from_mut(argv)
+        .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches))
+        .map_err(|err| err.format(&mut command))
+        .unwrap_or_else(|err| err.exit())
 }

@@ -3,15 +3,17 @@
 //! optional section per command (`[report]`, `[serve]`, ...) whose keys apply to that command
 //! only and win over the top-level ones (so `[report] format = "csv"` leaves `analyze` alone).
 //!
-//! Precedence is flags > environment > config file > defaults: each key of the file is
-//! exported as its variable only when the environment does not set it already, before the
-//! command line is parsed (clap then reads flags first, the variable second). The file is
-//! `--config FILE` or `VERBATIM_CONFIG`; an unknown key or a bad value names the key.
+//! Precedence is flags > environment > config file > defaults: each key of the file becomes
+//! the default value of the arguments that read its variable (clap reads a flag first, the
+//! variable second, the default last), so nothing is written to the process environment. The
+//! one key no argument reads, `log`, is handed to the log's filter (`VERBATIM_LOG` > `log` >
+//! `RUST_LOG`). The file is `--config FILE` or `VERBATIM_CONFIG`; an unknown key or a bad
+//! value names the key.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use clap::CommandFactory;
+use clap::{Command, CommandFactory};
 
 /// The keys a config file may set (each mirrors `VERBATIM_<KEY>` and a flag).
 pub const KEYS: &[&str] = &[
@@ -82,19 +84,50 @@ pub fn command(args: &[String]) -> Option<&str> {
     None
 }
 
-/// Export the file's settings as `VERBATIM_*` variables where those are unset: the top-level
-/// keys, overridden by the keys of the running command's section (`[report]`, `[serve]`, ...).
-pub fn apply(path: &Path, command: Option<&str>) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    let pairs = parse(&text, command).with_context(|| format!("config file {}", path.display()))?;
-    for (key, value) in pairs {
-        let var = format!("VERBATIM_{}", key.to_ascii_uppercase());
-        if std::env::var_os(&var).is_none() {
-            std::env::set_var(var, value);
-        }
+/// A config file's settings for one command, by variable (`VERBATIM_INDEX`, ...).
+#[derive(Debug, Default)]
+pub struct Settings {
+    vars: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// Read the file: the top-level keys, overridden by the keys of the running command's
+    /// section (`[report]`, `[serve]`, ...).
+    pub fn load(path: &Path, command: Option<&str>) -> anyhow::Result<Settings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let pairs =
+            parse(&text, command).with_context(|| format!("config file {}", path.display()))?;
+        let vars = pairs
+            .into_iter()
+            .map(|(key, value)| (format!("VERBATIM_{}", key.to_ascii_uppercase()), value))
+            .collect();
+        Ok(Settings { vars })
     }
-    Ok(())
+
+    /// The file's value for the variable `var`.
+    pub fn get(&self, var: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(name, _)| name == var)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `cmd` with the file's value as the default of every argument (of it and of its
+    /// subcommands) that reads one of the file's variables.
+    pub fn defaults(&self, cmd: Command) -> Command {
+        if self.vars.is_empty() {
+            return cmd;
+        }
+        cmd.mut_args(|arg| {
+            let value = arg.get_env().and_then(|var| self.get(var.to_str()?));
+            match value {
+                Some(value) => arg.default_value(clap::builder::Str::from(value.to_string())),
+                None => arg,
+            }
+        })
+        .mut_subcommands(|sub| self.defaults(sub))
+    }
 }
 
 /// The (key, value as the variable would hold it) pairs of a config file for `command`:
@@ -164,6 +197,40 @@ fn pairs(table: toml::Table) -> anyhow::Result<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::FromArgMatches;
+
+    #[test]
+    fn the_file_gives_defaults_that_flags_override() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(subcommand)]
+            command: Sub,
+        }
+        #[derive(clap::Subcommand)]
+        enum Sub {
+            Run {
+                #[arg(long, env = "VERBATIM_TEST_THREADS", default_value_t = 1)]
+                threads: usize,
+                #[arg(long, env = "VERBATIM_TEST_KEYS", value_delimiter = ',')]
+                keys: Vec<String>,
+            },
+        }
+        let settings = Settings {
+            vars: vec![
+                ("VERBATIM_TEST_THREADS".into(), "3".into()),
+                ("VERBATIM_TEST_KEYS".into(), "a,b".into()),
+            ],
+        };
+        let parse = |argv: &[&str]| {
+            let matches = settings.defaults(Cli::command()).get_matches_from(argv);
+            let Sub::Run { threads, keys } = Cli::from_arg_matches(&matches).unwrap().command;
+            (threads, keys)
+        };
+        assert_eq!(parse(&["v", "run"]), (3, vec!["a".into(), "b".into()]));
+        assert_eq!(parse(&["v", "run", "--threads", "5"]).0, 5);
+        assert_eq!(settings.get("VERBATIM_TEST_THREADS"), Some("3"));
+        assert_eq!(settings.get("VERBATIM_LOG"), None);
+    }
 
     #[test]
     fn keys_values_and_errors() {

@@ -50,8 +50,13 @@ impl Verbosity {
 }
 
 /// Install the subscriber for this process; `command` names the subcommand in human lines.
-pub fn init(format: LogFormat, verbosity: Verbosity, command: &'static str) -> anyhow::Result<()> {
-    let filter = filter(verbosity)?;
+pub fn init(
+    format: LogFormat,
+    verbosity: Verbosity,
+    command: &'static str,
+    config: Option<&str>,
+) -> anyhow::Result<()> {
+    let filter = filter(verbosity, config)?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -67,14 +72,18 @@ pub fn init(format: LogFormat, verbosity: Verbosity, command: &'static str) -> a
     installed.map_err(|e| anyhow!("cannot start the log: {e}"))
 }
 
-/// `VERBATIM_LOG`, else `RUST_LOG`, else the verbosity's default; a bad filter names its variable.
-fn filter(verbosity: Verbosity) -> anyhow::Result<EnvFilter> {
-    for var in ["VERBATIM_LOG", "RUST_LOG"] {
-        if let Ok(spec) = std::env::var(var) {
-            if !spec.trim().is_empty() {
-                return EnvFilter::try_new(&spec)
-                    .map_err(|e| anyhow!("{var} (log filter) `{spec}` is not valid: {e}"));
-            }
+/// `VERBATIM_LOG`, else the config file's `log`, else `RUST_LOG`, else the verbosity's
+/// default; a bad filter names where it came from.
+fn filter(verbosity: Verbosity, config: Option<&str>) -> anyhow::Result<EnvFilter> {
+    let sources = [
+        ("VERBATIM_LOG", std::env::var("VERBATIM_LOG").ok()),
+        ("the config file's `log`", config.map(str::to_string)),
+        ("RUST_LOG", std::env::var("RUST_LOG").ok()),
+    ];
+    for (source, spec) in sources {
+        if let Some(spec) = spec.filter(|s| !s.trim().is_empty()) {
+            return EnvFilter::try_new(&spec)
+                .map_err(|e| anyhow!("{source} (log filter) `{spec}` is not valid: {e}"));
         }
     }
     Ok(EnvFilter::new(verbosity.directive()))
