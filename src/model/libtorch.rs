@@ -15,11 +15,11 @@ use std::sync::{Arc, Mutex};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::Config;
 use tch::{nn, Device, Kind, Tensor};
-use tokenizers::Tokenizer;
 
 use super::encoder::{wanted_spans, Embeddings, Encoder};
 use super::onnx::{pool_spans, tokenize, Tokenized, DIM, PAD_ID};
 use super::paths::ModelPaths;
+use super::tokenizer::EncoderTokenizer;
 use crate::{Error, Result};
 
 /// The weights and the configuration `scripts/export_torch.py` writes.
@@ -31,7 +31,7 @@ pub struct TorchEncoder {
     model: Mutex<BertModel<BertEmbeddings>>,
     /// Holds the weights the model's layers point into.
     _store: nn::VarStore,
-    tokenizer: Arc<Tokenizer>,
+    tokenizer: Arc<EncoderTokenizer>,
     device: Device,
     batch_size: usize,
 }

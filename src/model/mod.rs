@@ -19,6 +19,7 @@ pub mod sentiment;
 pub mod taxonomy;
 pub mod tokenizer;
 pub mod topics;
+pub mod unigram;
 
 pub use encoder::{Embeddings, Encoder};
 pub use onnx::{Backend, OnnxEncoder, Precision};

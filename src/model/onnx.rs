@@ -15,10 +15,10 @@ use ort::environment::Environment;
 use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::session::Session;
 use ort::value::Tensor;
-use tokenizers::Tokenizer;
 
 use super::encoder::{wanted_spans, Embeddings, Encoder};
 use super::paths::{ModelPaths, Variant};
+use super::tokenizer::EncoderTokenizer;
 use crate::{Error, Result};
 
 /// The window of the model, special tokens included.
@@ -121,7 +121,7 @@ pub struct OnnxEncoder {
     source: (&'static Environment, std::path::PathBuf, usize),
     /// The weights ONNX Runtime repacks for its matrix kernels, shared by both sessions.
     packed: PrepackedWeights,
-    tokenizer: Arc<Tokenizer>,
+    tokenizer: Arc<EncoderTokenizer>,
     batch_size: usize,
     bucket_by_length: bool,
     min_padding: usize,
@@ -354,7 +354,7 @@ pub(crate) struct Tokenized {
 
 /// Each text with the `query: ` prefix, tokenized and cut to the window (any backend's
 /// tokens: the ONNX one and, with the `rust-bert` feature, libtorch's).
-pub(crate) fn tokenize(tokenizer: &Tokenizer, texts: &[&str]) -> Result<Vec<Tokenized>> {
+pub(crate) fn tokenize(tokenizer: &EncoderTokenizer, texts: &[&str]) -> Result<Vec<Tokenized>> {
     let inputs: Vec<String> = texts.iter().map(|t| format!("{PREFIX}{t}")).collect();
     let encodings = tokenizer
         .encode_batch(inputs, true)
