@@ -18,7 +18,7 @@ OUT=${OUT:-target/dist}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 name="verbatim-${version}-linux-x86_64"
 [ -x "$BIN" ] || { echo "dist: no binary at $BIN (run cargo build --release)" >&2; exit 2; }
-for f in models/e5-small/model.int8.onnx models/e5-small/tokenizer.json \
+for f in models/e5-small/model.int8.onnx models/e5-small/model.int8.embeddings models/e5-small/tokenizer.json \
          models/onnxruntime/libonnxruntime.so models/taxonomy.toml; do
   [ -e "$f" ] || { echo "dist: $f missing (run make setup)" >&2; exit 2; }
 done
@@ -27,7 +27,7 @@ trap 'rm -rf "$stage"' EXIT
 root="$stage/$name"
 mkdir -p "$root/models/e5-small" "$root/models/onnxruntime" "$root/models/sentiment" "$root/models/topics"
 cp -L "$BIN" "$root/verbatim"
-for f in model.int8.onnx tokenizer.json sentiment-head.json calibration.json topic-head.json; do
+for f in model.int8.onnx model.int8.embeddings tokenizer.json sentiment-head.json calibration.json topic-head.json; do
   if [ -e "models/e5-small/$f" ]; then cp -L "models/e5-small/$f" "$root/models/e5-small/"; fi
 done
 cp -L models/onnxruntime/libonnxruntime.so "$root/models/onnxruntime/"

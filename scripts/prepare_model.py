@@ -29,6 +29,10 @@ Outputs in --out:
                    and sentence_embedding [batch, 384] (masked mean + L2 norm)
   model.int8.onnx  onnxruntime dynamic quantization (per-channel QInt8 MatMuls,
                    int8 word-embedding table)
+  model.int8.embeddings  that uint8 table (`word_embeddings_quantized`, [vocab, 384],
+                   row-major, offset 0), kept outside the graph as ONNX external
+                   data: the Rust encoder reads it once and hands the same buffer to
+                   every ONNX Runtime session it opens (src/model/onnx.rs)
   reference.json   token ids + reference embeddings (numpy forward pass over the
                    same dequantized weights) + per-sentence ONNX cosines
   tokenizer.json   with --keep: the pruned vocabulary (scripts/prune_vocab.py), and
@@ -310,6 +314,28 @@ def save_atomic(out_path: Path, writer):
             os.unlink(tmp)
 
 
+EMBEDDINGS = "word_embeddings_quantized"
+
+
+def externalize_embeddings(int8_path: Path) -> None:
+    """Move the int8 model's word-embedding table into `model.int8.embeddings` (ONNX
+    external data, the whole file, offset 0), so that sessions can share one copy."""
+    from onnx.external_data_helper import set_external_data
+    table = int8_path.with_suffix(".embeddings")
+    if table.exists():
+        table.unlink()
+    model = onnx.load(str(int8_path))
+    tensor = next(t for t in model.graph.initializer if t.name == EMBEDDINGS)
+    assert tensor.data_type == onnx.TensorProto.UINT8 and tensor.dims[1] == 384
+    size = len(tensor.raw_data)
+    set_external_data(tensor, location=table.name)
+    onnx.save_model(model, str(int8_path))  # writes the table beside the model
+    fields = {e.key: e.value for e in onnx.load(str(int8_path), load_external_data=False)
+              .graph.initializer[[t.name for t in model.graph.initializer].index(EMBEDDINGS)]
+              .external_data}
+    assert table.stat().st_size == size and int(fields.get("offset", "0")) == 0, fields
+
+
 def onnx_embed(path: Path, batch):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
@@ -363,6 +389,8 @@ def main():
     save_atomic(int8_path, lambda p: quantize_dynamic(
         fp32_path, p, per_channel=True, weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"]))
+
+    externalize_embeddings(int8_path)
 
     ids = [tok.encode(s).ids for s in SENTENCES]
     assert all(len(i) <= cfg["max_pos"] for i in ids)

@@ -268,7 +268,8 @@ def prepare_model(model: str, dest: Path) -> None:
                           + (sha256_of(tuned) if tuned else "") + sha256_of(keep)
                           + sha256_of(ROOT / "scripts" / "prune_vocab.py")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
-    outputs = ["model.fp32.onnx", "model.int8.onnx", "tokenizer.json", "vocab_check.json", "reference.json"]
+    outputs = ["model.fp32.onnx", "model.int8.onnx", "model.int8.embeddings", "tokenizer.json",
+               "vocab_check.json", "reference.json"]
     if not all((out / name).exists() for name in outputs):
         python = venv_python()
         log(f"preparing the ONNX model ({model}) into {out} (a few minutes, once)")

@@ -80,6 +80,7 @@ fn the_tarball_runs_from_anywhere_without_the_repo_or_the_cache() {
     let bin = top.join("verbatim");
     for file in [
         "models/e5-small/model.int8.onnx",
+        "models/e5-small/model.int8.embeddings",
         "models/onnxruntime/libonnxruntime.so",
     ] {
         let meta = std::fs::symlink_metadata(top.join(file)).unwrap();

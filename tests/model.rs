@@ -258,3 +258,69 @@ fn warm_caches_give_the_answers_of_a_cold_start() {
         "answers from the warm caches differ from a cold start"
     );
 }
+
+/// A models folder linking to the real one, with the encoder's files linked one by one
+/// except those `replace` writes itself.
+fn models_copy(replace: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let models = root().join("models");
+    for entry in std::fs::read_dir(&models).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "e5-small" {
+            std::os::unix::fs::symlink(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+    }
+    let encoder = dir.path().join("e5-small");
+    std::fs::create_dir(&encoder).unwrap();
+    for entry in std::fs::read_dir(models.join("e5-small")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        match replace.iter().find(|(n, _)| name == *n) {
+            Some((_, bytes)) => std::fs::write(encoder.join(&name), bytes).unwrap(),
+            None => std::os::unix::fs::symlink(entry.path(), encoder.join(&name)).unwrap(),
+        }
+    }
+    dir
+}
+
+#[test]
+fn a_damaged_embedding_table_is_refused_by_name() {
+    // The int8 word-embedding table lives beside the graph (model.int8.embeddings) and is
+    // read once for every session: a file that is not whole rows is an error naming it.
+    let dir = models_copy(&[("model.int8.embeddings", &[7u8; 1000][..])]);
+    let paths = ModelPaths::resolve(Some(dir.path()), Variant::Default).unwrap();
+    let err = OnnxEncoder::load(&paths, &EncoderOptions::default())
+        .err()
+        .expect("a 1,000-byte table must not load")
+        .to_string();
+    assert!(err.contains("model.int8.embeddings"), "{err}");
+    assert!(err.contains("not rows of 384"), "{err}");
+}
+
+#[test]
+fn both_sessions_share_the_table_and_give_the_same_vectors() {
+    // A server's second session runs on the first one's embedding table; whichever session
+    // a call lands on, the vectors are the same.
+    let paths = ModelPaths::resolve(None, Variant::Default).unwrap();
+    let encoder = OnnxEncoder::load(&paths, &EncoderOptions::default()).unwrap();
+    encoder.add_session().unwrap();
+    let texts = ["配送太慢了", "the invoice was wrong", "服務態度很好"];
+    let alone = encoder.embed(&texts).unwrap();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..5)
+                        .map(|_| encoder.embed(&texts).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        calls.into_iter().flat_map(|c| c.join().unwrap()).collect()
+    });
+    for got in results {
+        for i in 0..texts.len() {
+            assert!(cosine(got.row(i), alone.row(i)) > 0.9999, "{}", texts[i]);
+        }
+    }
+}

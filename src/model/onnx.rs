@@ -4,17 +4,20 @@
 //! tokenized with the model's own `tokenizer.json`, cut to 512 tokens (flagged), sorted by
 //! length and run in padded batches (length bucketing), so a short comment costs what it is.
 //! The ONNX Runtime environment and the session are created once and shared (a server adds
-//! a second session, so that a short request need not wait behind a long encoder run). With spans
+//! a second session, so that a short request need not wait behind a long encoder run; both
+//! sessions run on one copy of the weights: the repacked matrices and the int8 word-embedding
+//! table, which setup stores beside the model as `model.int8.embeddings`). With spans
 //! ([`Encoder::embed_spans`]), the same call also pools each span's token states: a clause
 //! read in its comment's context, for the price of the comment alone.
 
 use std::ops::Range;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 
 use ort::environment::Environment;
 use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::session::Session;
-use ort::value::Tensor;
+use ort::value::{DynValue, Tensor};
 
 use super::encoder::{wanted_spans, Embeddings, Encoder};
 use super::paths::{ModelPaths, Variant};
@@ -119,8 +122,8 @@ pub struct OnnxEncoder {
     spare: OnceLock<Mutex<Session>>,
     /// Where sessions come from: the environment, the weights and the threads of each.
     source: (&'static Environment, std::path::PathBuf, usize),
-    /// The weights ONNX Runtime repacks for its matrix kernels, shared by both sessions.
-    packed: PrepackedWeights,
+    /// The weights both sessions share.
+    shared: Shared,
     tokenizer: Arc<EncoderTokenizer>,
     batch_size: usize,
     bucket_by_length: bool,
@@ -140,14 +143,14 @@ impl OnnxEncoder {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
-        let packed = PrepackedWeights::new();
-        let (tokenizer, session) = std::thread::scope(|scope| {
+        let (tokenizer, session, shared) = std::thread::scope(|scope| {
             let tokenizer = scope.spawn(|| super::tokenizer::load(&tokenizer_path));
-            let session = open_session(env, &model_path, threads, &packed);
+            let shared = Shared::load(&model_path)?;
+            let session = open_session(env, &model_path, threads, &shared);
             let tokenizer = tokenizer
                 .join()
                 .map_err(|_| Error::Internal("tokenizer loading panicked".into()))?;
-            Ok::<_, Error>((tokenizer?, session?))
+            Ok::<_, Error>((tokenizer?, session?, shared))
         })?;
         let identity = std::fs::metadata(&model_path).ok().map(|m| {
             let modified = m
@@ -172,7 +175,7 @@ impl OnnxEncoder {
             session: Mutex::new(session),
             spare: OnceLock::new(),
             source: (env, model_path, threads),
-            packed,
+            shared,
             identity,
             tokenizer,
             batch_size: options.batch_size.max(1),
@@ -318,16 +321,67 @@ const DISABLED_OPTIMIZERS: (&str, &str) = (
     "SkipLayerNormFusion",
 );
 
+/// Weights that every session of one encoder shares instead of loading its own copy.
+struct Shared {
+    /// The weights ONNX Runtime repacks for its matrix kernels.
+    packed: PrepackedWeights,
+    /// The int8 word-embedding table, when setup stored it beside the model.
+    embeddings: Option<Arc<DynValue>>,
+}
+
+/// The initializer `model.int8.embeddings` replaces (scripts/prepare_model.py).
+const EMBEDDINGS: &str = "word_embeddings_quantized";
+
+impl Shared {
+    /// Read `model`'s shared table, if it has one (the int8 model; fp32 keeps its table
+    /// inside the graph): [vocabulary, DIM] bytes, row-major.
+    fn load(model: &Path) -> Result<Shared> {
+        let path = model.with_extension("embeddings");
+        let embeddings = match std::fs::read(&path) {
+            Ok(bytes) => Some(Arc::new(embedding_table(&path, bytes)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::resource(path.display().to_string(), e)),
+        };
+        Ok(Shared {
+            packed: PrepackedWeights::new(),
+            embeddings,
+        })
+    }
+}
+
+fn embedding_table(path: &Path, bytes: Vec<u8>) -> Result<DynValue> {
+    let what = path.display().to_string();
+    if bytes.is_empty() || !bytes.len().is_multiple_of(DIM) {
+        return Err(Error::resource(
+            what,
+            format!(
+                "{} bytes are not rows of {DIM} (run `make setup` again)",
+                bytes.len()
+            ),
+        ));
+    }
+    let rows = bytes.len() / DIM;
+    let tensor = Tensor::from_array(([rows, DIM], bytes.into_boxed_slice()))
+        .map_err(|e| Error::resource(&what, e))?;
+    Ok(tensor.into_dyn())
+}
+
 fn open_session(
     env: &Environment,
-    model: &std::path::Path,
+    model: &Path,
     threads: usize,
-    packed: &PrepackedWeights,
+    shared: &Shared,
 ) -> Result<Session> {
     let what = model.display().to_string();
     let err = |e: ort::Error<_>| Error::resource(&what, e);
-    Session::builder(env)
-        .map_err(|e| Error::resource(&what, e))?
+    let builder = Session::builder(env).map_err(|e| Error::resource(&what, e))?;
+    let builder = match &shared.embeddings {
+        Some(table) => builder
+            .with_initializer(EMBEDDINGS, Arc::clone(table))
+            .map_err(err)?,
+        None => builder,
+    };
+    builder
         .with_optimization_level(GraphOptimizationLevel::All)
         .map_err(err)?
         .with_intra_threads(threads)
@@ -338,7 +392,7 @@ fn open_session(
         .map_err(err)?
         .with_config_entry(DISABLED_OPTIMIZERS.0, DISABLED_OPTIMIZERS.1)
         .map_err(err)?
-        .with_prepacked_weights(packed)
+        .with_prepacked_weights(&shared.packed)
         .map_err(err)?
         .commit_from_file(model)
         .map_err(|e| Error::resource(&what, e))
@@ -439,7 +493,7 @@ impl Encoder for OnnxEncoder {
     fn add_session(&self) -> Result<()> {
         if self.spare.get().is_none() {
             let (env, model, threads) = &self.source;
-            let session = open_session(env, model, *threads, &self.packed)?;
+            let session = open_session(env, model, *threads, &self.shared)?;
             let _ = self.spare.set(Mutex::new(session));
         }
         Ok(())
