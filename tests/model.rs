@@ -319,8 +319,8 @@ fn both_sessions_share_the_table_and_give_the_same_vectors() {
         calls.into_iter().flat_map(|c| c.join().unwrap()).collect()
     });
     for got in results {
-        for i in 0..texts.len() {
-            assert!(cosine(got.row(i), alone.row(i)) > 0.9999, "{}", texts[i]);
+        for (i, text) in texts.iter().enumerate() {
+            assert!(cosine(got.row(i), alone.row(i)) > 0.9999, "{text}");
         }
     }
 }
