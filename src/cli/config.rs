@@ -122,7 +122,10 @@ impl Settings {
         cmd.mut_args(|arg| {
             let value = arg.get_env().and_then(|var| self.get(var.to_str()?));
             match value {
-                Some(value) => arg.default_value(clap::builder::Str::from(value.to_string())),
+                // An argument with a default is not required (as derive makes it).
+                Some(value) => arg
+                    .default_value(clap::builder::Str::from(value.to_string()))
+                    .required(false),
                 None => arg,
             }
         })
@@ -213,17 +216,25 @@ mod tests {
                 threads: usize,
                 #[arg(long, env = "VERBATIM_TEST_KEYS", value_delimiter = ',')]
                 keys: Vec<String>,
+                #[arg(long, env = "VERBATIM_TEST_INDEX")]
+                index: String,
             },
         }
         let settings = Settings {
             vars: vec![
                 ("VERBATIM_TEST_THREADS".into(), "3".into()),
                 ("VERBATIM_TEST_KEYS".into(), "a,b".into()),
+                ("VERBATIM_TEST_INDEX".into(), "idx".into()),
             ],
         };
         let parse = |argv: &[&str]| {
             let matches = settings.defaults(Cli::command()).get_matches_from(argv);
-            let Sub::Run { threads, keys } = Cli::from_arg_matches(&matches).unwrap().command;
+            let Sub::Run {
+                threads,
+                keys,
+                index,
+            } = Cli::from_arg_matches(&matches).unwrap().command;
+            assert_eq!(index, "idx"); // a required flag the file gives
             (threads, keys)
         };
         assert_eq!(parse(&["v", "run"]), (3, vec!["a".into(), "b".into()]));
