@@ -4,11 +4,13 @@
 //! In: a segment's `vector` bytes column. Out: for each document, one sign bit per
 //! dimension of its vector less a centre (48 bytes for 384 dimensions, an eighth of the
 //! stored int8 form), laid out by document so that a query reads them in order; and the
-//! segment's vector sum, from which [`CommentIndex::semantic_query`] centres queries. The
-//! centre is the mean of the segment's first [`SAMPLE`] distinct vectors in dictionary
-//! order. A segment never changes once written, so its codes are built once (one pass over
-//! its column's dictionary, on the first semantic query that sees it) and kept until a
-//! merge retires it.
+//! sum of its live documents' vectors (a vector counted once for each document holding
+//! it), from which [`CommentIndex::semantic_query`] centres queries. The codes' centre is
+//! the mean over the segment's first [`SAMPLE`] distinct vectors in dictionary order. A
+//! segment never changes once written, so its codes are built once (one pass over its
+//! documents for their counts, one over its column's dictionary, on the first semantic
+//! query that sees it) and kept until a merge retires it; deletions the segment gains later
+//! are not subtracted from its sum.
 //!
 //! A query ranks a segment's matches by the Hamming distance of its code to theirs, then
 //! scores only the best few times `k` exactly from the stored int8 vectors
@@ -33,7 +35,8 @@ pub struct SegmentCodes {
     /// The codes, `words` per document (all zero for a document without a well-formed
     /// vector). By document, so that a query reads them in order.
     pub codes: Vec<u64>,
-    /// The sum of the segment's well-formed distinct vectors, and how many there are.
+    /// The sum of the vectors of the segment's live documents (well-formed ones), and how
+    /// many documents that is.
     pub sum: Vec<f64>,
     pub count: usize,
 }
@@ -73,7 +76,7 @@ impl CodeCache {
     }
 }
 
-/// The mean of the segments' distinct vectors (`None` when there are none).
+/// The mean vector of the segments' live documents (`None` when there are none).
 pub fn mean(segments: &[Option<Arc<SegmentCodes>>]) -> Option<Vec<f32>> {
     let mut sum: Vec<f64> = Vec::new();
     let mut n = 0;
@@ -134,9 +137,11 @@ fn build(segment: &SegmentReader) -> Result<SegmentCodes> {
     let Some(column) = segment.fast_fields().bytes(FIELD)? else {
         return Ok(SegmentCodes::default());
     };
+    let docs = live_docs_by_ord(segment, &column);
     let mut coder = Coder::default();
     each_vector(&column, |ord, stored| {
-        coder.add(ord, stored, column.num_terms())
+        let weight = docs.get(ord).copied().unwrap_or(0);
+        coder.add(ord, stored, column.num_terms(), weight)
     })?;
     let Coder {
         by_ord,
@@ -163,6 +168,27 @@ fn build(segment: &SegmentReader) -> Result<SegmentCodes> {
     })
 }
 
+/// How many live documents hold each distinct vector (by term ordinal): the mean that
+/// centres queries is the documents' mean, so a text stored a hundred times weighs a
+/// hundred times (as it does in the results), and deleted documents do not count.
+fn live_docs_by_ord(segment: &SegmentReader, column: &BytesColumn) -> Vec<u32> {
+    let mut docs = vec![0u32; column.num_terms()];
+    let alive = segment.alive_bitset();
+    for doc in 0..segment.max_doc() {
+        if alive.is_some_and(|a| !a.is_alive(doc)) {
+            continue;
+        }
+        if let Some(n) = column
+            .term_ords(doc)
+            .next()
+            .and_then(|o| docs.get_mut(o as usize))
+        {
+            *n += 1;
+        }
+    }
+    docs
+}
+
 /// Codes by term ordinal, built in one pass: the first [`SAMPLE`] vectors are held until
 /// their mean, the centre, is known.
 #[derive(Default)]
@@ -176,7 +202,7 @@ struct Coder {
 }
 
 impl Coder {
-    fn add(&mut self, ord: usize, stored: &[u8], terms: usize) {
+    fn add(&mut self, ord: usize, stored: &[u8], terms: usize, weight: u32) {
         let Some((scale, values)) = parts(stored) else {
             return;
         };
@@ -188,11 +214,11 @@ impl Coder {
         if values.len() != self.sum.len() {
             return;
         }
-        let scale = f64::from(scale);
+        let scale = f64::from(scale) * f64::from(weight);
         for (s, &x) in self.sum.iter_mut().zip(values) {
             *s += f64::from(x as i8) * scale;
         }
-        self.count += 1;
+        self.count += weight as usize;
         match &self.centre {
             Some(centre) => {
                 let w = self.words;
@@ -343,5 +369,23 @@ mod tests {
         assert_eq!(candidates(&codes, &[0], &[0, 1], 2), vec![0, 1]);
         assert_eq!(candidates(&codes, &[0], &[0, 1], 1), vec![0]);
         assert_eq!(candidates(&codes, &[u64::MAX], &[0, 1], 1), vec![1]);
+    }
+
+    #[test]
+    fn the_centre_weighs_each_vector_by_the_documents_holding_it() {
+        // A text stored three times counts three times; one only deleted documents hold
+        // (weight 0) does not count.
+        let (a, b, c) = ([1.0f32, 0.0], [0.0f32, 1.0], [-1.0f32, -1.0]);
+        let mut coder = Coder::default();
+        for (ord, (v, weight)) in [(a, 3), (b, 1), (c, 0)].iter().enumerate() {
+            coder.add(ord, &Quantized::new(v).to_bytes(), 3, *weight);
+        }
+        let coder = coder.finish();
+        assert_eq!(coder.count, 4);
+        let mean: Vec<f64> = coder.sum.iter().map(|s| s / coder.count as f64).collect();
+        assert!(
+            (mean[0] - 0.75).abs() < 0.01 && (mean[1] - 0.25).abs() < 0.01,
+            "{mean:?}"
+        );
     }
 }
