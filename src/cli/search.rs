@@ -127,46 +127,58 @@ fn write_table(
         "comments match"
     };
     writeln!(w, "{} {noun}{shown}", r.total)?;
-    if !r.hits.is_empty() {
-        let id_width = r
-            .hits
-            .iter()
-            .map(|h| super::width::width(&h.id))
-            .max()
-            .unwrap_or(2)
-            .clamp(2, 24);
+    write_hits(w, r, terminal)?;
+    write_footer(w, r)
+}
+
+/// One aligned row per hit under a header (nothing when there are none).
+fn write_hits(w: &mut impl Write, r: &SearchResponse, terminal: bool) -> std::io::Result<()> {
+    if r.hits.is_empty() {
+        return Ok(());
+    }
+    let id_width = r
+        .hits
+        .iter()
+        .map(|h| super::width::width(&h.id))
+        .max()
+        .unwrap_or(2)
+        .clamp(2, 24);
+    writeln!(
+        w,
+        "{:>6}  {:<10}  {:<9} {:<7}  {:<id_width$}  snippet",
+        "score", "date", "sentiment", "lang", "id"
+    )?;
+    for h in &r.hits {
+        let score = h.score.map(|s| format!("{s:.2}")).unwrap_or_default();
+        let date: String = h
+            .created_at
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(10)
+            .collect();
+        let sentiment = h
+            .analysis
+            .sentiment
+            .map(|s| s.label.as_str())
+            .unwrap_or("-");
+        let id = super::width::pad(super::width::cut(&h.id, id_width), id_width);
+        let meaning = match h.matched {
+            Some(Match::Semantic) => " (similar meaning)",
+            _ => "",
+        };
         writeln!(
             w,
-            "{:>6}  {:<10}  {:<9} {:<7}  {:<id_width$}  snippet",
-            "score", "date", "sentiment", "lang", "id"
+            "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id}  {}{meaning}",
+            h.analysis.lang.code(),
+            plain(&h.snippet, terminal)
         )?;
-        for h in &r.hits {
-            let score = h.score.map(|s| format!("{s:.2}")).unwrap_or_default();
-            let date: String = h
-                .created_at
-                .as_deref()
-                .unwrap_or("")
-                .chars()
-                .take(10)
-                .collect();
-            let sentiment = h
-                .analysis
-                .sentiment
-                .map(|s| s.label.as_str())
-                .unwrap_or("-");
-            let id = super::width::pad(super::width::cut(&h.id, id_width), id_width);
-            let meaning = match h.matched {
-                Some(Match::Semantic) => " (similar meaning)",
-                _ => "",
-            };
-            writeln!(
-                w,
-                "{score:>6}  {date:<10}  {sentiment:<9} {:<7}  {id}  {}{meaning}",
-                h.analysis.lang.code(),
-                plain(&h.snippet, terminal)
-            )?;
-        }
     }
+    Ok(())
+}
+
+/// The suggested topic and the facet counts, largest first.
+fn write_footer(w: &mut impl Write, r: &SearchResponse) -> std::io::Result<()> {
     if let Some(t) = &r.suggested_topic {
         writeln!(
             w,

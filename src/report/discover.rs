@@ -219,15 +219,7 @@ pub fn discover(
     let clustering = cluster(&sample.vectors.data, sample.vectors.dim, &langs);
     let k = clustering.cohesion.len();
     let labels = terms(&rows, &sample.rows, &clustering.assignment, k);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (j, &c) in clustering.assignment.iter().enumerate() {
-        members[c].push(j);
-    }
-    let mut order: Vec<usize> = (0..k)
-        .filter(|&c| members[c].len() >= request.min_size)
-        .collect();
-    order.sort_by(|&a, &b| members[b].len().cmp(&members[a].len()).then(a.cmp(&b)));
-    order.truncate(request.limit);
+    let (members, order) = largest(&clustering.assignment, k, request);
     let scale = sample.estimated / sample.rows.len().max(1) as f64;
     let mut taken: HashSet<String> = topics.topics().map(|t| t.id.clone()).collect();
     let mut clusters = Vec::with_capacity(order.len());
@@ -268,6 +260,25 @@ pub fn discover(
         clusters,
         analysis_versions: rows.analysis_versions(),
     })
+}
+
+/// Each cluster's members (sample positions), and the clusters reported: at least
+/// `min_size` members, largest first, at most `limit`.
+fn largest(
+    assignment: &[usize],
+    k: usize,
+    request: &DiscoverRequest,
+) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (j, &c) in assignment.iter().enumerate() {
+        members[c].push(j);
+    }
+    let mut order: Vec<usize> = (0..k)
+        .filter(|&c| members[c].len() >= request.min_size)
+        .collect();
+    order.sort_by(|&a, &b| members[b].len().cmp(&members[a].len()).then(a.cmp(&b)));
+    order.truncate(request.limit);
+    (members, order)
 }
 
 /// The members nearest the cluster's centroid, skipping texts already shown.

@@ -169,8 +169,7 @@ pub fn csv(
         if ended {
             return None;
         }
-        let record = records.next()?;
-        Some(match record {
+        Some(match records.next()? {
             Err(e) => match failure_of_csv(&e) {
                 Some(failure) => {
                     ended = true;
@@ -181,31 +180,36 @@ pub fn csv(
                     format!("bad CSV: {e}"),
                 )),
             },
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if r.len() != width {
-                    Err(RowError::new(
-                        line,
-                        format!("{} fields where the header has {width}", r.len()),
-                    ))
-                } else {
-                    let fields: Vec<String> = r.iter().map(str::to_string).collect();
-                    let id = id_at.map_or_else(|| line.to_string(), |k| fields[k].clone());
-                    let text = fields[text_at].clone();
-                    checked(
-                        Row {
-                            line,
-                            id,
-                            text,
-                            raw: Raw::Csv(fields),
-                        },
-                        &columns,
-                    )
-                }
-            }
+            Ok(r) => csv_row(&r, width, (id_at, text_at), &columns),
         })
     });
     Ok((headers, rows))
+}
+
+/// One CSV record as a row: its fields, id (or line number) and text, checked.
+fn csv_row(
+    r: &csv::StringRecord,
+    width: usize,
+    (id_at, text_at): (Option<usize>, usize),
+    columns: &Columns,
+) -> std::result::Result<Row, RowError> {
+    let line = r.position().map_or(0, |p| p.line());
+    if r.len() != width {
+        return Err(RowError::new(
+            line,
+            format!("{} fields where the header has {width}", r.len()),
+        ));
+    }
+    let fields: Vec<String> = r.iter().map(str::to_string).collect();
+    let id = id_at.map_or_else(|| line.to_string(), |k| fields[k].clone());
+    let text = fields[text_at].clone();
+    let row = Row {
+        line,
+        id,
+        text,
+        raw: Raw::Csv(fields),
+    };
+    checked(row, columns)
 }
 
 pub(crate) fn checked(row: Row, columns: &Columns) -> std::result::Result<Row, RowError> {
