@@ -6,7 +6,7 @@
 //! cores. The Python baselines (SnowNLP, onnxruntime+tokenizers) are in
 //! `scripts/bench_speed.py`, which runs the same comments through the release binary too.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use verbatim::analyze::{Analyzer, Input, Options};
 use verbatim::model::onnx::EncoderOptions;
 
@@ -83,9 +83,10 @@ fn bench_analyze(c: &mut Criterion) {
         b.iter(|| {
             let out = sentiment_only.analyze(&inputs).unwrap();
             assert_eq!(out.len(), n);
-            assert!(out
-                .iter()
-                .all(|a| a.topics.is_empty() && a.sentiment.is_some()));
+            assert!(
+                out.iter()
+                    .all(|a| a.topics.is_empty() && a.sentiment.is_some())
+            );
         })
     });
     group.bench_function("baseline_padded_to_128", |b| {

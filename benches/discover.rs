@@ -17,10 +17,10 @@ mod synthetic;
 use std::time::Instant;
 
 use host::{cpu_seconds, env_usize, loadavg, rss};
-use synthetic::{synthetic, vocabulary, Rng};
+use synthetic::{Rng, synthetic, vocabulary};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::index::CommentIndex;
-use verbatim::report::discover::{discover, DiscoverRequest};
+use verbatim::report::discover::{DiscoverRequest, discover};
 
 fn main() {
     let n = env_usize("VERBATIM_BENCH_DOCS", 100_000);

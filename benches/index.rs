@@ -21,13 +21,13 @@ use host::{cpu_seconds, dir_bytes, env_usize, rss};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use synthetic::{synthetic, vocabulary, Rng};
+use synthetic::{Rng, synthetic, vocabulary};
 use tantivy::tokenizer::TextAnalyzer;
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::index::schema::{self, Fields};
 use verbatim::index::search::Filters;
 use verbatim::index::source::Located;
-use verbatim::index::{tokenizer, CommentIndex, IngestOptions, SearchRequest};
+use verbatim::index::{CommentIndex, IngestOptions, SearchRequest, tokenizer};
 
 /// Ingest `n` pre-analysed comments, committing every `commit_every`.
 fn ingest_pre_analysed(index: &CommentIndex, n: usize, commit_every: usize) -> Ingest {

@@ -29,15 +29,15 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use synthetic::{add_scores, synthetic, vocabulary, Rng};
+use synthetic::{Rng, add_scores, synthetic, vocabulary};
 use tantivy::schema::Value;
 use tantivy::{DocAddress, TantivyDocument};
 use verbatim::analyze::Analysis;
 use verbatim::comment::Comment;
-use verbatim::index::search::Filters;
 use verbatim::index::CommentIndex;
+use verbatim::index::search::Filters;
 use verbatim::report::rows::{Need, Rows};
-use verbatim::report::stats::{welch, Moments};
+use verbatim::report::stats::{Moments, welch};
 use verbatim::report::{self, CompareRequest, DriverBy, ReportRequest, SegmentsRequest};
 
 /// Comments per commit, as `verbatim ingest` (IngestOptions::default()).

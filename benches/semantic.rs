@@ -18,7 +18,7 @@ mod synthetic;
 use std::time::{Duration, Instant};
 
 use host::{dir_bytes, env_usize};
-use synthetic::{synthetic, vocabulary, Rng};
+use synthetic::{Rng, synthetic, vocabulary};
 use verbatim::index::search::Filters;
 use verbatim::index::{CommentIndex, Mode, QueryEncoder, SearchRequest};
 

@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use verbatim::text::{keywords, IdfTable, Mode, Prepared};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use verbatim::text::{IdfTable, Mode, Prepared, keywords};
 
 fn reviews() -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");

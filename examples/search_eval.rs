@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use verbatim::analyze::{Analyzer, Options};
-use verbatim::index::fusion::{rrf, FLOOR, SEMANTIC_K};
+use verbatim::index::fusion::{FLOOR, SEMANTIC_K, rrf};
 use verbatim::index::search::Filters;
 use verbatim::index::source::{self, SourceOptions};
 use verbatim::index::{CommentIndex, IngestOptions, Mode, QueryEncoder, SearchRequest};
@@ -51,11 +51,7 @@ fn ndcg(ranked: &[String], rel: &HashSet<&str>) -> f64 {
         .map(|(i, _)| gain(i))
         .sum();
     let ideal: f64 = (0..rel.len().min(10)).map(gain).sum();
-    if ideal == 0.0 {
-        0.0
-    } else {
-        dcg / ideal
-    }
+    if ideal == 0.0 { 0.0 } else { dcg / ideal }
 }
 
 fn open(dir: &std::path::Path, analyzer: &Analyzer) -> CommentIndex {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use tantivy::DocAddress;
 use verbatim::analyze::{Analyzer, Options};
-use verbatim::index::vectors::{Quantized, FIELD};
+use verbatim::index::vectors::{FIELD, Quantized};
 use verbatim::index::{CommentIndex, Mode, QueryEncoder, SearchRequest};
 use verbatim::text::variants::to_simplified;
 
@@ -218,26 +218,27 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
                 }
             }
         }
-        if let Some((key, n)) = counts.into_iter().max_by_key(|x| x.1) {
-            if top.len() >= 2 && n as f32 >= share * top.len() as f32 {
-                dominant = Some(key.clone());
-                third = all
-                    .iter()
-                    .filter(|(c, d)| {
-                        *c >= cfg.floor_a
-                            && world.docs[*d].aspects.iter().any(|a| {
-                                if with_sentiment {
-                                    *a == key
-                                } else {
-                                    a.split(':').next() == Some(key.as_str())
-                                }
-                            })
-                    })
-                    .take(cfg.k)
-                    .map(|x| x.1)
-                    .collect();
-                lists.push((&third, w));
-            }
+        if let Some((key, n)) = counts.into_iter().max_by_key(|x| x.1)
+            && top.len() >= 2
+            && n as f32 >= share * top.len() as f32
+        {
+            dominant = Some(key.clone());
+            third = all
+                .iter()
+                .filter(|(c, d)| {
+                    *c >= cfg.floor_a
+                        && world.docs[*d].aspects.iter().any(|a| {
+                            if with_sentiment {
+                                *a == key
+                            } else {
+                                a.split(':').next() == Some(key.as_str())
+                            }
+                        })
+                })
+                .take(cfg.k)
+                .map(|x| x.1)
+                .collect();
+            lists.push((&third, w));
         }
     }
     let fourth: Vec<usize>;
@@ -480,8 +481,21 @@ fn main() {
                 let above = sem.iter().filter(|x| x.0 >= cfg.floor).count();
                 println!(
                     "  {} {:<5} {:<8} {:<22} rel {:>3} kw@50 {:.2} (kw hits {:>4}) sem@50 {:.2} hyb@50 {:.2} nDCG {:.2} sem200 {:>3} >floor {:>4} dom {:?} want {}:{}",
-                    p.q.id, p.q.split, p.q.group, p.q.q, p.rel.len(),
-                    recall(&p.words, &p.rel), p.words.len(), recall(&s50, &p.rel), rc, nd, s200, above, dom, p.q.topic, p.q.sentiment
+                    p.q.id,
+                    p.q.split,
+                    p.q.group,
+                    p.q.q,
+                    p.rel.len(),
+                    recall(&p.words, &p.rel),
+                    p.words.len(),
+                    recall(&s50, &p.rel),
+                    rc,
+                    nd,
+                    s200,
+                    above,
+                    dom,
+                    p.q.topic,
+                    p.q.sentiment
                 );
             }
         }
@@ -491,9 +505,16 @@ fn main() {
         };
         println!(
             "{name:<34} dev {} test {} | test Hans {} Hant {} en {} mixed {} | dev Hans {} Hant {} en {} mixed {}",
-            f("dev", "all"), f("test", "all"),
-            f("test", "zh-Hans"), f("test", "zh-Hant"), f("test", "en"), f("test", "mixed"),
-            f("dev", "zh-Hans"), f("dev", "zh-Hant"), f("dev", "en"), f("dev", "mixed"),
+            f("dev", "all"),
+            f("test", "all"),
+            f("test", "zh-Hans"),
+            f("test", "zh-Hant"),
+            f("test", "en"),
+            f("test", "mixed"),
+            f("dev", "zh-Hans"),
+            f("dev", "zh-Hant"),
+            f("dev", "en"),
+            f("dev", "mixed"),
         );
     };
     // TUNE_VERBOSE=1: per-query rows for the chosen configuration; TUNE_DEBUG=q65: that

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 pub use self::cache::{CacheStats, ResultCache};
 use self::cache::{ModelPart, Plan, Source};
 pub use self::encoded::EncodedBatch;
-use self::encoded::{encode, Encoded};
+use self::encoded::{Encoded, encode};
 use self::version::AnalysisVersion;
 pub use crate::analysis::{
     Analysis, Input, Label, Probs, Sentiment, Span, TokenView, TopicEvidence, TopicHit,
@@ -38,7 +38,7 @@ use crate::model::topics::{Calibration, TopicModel};
 use crate::model::{Backend, Encoder, ModelPaths, OnnxEncoder, Precision};
 use crate::text::clauses::Clause;
 pub use crate::text::clauses::MAX_CLAUSES;
-use crate::text::{keywords, IdfTable, Mode, Prepared, TokenKind};
+use crate::text::{IdfTable, Mode, Prepared, TokenKind, keywords};
 use crate::{Error, Result};
 
 pub use crate::text::normalize::is_blank;

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{Float32Builder, ListBuilder, StringBuilder, StructBuilder};
 use arrow_array::ArrayRef;
+use arrow_array::builder::{Float32Builder, ListBuilder, StringBuilder, StructBuilder};
 use arrow_schema::{DataType, Field, Fields};
 
 use crate::analysis::Analysis;

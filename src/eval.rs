@@ -225,11 +225,7 @@ fn group(pairs: &[(Label, Label)]) -> GroupMetrics {
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        a as f64 / b as f64
-    }
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
 /// Score `analyses` (in the same order as `gold`) against the gold labels; topics and

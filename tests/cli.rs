@@ -21,11 +21,13 @@ fn analyze_arguments_prints_one_json_per_text() {
     let lines = stdout_json_lines(&out);
     let langs: Vec<&str> = lines.iter().map(|v| v["lang"].as_str().unwrap()).collect();
     assert_eq!(langs, ["zh-Hans", "zh-Hant", "mixed"]);
-    assert!(lines[0]["keywords"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|k| k["term"] == "配送"));
+    assert!(
+        lines[0]["keywords"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["term"] == "配送")
+    );
     assert!(
         lines[0].get("tokens").is_none(),
         "tokens only with --tokens"

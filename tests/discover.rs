@@ -12,12 +12,12 @@ use std::sync::OnceLock;
 
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::comment::Comment;
-use verbatim::index::source::{self, SourceOptions};
 use verbatim::index::CommentIndex;
+use verbatim::index::source::{self, SourceOptions};
 use verbatim::model::taxonomy::Taxonomy;
-use verbatim::report::discover::{discover, Cluster, DiscoverReport, DiscoverRequest};
+use verbatim::report::discover::{Cluster, DiscoverReport, DiscoverRequest, discover};
 
-use crate::common::{analyzer, root, verbatim, ServeProcess};
+use crate::common::{ServeProcess, analyzer, root, verbatim};
 
 /// Planted comments.
 const PLANTED: usize = 64;

@@ -153,8 +153,8 @@ fn export_refuses_a_missing_index_and_a_bad_filter_by_name() {
 #[cfg(feature = "parquet")]
 #[test]
 fn export_parquet_holds_every_live_comment_with_flat_columns() {
-    use arrow_array::cast::AsArray;
     use arrow_array::Array;
+    use arrow_array::cast::AsArray;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use verbatim::text::pii::{detect, PiiSpan, PiiType, Redaction};
+use verbatim::text::pii::{PiiSpan, PiiType, Redaction, detect};
 
 use crate::common::corpus_lines;
 

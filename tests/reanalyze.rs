@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::common::{ingest, root, stdout_json_lines, verbatim, ServeProcess};
+use crate::common::{ServeProcess, ingest, root, stdout_json_lines, verbatim};
 
 /// The default taxonomy with one topic added (parking).
 pub fn taxonomy_with_parking(dir: &Path) -> PathBuf {

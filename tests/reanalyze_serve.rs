@@ -7,10 +7,10 @@
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::common::{ingest, ServeProcess};
-use crate::reanalyze::{corpus, taxonomy_with_parking, PARKING};
+use crate::common::{ServeProcess, ingest};
+use crate::reanalyze::{PARKING, corpus, taxonomy_with_parking};
 
 fn status(client: &Client, base: &str) -> Value {
     let r = client

@@ -81,10 +81,12 @@ fn drivers_by_topic_sentiment_and_keyword_and_on_csat() {
         .take(10)
         .map(|d| d.id.as_str())
         .collect();
-    assert!(keywords
-        .drivers
-        .iter()
-        .all(|d| d.kind == ItemKind::Keyword && d.n >= 30));
+    assert!(
+        keywords
+            .drivers
+            .iter()
+            .all(|d| d.kind == ItemKind::Keyword && d.n >= 30)
+    );
     assert!(
         top.iter()
             .any(|k| ["配送", "物流", "快递", "delivery", "courier", "包裹"].contains(k)),
@@ -250,14 +252,18 @@ fn cli_report_prints_json_table_and_csv() {
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     // The byte-order mark and the request (docs/formats.md, "CSV exports"), then the table.
-    assert!(lines
-        .next()
-        .unwrap()
-        .starts_with("\u{feff}# filters: by=topic&interval=week&limit=50"));
-    assert!(lines
-        .next()
-        .unwrap()
-        .starts_with("kind,id,sentiment,n,mean_with"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("\u{feff}# filters: by=topic&interval=week&limit=50")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("kind,id,sentiment,n,mean_with")
+    );
     assert!(
         lines.next().unwrap().starts_with("topic,delivery,,"),
         "{text}"

@@ -444,7 +444,10 @@ fn drivers_of_scores_independent_of_topics_are_rarely_significant() {
         flagged += r.drivers.iter().filter(|d| d.significant).count();
         listed += r.drivers.len();
     }
-    eprintln!("null: {significant} of {} flagged in the index; 100 draws: any q<.05 in {with_q}, any p<.05 in {with_p}, {flagged} of {listed} rows", r.drivers.len());
+    eprintln!(
+        "null: {significant} of {} flagged in the index; 100 draws: any q<.05 in {with_q}, any p<.05 in {with_p}, {flagged} of {listed} rows",
+        r.drivers.len()
+    );
     assert!(with_q <= 25, "{with_q} of 100 null reports flag a driver");
     assert!(flagged * 20 <= listed, "{flagged} of {listed}");
     assert!(

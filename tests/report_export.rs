@@ -13,7 +13,7 @@ use verbatim::index::CommentIndex;
 use verbatim::report::export::guard;
 use verbatim::report::{self, ReportRequest, Table};
 
-use crate::common::{analyzer, verbatim, ServeProcess};
+use crate::common::{ServeProcess, analyzer, verbatim};
 use crate::report_compare::planted;
 
 const BOM: &str = "\u{feff}";
@@ -119,9 +119,16 @@ fn report_exports_over_http_match_the_json_reports_and_record_their_filters() {
         "/v1/reports/segments?format=csv&by=region",
     ] {
         let (status, kind, body) = get_text(&client, &base, path);
-        assert_eq!((status, kind.as_str()), (200, "text/csv; charset=utf-8"), "{path}: {body}");
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "text/csv; charset=utf-8"),
+            "{path}: {body}"
+        );
         let (line, header, rows) = parse(&body);
-        assert!(line.starts_with("# filters: ") && !header.is_empty(), "{path}: {line}");
+        assert!(
+            line.starts_with("# filters: ") && !header.is_empty(),
+            "{path}: {line}"
+        );
         assert!(!rows.is_empty(), "{path}");
         assert!(rows.iter().all(|r| r.len() == header.len()), "{path}");
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use verbatim::report::{self, CompareReport, Interval, ReportRequest};
 
 use crate::common::{
-    corpus_lines, demo_index, demo_index_copy, demo_truth, verbatim, ServeProcess,
+    ServeProcess, corpus_lines, demo_index, demo_index_copy, demo_truth, verbatim,
 };
 use crate::report_compare::october_vs_september;
 use verbatim::report::ItemKind;

@@ -10,11 +10,11 @@ use std::sync::OnceLock;
 use reqwest::blocking::Client;
 use serde_json::Value;
 use verbatim::comment::Comment;
-use verbatim::index::search::{Filters, SearchRequest};
 use verbatim::index::CommentIndex;
+use verbatim::index::search::{Filters, SearchRequest};
 use verbatim::report::{self, Interval, ReportRequest};
 
-use crate::common::{analyzer, verbatim, ServeProcess};
+use crate::common::{ServeProcess, analyzer, verbatim};
 
 /// (id, created_at): Shanghai is UTC+8; New York starts daylight saving on 2026-03-08 at
 /// 02:00 local (07:00Z), so that day has 23 hours.

@@ -3,9 +3,9 @@
 //! not targets tuned to pass.
 
 use verbatim::analyze::{Input, Label};
-use verbatim::eval::{evaluate, read_gold, EvalReport};
-use verbatim::model::sentiment::SentimentHead;
+use verbatim::eval::{EvalReport, evaluate, read_gold};
 use verbatim::model::Encoder;
+use verbatim::model::sentiment::SentimentHead;
 use verbatim::text::normalize;
 
 use crate::common::{analyzer, gold, root};

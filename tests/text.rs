@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use verbatim::text::{keywords, stopwords::is_stop_word, IdfTable, Lang, Mode, Prepared};
+use verbatim::text::{IdfTable, Lang, Mode, Prepared, keywords, stopwords::is_stop_word};
 
 use crate::common::corpus_lines;
 

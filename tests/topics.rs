@@ -195,11 +195,13 @@ fn explain_shows_the_clause_and_terms() {
         .find(|e| e["topic"] == "packaging")
         .expect("packaging explained");
     assert_eq!(packaging["clause"], "但是包装破损了");
-    assert!(packaging["seeds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s == "破损" || s == "包装"));
+    assert!(
+        packaging["seeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "破损" || s == "包装")
+    );
 }
 
 /// Character bigrams of a text's letters and digits, lowercased (as

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::{demo_index_copy, root, ServeProcess};
+use crate::common::{ServeProcess, demo_index_copy, root};
 
 #[test]
 fn web_page_in_headless_chromium() {

@@ -9,8 +9,8 @@ use crate::analysis::{Label, Sentiment, Span, TopicEvidence, TopicHit};
 use crate::model::encoder::Embeddings;
 use crate::model::sentiment::SentimentHead;
 use crate::model::topics::{Assigned, Vectors};
-use crate::text::clauses::Clause;
 use crate::text::Prepared;
+use crate::text::clauses::Clause;
 
 /// One comment as the aspects read it.
 pub struct Reading<'a> {

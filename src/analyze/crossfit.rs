@@ -14,9 +14,9 @@
 //! fitted on these.
 
 use super::{Analyzer, Input};
-use crate::model::calibrate::{fit, fit_unseen, Features};
-use crate::model::topics::{Calibration, Labelled, TopicModel};
 use crate::model::Encoder;
+use crate::model::calibrate::{Features, fit, fit_unseen};
+use crate::model::topics::{Calibration, Labelled, TopicModel};
 use crate::{Error, Result};
 
 /// A fitted calibration and what the fit measured.

@@ -7,9 +7,9 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::{Models, Staged};
-use crate::model::topics::{Features, TopicModel, Vectors};
-use crate::model::Embeddings;
 use crate::Result;
+use crate::model::Embeddings;
+use crate::model::topics::{Features, TopicModel, Vectors};
 
 /// Comments staged and encoded once ([`Analyzer::encode_for_topics`]).
 pub struct EncodedBatch {

@@ -9,8 +9,8 @@
 //! ids), status, latency, body bytes (before compression) and the request id. Headers are
 //! never logged, so `Authorization` and API keys cannot reach a log.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::body::HttpBody;

@@ -1,11 +1,11 @@
 //! `POST /v1/analyze`: stateless analysis of up to [`MAX_TEXTS`] texts.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiJson, ErrorBody};
 use super::AppState;
+use super::error::{ApiError, ApiJson, ErrorBody};
 use crate::analysis::{Analysis, Input};
 use crate::analyze::is_blank;
 use crate::comment::MAX_TEXT_BYTES;
@@ -50,7 +50,7 @@ pub async fn analyze(
             return Err(ApiError::field(
                 "texts",
                 "give either `texts` (strings) or `items` ({id, text}), not both or neither",
-            ))
+            ));
         }
     };
     let mut inputs: Vec<Input> = inputs;

@@ -7,16 +7,16 @@
 //! for a key.
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::AppState;
 use super::error::ApiError;
 use super::guard::Conn;
-use super::AppState;
 
 /// The keys in force.
 #[derive(Debug, Clone, Default)]

@@ -16,17 +16,17 @@
 mod queue;
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use self::queue::{Lane, Queue};
 use super::error::ApiError;
-use crate::analysis::{Analysis, Input};
-use crate::analyze::{cost, Analyzer, ResultCache};
 use crate::Result;
+use crate::analysis::{Analysis, Input};
+use crate::analyze::{Analyzer, ResultCache, cost};
 
 /// The most work, in [`crate::analyze::cost`] units (about encoder tokens), that one
 /// encoder call takes, unless its first text alone costs more: about two dozen short

@@ -4,13 +4,13 @@
 
 use std::collections::HashSet;
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
+use super::AppState;
 use super::analyze::check_inputs;
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use super::AppState;
 use crate::analysis::{Analysis, Input};
 use crate::comment::Comment;
 use crate::index::StoredComment;

@@ -12,10 +12,10 @@
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, Method};
 use axum::Router;
-use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use axum::http::{HeaderValue, Method, header};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 

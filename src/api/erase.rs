@@ -9,12 +9,12 @@
 //! (it is keyed by comment texts), and one audit line goes to the log (target `verbatim::audit`) with the customer's
 //! SHA-256 prefix, the count, the time and the request id ([`crate::index::erase`]).
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiPath, ErrorBody};
 use super::AppState;
+use super::error::{ApiError, ApiPath, ErrorBody};
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EraseResponse {

@@ -9,12 +9,12 @@
 use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 use crate::index::search::Filters;
 use crate::report::export::comments_csv;
 

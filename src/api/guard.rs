@@ -25,13 +25,13 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::serve::IncomingStream;
 
-use super::error::ApiError;
 use super::AppState;
+use super::error::ApiError;
 
 /// The longest request URI (path and query) served; longer ones get 414. (Beyond 65,534
 /// bytes hyper itself answers a bare 414 before any of our code runs.)
@@ -80,25 +80,24 @@ pub async fn check(
     let conn = request.extensions().get::<ConnectInfo<Conn>>().map(|c| c.0);
     let hosts = state.allowed_hosts();
     let host = request_host(&request);
-    if !state.keys.any() || !hosts.is_empty() {
-        if let Some(host) = &host {
-            if !host_allowed(host, conn.and_then(|c| c.local), hosts) {
-                return Err(ApiError::new(
-                    StatusCode::MISDIRECTED_REQUEST,
-                    "invalid_host",
-                    format!(
-                        "header `Host`: `{host}` is not a name of this server (served: \
+    if (!state.keys.any() || !hosts.is_empty())
+        && let Some(host) = &host
+        && !host_allowed(host, conn.and_then(|c| c.local), hosts)
+    {
+        return Err(ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "invalid_host",
+            format!(
+                "header `Host`: `{host}` is not a name of this server (served: \
                          localhost, loopback addresses, this server's address{}); add names \
                          with --allowed-hosts or VERBATIM_ALLOWED_HOSTS",
-                        if hosts.is_empty() {
-                            ""
-                        } else {
-                            ", the allowed hosts"
-                        }
-                    ),
-                ));
-            }
-        }
+                if hosts.is_empty() {
+                    ""
+                } else {
+                    ", the allowed hosts"
+                }
+            ),
+        ));
     }
     let method = request.method();
     let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -38,11 +38,11 @@ pub mod web;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::analyze::Analyzer;

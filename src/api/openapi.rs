@@ -9,17 +9,17 @@
 
 use std::sync::LazyLock;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 
 use super::ops::ApiDoc;
 use crate::analysis::Label;
-use crate::comment::{MAX_ATTRS, MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_TEXT_BYTES};
+use crate::comment::{MAX_ATTR_KEY_CHARS, MAX_ATTR_VALUE_CHARS, MAX_ATTRS, MAX_TEXT_BYTES};
 use crate::index::query_bounds::MAX_QUERY_CHARS;
 use crate::index::search::{MAX_LIMIT, MAX_OFFSET};
 use crate::index::zone::Zone;
-use crate::report::discover::{MAX_CLUSTERS, MAX_SAMPLE};
 use crate::report::MAX_MIN_SUPPORT;
+use crate::report::discover::{MAX_CLUSTERS, MAX_SAMPLE};
 
 /// The completed document, built once.
 pub fn document() -> &'static Value {
@@ -101,10 +101,16 @@ fn error_answer(description: &str) -> Value {
 fn complete_operation(path: &str, method: &str, op: &mut Value) {
     let mut answers = vec![
         ("401", "no or an unknown API key (servers with keys)"),
-        ("403", "a key without the right, a cross-site write, or a non-loopback client of a server without keys"),
+        (
+            "403",
+            "a key without the right, a cross-site write, or a non-loopback client of a server without keys",
+        ),
         ("414", "the URI is longer than 16 KiB"),
         ("421", "a `Host` that is not this server's"),
-        ("503", "the server is saturated; retry after `Retry-After` seconds"),
+        (
+            "503",
+            "the server is saturated; retry after `Retry-After` seconds",
+        ),
     ];
     if method != "get" {
         answers.push(("400", "the body is not JSON"));

@@ -1,10 +1,10 @@
 //! Operations and metadata: `/healthz`, `/readyz`, `/metrics` (Prometheus text),
 //! `/openapi.json` (generated from the Rust types by utoipa) and `GET /v1/taxonomy`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 

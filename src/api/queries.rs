@@ -10,10 +10,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::analyze::lru::Lru;
-use crate::analyze::Analyzer;
-use crate::index::{QueryAnalysis, QueryEncoder};
 use crate::Result;
+use crate::analyze::Analyzer;
+use crate::analyze::lru::Lru;
+use crate::index::{QueryAnalysis, QueryEncoder};
 
 /// Queries whose analyses are kept (a few KB each).
 pub const CAPACITY: usize = 1024;

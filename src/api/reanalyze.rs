@@ -13,15 +13,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
 use super::AppState;
+use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
 use crate::index::reanalyze::{
-    check_supported, reanalyze, ReanalyzeOptions, ReanalyzeReport, MAX_BATCH,
+    MAX_BATCH, ReanalyzeOptions, ReanalyzeReport, check_supported, reanalyze,
 };
 
 /// Where a re-analysis stands.

@@ -5,15 +5,15 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Uri};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
-use super::export::{csv_response, wants_csv, FormatParam};
 use super::AppState;
-use crate::index::search::Filters;
+use super::error::{ApiError, ApiQuery, ErrorBody, KnownParams};
+use super::export::{FormatParam, csv_response, wants_csv};
 use crate::index::CommentIndex;
+use crate::index::search::Filters;
 use crate::report::export::{filters_line, table_csv};
 use crate::report::{
     self, CompareReport, CompareRequest, DiscoverReport, DiscoverRequest, DriversReport,

@@ -3,14 +3,14 @@
 //! query embedded by the server's analyzer. `GET /v1/comments/{id}/similar`: the comments
 //! nearest in meaning to one ("more like this"), with the same filters.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use serde::Deserialize;
 
+use super::AppState;
 use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody, KnownParams};
 use super::queries::CachedQueries;
-use super::AppState;
-use crate::index::search::{lenient, Filters};
+use crate::index::search::{Filters, lenient};
 use crate::index::{QueryEncoder, SearchRequest, SearchResponse};
 
 /// The parameters whose empty value the library judges: a blank `q` is every comment; an

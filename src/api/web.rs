@@ -40,8 +40,7 @@ const FILES: &[(&str, &str, &str)] = &[
 ];
 
 /// Strict enough that an injected script could not run, and nothing loads from elsewhere.
-const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

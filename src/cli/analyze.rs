@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use verbatim::analyze::{Analysis, Input, Label};
 use verbatim::text::pii::{self, Redaction};
 

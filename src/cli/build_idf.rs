@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rayon::prelude::*;
-use verbatim::text::{keywords::is_candidate, IdfTable, Mode, Prepared};
+use verbatim::text::{IdfTable, Mode, Prepared, keywords::is_candidate};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use verbatim::analyze::crossfit::fit_topics;
 use verbatim::eval::read_gold;
 use verbatim::model::topics::{Calibration, Labelled};

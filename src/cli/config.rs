@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use clap::{Command, CommandFactory};
 
 /// The keys a config file may set (each mirrors `VERBATIM_<KEY>` and a flag).

@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use verbatim::index::CommentIndex;
-use verbatim::report::discover::{discover, DiscoverRequest};
-use verbatim::report::export::{filters_line, table_csv};
 use verbatim::report::ScoreKind;
+use verbatim::report::discover::{DiscoverRequest, discover};
+use verbatim::report::export::{filters_line, table_csv};
 
-use super::filters::FilterArgs;
-use super::report::{write_table, ScoreArg};
 use super::ModelArgs;
+use super::filters::FilterArgs;
+use super::report::{ScoreArg, write_table};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
-use verbatim::index::erase::problem;
 use verbatim::index::CommentIndex;
+use verbatim::index::erase::problem;
 
 use super::Format;
 

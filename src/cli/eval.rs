@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use verbatim::analyze::{Input, Label};
-use verbatim::eval::{evaluate, read_gold, EvalReport};
+use verbatim::eval::{EvalReport, evaluate, read_gold};
 
 use super::{Format, ModelArgs};
 

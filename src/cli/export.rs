@@ -13,8 +13,8 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use verbatim::index::export::export_jsonl;
 use verbatim::index::CommentIndex;
+use verbatim::index::export::export_jsonl;
 
 use super::filters::FilterArgs;
 

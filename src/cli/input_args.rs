@@ -4,7 +4,7 @@
 //! In: the command line (or `VERBATIM_ENCODING` / `VERBATIM_DELIMITER`, which the config
 //! keys `encoding` and `delimiter` set). Out: the library's [`DecodeOptions`].
 
-use verbatim::text::decode::{parse_delimiter, DecodeOptions, Encoding};
+use verbatim::text::decode::{DecodeOptions, Encoding, parse_delimiter};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {

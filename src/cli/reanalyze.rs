@@ -13,11 +13,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use verbatim::index::reanalyze::{
-    check_supported, reanalyze, version_counts, ReanalyzeOptions, DEFAULT_BATCH, MAX_BATCH,
-};
-use verbatim::index::CommentIndex;
 use verbatim::Error;
+use verbatim::index::CommentIndex;
+use verbatim::index::reanalyze::{
+    DEFAULT_BATCH, MAX_BATCH, ReanalyzeOptions, check_supported, reanalyze, version_counts,
+};
 
 use super::{Format, ModelArgs};
 

@@ -16,8 +16,8 @@
 use tantivy::tokenizer::{TextAnalyzer, Token, Tokenizer};
 
 use super::tokenizer::VecTokenStream;
-use crate::text::lang::is_han;
 use crate::text::Prepared;
+use crate::text::lang::is_han;
 
 /// The name of the character tokenizer; the suffix is the version of what it emits.
 pub const CHARS_TOKENIZER: &str = "verbatim-chars-2";

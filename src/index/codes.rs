@@ -24,7 +24,7 @@ use tantivy::columnar::BytesColumn;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SegmentReader};
 
-use super::vectors::{parts, FIELD};
+use super::vectors::{FIELD, parts};
 use crate::{Error, Result};
 
 /// One segment's codes and vector sum.
@@ -95,7 +95,7 @@ pub fn mean(segments: &[Option<Arc<SegmentCodes>>]) -> Option<Vec<f32>> {
 /// The code of a vector already centred (the sign of each value).
 pub fn code_of(centred: &[i8]) -> Vec<u64> {
     let mut code = vec![0u64; centred.len().div_ceil(64)];
-    for (i, _) in centred.iter().enumerate().filter(|(_, &v)| v > 0) {
+    for (i, _) in centred.iter().enumerate().filter(|&(_, &v)| v > 0) {
         code[i / 64] |= 1 << (i % 64);
     }
     code

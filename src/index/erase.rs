@@ -11,11 +11,11 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tantivy::time::format_description::well_known::Rfc3339;
 use tantivy::time::OffsetDateTime;
+use tantivy::time::format_description::well_known::Rfc3339;
 
-use crate::comment::{field_error, MAX_FIELD_BYTES};
 use crate::Result;
+use crate::comment::{MAX_FIELD_BYTES, field_error};
 
 /// The longest customer id accepted, in characters (code points, as JSON Schema's
 /// `maxLength` counts them): every id a comment can store (at most that many bytes) fits.

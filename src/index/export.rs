@@ -16,7 +16,7 @@ use std::io::Write;
 
 use serde::Serialize;
 use tantivy::query::EnableScoring;
-use tantivy::{DocSet, TantivyDocument, TERMINATED};
+use tantivy::{DocSet, TERMINATED, TantivyDocument};
 
 use super::filters::Filters;
 use super::{CommentIndex, StoredComment};

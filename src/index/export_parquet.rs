@@ -18,9 +18,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::export::{for_each, ExportRow};
-use super::filters::Filters;
 use super::CommentIndex;
+use super::export::{ExportRow, for_each};
+use super::filters::Filters;
 use crate::columnar::{self, AnalysisColumns};
 use crate::{Error, Result};
 

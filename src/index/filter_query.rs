@@ -13,7 +13,7 @@ use tantivy::time::OffsetDateTime;
 use tantivy::{DateTime, Term};
 
 use super::filters::{Filters, Parsed, Range, TopicFilter};
-use super::schema::{attr_path, facet, Fields};
+use super::schema::{Fields, attr_path, facet};
 use crate::Result;
 
 /// The filters as one query, or `None` when there are none; an error names a filter that

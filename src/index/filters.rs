@@ -215,10 +215,10 @@ fn topics(list: &str) -> Result<Vec<TopicFilter>> {
 fn date_range(filters: &Filters, zone: &Zone) -> Result<Range<OffsetDateTime>> {
     let from = date_bound("from", filters.from.as_deref(), false, zone)?;
     let to = date_bound("to", filters.to.as_deref(), true, zone)?;
-    if let (Some((lower, _)), Some((upper, upper_included))) = (from, to) {
-        if lower > upper || (lower == upper && !upper_included) {
-            return Ok(Range::Empty);
-        }
+    if let (Some((lower, _)), Some((upper, upper_included))) = (from, to)
+        && (lower > upper || (lower == upper && !upper_included))
+    {
+        return Ok(Range::Empty);
     }
     let lower = from.map_or(Bound::Unbounded, |(t, _)| Bound::Included(t));
     let upper = to.map_or(Bound::Unbounded, |(t, included)| match included {
@@ -276,10 +276,10 @@ fn score_range(filters: &Filters) -> Result<Range<f64>> {
     };
     let min = check("score_min", filters.score_min)?;
     let max = check("score_max", filters.score_max)?;
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            return Ok(Range::Empty);
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        return Ok(Range::Empty);
     }
     let bound = |v: Option<f64>| v.map_or(Bound::Unbounded, Bound::Included);
     Ok(Range::Between(bound(min), bound(max)))

@@ -30,9 +30,9 @@ use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Weight};
 use tantivy::{DocAddress, DocSet, Searcher};
 
 use super::knn::{self, AddressSet};
-use super::topical::{Semantic, POOL, TOPICAL_FLOOR, TOPICAL_WEIGHT};
+use super::topical::{POOL, Semantic, TOPICAL_FLOOR, TOPICAL_WEIGHT};
 use super::vectors::{QueryAnalysis, QueryEncoder};
-use super::{query, CommentIndex, Hit};
+use super::{CommentIndex, Hit, query};
 use crate::text::variants::to_simplified;
 use crate::{Error, Result};
 

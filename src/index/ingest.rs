@@ -7,8 +7,8 @@
 //! commit sizes. Out: an [`IngestReport`] after each commit and at the end; a bad item
 //! stops the ingest after what came before it is committed.
 
-use super::source::Located;
 use super::CommentWriter;
+use super::source::Located;
 use crate::analyze::Analyzer;
 use crate::{Error, Result};
 

@@ -22,18 +22,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use tantivy::BitSet;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::BytesColumn;
 use tantivy::index::SegmentId;
 use tantivy::query::{
     BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
-use tantivy::BitSet;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::codes::{self, SegmentCodes};
-use super::vectors::{Quantized, FIELD};
 use super::CommentIndex;
+use super::codes::{self, SegmentCodes};
+use super::vectors::{FIELD, Quantized};
 use crate::{Error, Result};
 
 /// How many of a segment's matches are scored exactly for `k` neighbours when it has

@@ -27,10 +27,10 @@ use tantivy::query_grammar::{
 use tantivy::schema::Schema;
 use tantivy::tokenizer::TokenizerManager;
 
-use super::chars::{chars_analyzer, Grams, CHARS_TOKENIZER};
-use super::query_bounds;
-use super::tokenizer::{text_analyzer, TOKENIZER};
 use super::CommentIndex;
+use super::chars::{CHARS_TOKENIZER, Grams, chars_analyzer};
+use super::query_bounds;
+use super::tokenizer::{TOKENIZER, text_analyzer};
 use crate::text::lang::is_han;
 use crate::text::stopwords::is_stop_word;
 use crate::text::{Mode, Prepared};
@@ -168,11 +168,11 @@ fn exists(field: String, schema: &Schema) -> Result<UserInputAst> {
 
 fn rewrite_literal(mut literal: UserInputLiteral, schema: &Schema) -> UserInputAst {
     // `客服:态度差` or `http://...` is text, not a field name.
-    if let Some(field) = &literal.field_name {
-        if schema.find_field(field).is_none() {
-            literal.phrase = format!("{field}:{}", literal.phrase);
-            literal.field_name = None;
-        }
+    if let Some(field) = &literal.field_name
+        && schema.find_field(field).is_none()
+    {
+        literal.phrase = format!("{field}:{}", literal.phrase);
+        literal.field_name = None;
     }
     let on_text = literal.field_name.as_deref().is_none_or(|f| f == "text");
     let bare = literal.delimiter == Delimiter::None && !literal.prefix;
@@ -224,11 +224,7 @@ fn query_words(phrase: &str) -> Vec<String> {
         .filter(|w| !is_stop_word(w) || NEGATIONS.contains(&w.as_str()))
         .cloned()
         .collect();
-    if content.is_empty() {
-        words
-    } else {
-        content
-    }
+    if content.is_empty() { words } else { content }
 }
 
 /// The text query restricted by the filters; filters do not change relevance scores.

@@ -160,10 +160,12 @@ mod tests {
         assert_eq!(err, "`q`: more than 128 `(` and `NOT` (129)");
         // A `)` inside a phrase cannot hide real nesting beyond the total.
         let tricky = format!("{}\"{}\"", "(".repeat(30), ")".repeat(30)).repeat(5);
-        assert!(check(&tricky)
-            .unwrap_err()
-            .to_string()
-            .contains("more than 128"));
+        assert!(
+            check(&tricky)
+                .unwrap_err()
+                .to_string()
+                .contains("more than 128")
+        );
         assert!(check(&"好".repeat(1000)).is_ok());
         let long = check_length(&"好".repeat(1001)).unwrap_err().to_string();
         assert_eq!(long, "`q`: longer than 1,000 characters (1001 characters)");

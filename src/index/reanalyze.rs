@@ -26,8 +26,8 @@ use tantivy::{DocAddress, IndexWriter, Searcher, TantivyDocument, Term};
 use super::schema::VERSION_FIELD;
 use super::{CommentIndex, CommentWriter};
 use crate::analysis::Analysis;
-use crate::analyze::version::UNKNOWN;
 use crate::analyze::Analyzer;
+use crate::analyze::version::UNKNOWN;
 use crate::comment::Comment;
 use crate::{Error, Result};
 

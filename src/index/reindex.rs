@@ -18,12 +18,12 @@
 
 use std::path::{Path, PathBuf};
 
-use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Index, TantivyDocument};
 
 use super::schema::schema;
-use super::{open_error, writer::sync_dir, CommentIndex};
+use super::{CommentIndex, open_error, writer::sync_dir};
 use crate::analysis::Analysis;
 use crate::comment::Comment;
 use crate::{Error, Result};

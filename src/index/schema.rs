@@ -31,8 +31,8 @@
 use std::collections::BTreeMap;
 
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, JsonObjectOptions, OwnedValue, Schema,
-    TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, JsonObjectOptions, OwnedValue,
+    STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::time::OffsetDateTime;
 use tantivy::{DateTime, TantivyDocument};

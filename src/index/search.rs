@@ -20,10 +20,10 @@ use super::fusion::{self, Why};
 pub use super::fusion::{Match, Mode, SuggestedTopic};
 use super::knn::AddressSet;
 pub(crate) use super::lenient;
-use super::snippet::{snippet, Highlighter, Terms};
+use super::snippet::{Highlighter, Terms, snippet};
 use super::topical::Semantic;
 use super::vectors::QueryEncoder;
-use super::{filter_query, query, CommentIndex};
+use super::{CommentIndex, filter_query, query};
 use crate::analysis::{Analysis, Label};
 use crate::{Error, Result};
 

@@ -7,18 +7,18 @@
 //! comment has no stored vector (an index made before vectors, or without the model).
 //! [`CommentIndex::neighbours`] gives the ids nearest any vector (evaluation, benches).
 
+use tantivy::Term;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::Term;
 
 use super::filters::Filters;
-use super::fusion::{Match, Mode, FLOOR, SEMANTIC_K};
+use super::fusion::{FLOOR, Match, Mode, SEMANTIC_K};
 use super::knn::{self, AddressSet};
-use super::search::{facets_of, DIMENSIONS, MAX_LIMIT, MAX_OFFSET};
+use super::search::{DIMENSIONS, MAX_LIMIT, MAX_OFFSET, facets_of};
 use super::snippet::{Highlighter, Terms};
-use super::vectors::{Quantized, FIELD};
-use super::{filter_query, CommentIndex, SearchResponse};
+use super::vectors::{FIELD, Quantized};
+use super::{CommentIndex, SearchResponse, filter_query};
 use crate::{Error, Result};
 
 impl CommentIndex {

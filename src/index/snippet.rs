@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::chars::{chars_analyzer, Grams};
+use super::chars::{Grams, chars_analyzer};
 use super::tokenizer::{text_analyzer, tokens};
 
 /// The longest snippet, in characters (plus an ellipsis at a cut end).

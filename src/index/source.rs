@@ -10,8 +10,8 @@
 //! [`Error::Decode`] naming the file and the line.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -181,10 +181,10 @@ impl Reader {
     }
 
     fn comment(&self, row: &Row) -> Result<Comment> {
-        if let Raw::Json(object) = &row.raw {
-            if object.get(&self.columns.id).is_none_or(Value::is_null) {
-                return Err(Error::User(format!("field `{}`: missing", self.columns.id)));
-            }
+        if let Raw::Json(object) = &row.raw
+            && object.get(&self.columns.id).is_none_or(Value::is_null)
+        {
+            return Err(Error::User(format!("field `{}`: missing", self.columns.id)));
         }
         row.comment(&self.headers, &self.columns)
     }

@@ -21,7 +21,7 @@ use tantivy::tokenizer::{
     TokenizerManager,
 };
 
-use super::chars::{chars_analyzer, Grams, CHARS_TOKENIZER};
+use super::chars::{CHARS_TOKENIZER, Grams, chars_analyzer};
 use super::forms::before_stemming;
 use crate::text::lang::is_han;
 use crate::text::{Mode, Prepared, TokenKind};

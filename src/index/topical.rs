@@ -27,12 +27,12 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, Searcher, Term};
 
+use super::CommentIndex;
 use super::fusion::{FLOOR, SEMANTIC_K};
 use super::knn::AddressSet;
 use super::schema::facet;
-use super::CommentIndex;
-use crate::analysis::Label;
 use crate::Result;
+use crate::analysis::Label;
 
 /// How many nearest comments the topic list is drawn from.
 pub const POOL: usize = 1000;

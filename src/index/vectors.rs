@@ -8,9 +8,9 @@
 //! stored forms. Each vector keeps its own scale (its largest magnitude over 127), so the
 //! rounding error of a cosine stays under about 0.01.
 
+use crate::Result;
 use crate::analysis::{Input, Label};
 use crate::analyze::Analyzer;
-use crate::Result;
 
 /// The name of the bytes fast field that holds the vectors.
 pub const FIELD: &str = "vector";

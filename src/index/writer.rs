@@ -36,10 +36,10 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexWriter, Opstamp, Term};
 
-use super::{lock_error, CommentIndex};
+use super::{CommentIndex, lock_error};
 use crate::analysis::{Analysis, Input};
-use crate::analyze::version::AnalysisVersion;
 use crate::analyze::Analyzer;
+use crate::analyze::version::AnalysisVersion;
 use crate::comment::Comment;
 use crate::text::pii::{self, PiiSpan, Redaction};
 use crate::{Error, Result};

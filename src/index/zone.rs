@@ -7,9 +7,9 @@
 //! (`/usr/share/zoneinfo`), with a bundled copy when the system has none. An unknown name
 //! is an [`Error::User`] naming `tz`.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 
 use crate::{Error, Result};
 

@@ -12,12 +12,12 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::Config;
-use tch::{nn, Device, Kind, Tensor};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use tch::{Device, Kind, Tensor, nn};
 
-use super::encoder::{wanted_spans, Embeddings, Encoder};
-use super::onnx::{pool_spans, tokenize, Tokenized, DIM, PAD_ID};
+use super::encoder::{Embeddings, Encoder, wanted_spans};
+use super::onnx::{DIM, PAD_ID, Tokenized, pool_spans, tokenize};
 use super::paths::ModelPaths;
 use super::tokenizer::EncoderTokenizer;
 use crate::{Error, Result};

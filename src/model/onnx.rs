@@ -15,11 +15,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 
 use ort::environment::Environment;
-use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::session::Session;
+use ort::session::builder::{GraphOptimizationLevel, PrepackedWeights};
 use ort::value::{DynValue, Tensor};
 
-use super::encoder::{wanted_spans, Embeddings, Encoder};
+use super::encoder::{Embeddings, Encoder, wanted_spans};
 use super::paths::{ModelPaths, Variant};
 use super::tokenizer::EncoderTokenizer;
 use crate::{Error, Result};

@@ -53,7 +53,7 @@ fn key(rows: &[f32], dim: usize, labels: &[Vec<bool>], topics: usize, lambda: f6
     }
     feed(labels.len() as u64);
     for row in labels {
-        let bits = row.iter().enumerate().filter(|(_, &b)| b);
+        let bits = row.iter().enumerate().filter(|&(_, &b)| b);
         feed(bits.fold(row.len() as u64, |acc, (k, _)| acc ^ (1u64 << (k % 64))));
     }
     hash

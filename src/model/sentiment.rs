@@ -194,13 +194,17 @@ mod tests {
     #[test]
     fn broken_heads_are_errors() {
         let wrong_width = TINY.replace("[[1, 0], [0, 0], [0, 1]]", "[[1, 0], [0], [0, 1]]");
-        assert!(SentimentHead::parse(&wrong_width)
-            .unwrap_err()
-            .contains("inconsistent"));
+        assert!(
+            SentimentHead::parse(&wrong_width)
+                .unwrap_err()
+                .contains("inconsistent")
+        );
         let two_classes = TINY.replace(r#""neutral", "#, "");
-        assert!(SentimentHead::parse(&two_classes)
-            .unwrap_err()
-            .contains("neutral"));
+        assert!(
+            SentimentHead::parse(&two_classes)
+                .unwrap_err()
+                .contains("neutral")
+        );
         assert!(SentimentHead::parse("{}").is_err());
     }
 }

@@ -138,23 +138,29 @@ seeds_en = ["Shipping"]
     #[test]
     fn rejects_what_a_user_can_get_wrong() {
         let dup = format!("{ONE}{ONE}");
-        assert!(Taxonomy::parse(&dup)
-            .unwrap_err()
-            .to_string()
-            .contains("duplicate id"));
+        assert!(
+            Taxonomy::parse(&dup)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate id")
+        );
         let empty_name = ONE.replace("name_en = \"Delivery\"", "name_en = \" \"");
-        assert!(Taxonomy::parse(&empty_name)
-            .unwrap_err()
-            .to_string()
-            .contains("name_en"));
+        assert!(
+            Taxonomy::parse(&empty_name)
+                .unwrap_err()
+                .to_string()
+                .contains("name_en")
+        );
         let unknown = ONE.replace("seeds_en", "seedz_en");
         let err = Taxonomy::parse(&unknown).unwrap_err().to_string();
         assert!(err.contains("seedz_en"), "{err}");
         let bad_id = ONE.replace("\"delivery\"", "\"Delivery Time\"");
-        assert!(Taxonomy::parse(&bad_id)
-            .unwrap_err()
-            .to_string()
-            .contains("id must be"));
+        assert!(
+            Taxonomy::parse(&bad_id)
+                .unwrap_err()
+                .to_string()
+                .contains("id must be")
+        );
         assert!(Taxonomy::parse("").is_err());
     }
 

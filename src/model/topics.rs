@@ -18,13 +18,13 @@ use std::collections::HashSet;
 
 use super::cache::embed_cached;
 pub use super::calibrate::{Calibration, Features, Labelled};
-use super::encoder::{dot, Embeddings, Encoder};
+use super::encoder::{Embeddings, Encoder, dot};
 use super::probe::Probe;
 use super::prototypes::prototype_texts;
 use super::taxonomy::{Taxonomy, Topic};
-use crate::text::clauses::Clause;
-use crate::text::{normalize, Lang, Prepared};
 use crate::Result;
+use crate::text::clauses::Clause;
+use crate::text::{Lang, Prepared, normalize};
 
 struct Entry {
     topic: Topic,

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
-use tantivy_fst::raw::Output;
 use tantivy_fst::Map;
+use tantivy_fst::raw::Output;
 use tokenizers::{AddedToken, Model, Token, Trainer};
 
 /// What an unknown character scores below the lowest piece (tokenizers' `K_UNK_PENALTY`).

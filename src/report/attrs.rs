@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocSet, Searcher, TERMINATED};
 
-use super::rows::{Names, Rows, NO_NAME};
+use super::rows::{NO_NAME, Names, Rows};
 use crate::index::schema::attr_path;
 use crate::{Error, Result};
 

@@ -25,19 +25,19 @@
 use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
-use super::compare_decompose::{decompose, Decomposition};
-use super::compare_metrics::{change, moments, Change, Metric};
-use super::compare_moves::{moves, Moved, Side};
+use super::compare_decompose::{Decomposition, decompose};
+use super::compare_metrics::{Change, Metric, change, moments};
+use super::compare_moves::{Moved, Side, moves};
 use super::periods::{date_string, number, start};
 use super::rows::{Need, Rows};
-use super::{cell, Interval, ReportRequest, ScoreKind, Table};
+use super::{Interval, ReportRequest, ScoreKind, Table, cell};
 use tantivy::time::format_description::well_known::Rfc3339;
 use tantivy::time::{Date, Duration, OffsetDateTime};
 
 use crate::comment::parse_timestamp;
+use crate::index::CommentIndex;
 use crate::index::search::Filters;
 use crate::index::zone::Zone;
-use crate::index::CommentIndex;
 use crate::{Error, Result};
 
 /// A compare request: the report's request plus the other side.

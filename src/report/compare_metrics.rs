@@ -10,8 +10,8 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::rows::{Rows, NONE};
-use super::stats::{welch, Moments};
+use super::rows::{NONE, Rows};
+use super::stats::{Moments, welch};
 use super::{nps_points, round};
 
 /// A headline metric.

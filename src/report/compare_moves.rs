@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use tantivy::Searcher;
 
 use super::bh;
-use super::pain_points::{load_example, Example};
+use super::pain_points::{Example, load_example};
 use super::rows::Rows;
 use super::stats::two_proportion_z;
-use super::{round, ItemKind};
-use crate::index::CommentIndex;
+use super::{ItemKind, round};
 use crate::Result;
+use crate::index::CommentIndex;
 
 /// The candidates kept per listed item while looking for an unused example.
 const CANDIDATES: usize = 16;

@@ -17,17 +17,17 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::discover_cluster::{cluster, Clustering};
-use super::discover_label::{proposed_id, terms, topic_block, Term};
-use super::discover_sample::{draw, Sample};
+use super::discover_cluster::{Clustering, cluster};
+use super::discover_label::{Term, proposed_id, terms, topic_block};
+use super::discover_sample::{Sample, draw};
 use super::pain_points::Example;
-use super::rows::{Need, Rows, NONE};
-use super::stats::{welch, Moments};
-use super::{cell, nps_points, round, ScoreKind, Table};
+use super::rows::{NONE, Need, Rows};
+use super::stats::{Moments, welch};
+use super::{ScoreKind, Table, cell, nps_points, round};
 use crate::analysis::Label;
 use crate::analyze::Analyzer;
-use crate::index::search::Filters;
 use crate::index::CommentIndex;
+use crate::index::search::Filters;
 use crate::model::encoder::dot;
 use crate::model::topics::TopicModel;
 use crate::{Error, Result};

@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::bh;
 use super::rows::{Need, Rows};
-use super::stats::{welch, Moments};
-use super::{cell, nps_points, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
+use super::stats::{Moments, welch};
+use super::{DriverBy, ItemKind, ReportRequest, ScoreKind, Table, cell, nps_points, round};
+use crate::Result;
 use crate::analysis::Label;
 use crate::index::CommentIndex;
-use crate::Result;
 
 /// The drivers report (docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -14,14 +14,14 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::Value;
-use tantivy::collector::{Count, DocSetCollector};
 use tantivy::DocAddress;
+use tantivy::collector::{Count, DocSetCollector};
 
 use super::Table;
 use crate::analysis::Analysis;
 use crate::comment::Comment;
-use crate::index::search::Filters;
 use crate::index::CommentIndex;
+use crate::index::search::Filters;
 use crate::{Error, Result};
 
 /// The UTF-8 byte-order mark every export starts with.

@@ -30,18 +30,18 @@ pub mod trends;
 
 use serde::{Deserialize, Serialize};
 
-pub use compare::{compare, CompareReport, CompareRequest};
+pub use compare::{CompareReport, CompareRequest, compare};
 pub use compare_decompose::{Contribution, Decomposition};
-pub use discover::{discover, DiscoverReport, DiscoverRequest};
-pub use drivers::{drivers, Driver, DriversReport};
-pub use pain_points::{pain_points, PainPoint, PainPointsReport};
-pub use segments::{segments, SegmentsReport, SegmentsRequest};
-pub use summary::{summary, SummaryReport};
-pub use trends::{trends, TrendsReport};
+pub use discover::{DiscoverReport, DiscoverRequest, discover};
+pub use drivers::{Driver, DriversReport, drivers};
+pub use pain_points::{PainPoint, PainPointsReport, pain_points};
+pub use segments::{SegmentsReport, SegmentsRequest, segments};
+pub use summary::{SummaryReport, summary};
+pub use trends::{TrendsReport, trends};
 
+use crate::index::CommentIndex;
 use crate::index::search::Filters;
 use crate::index::zone::Zone;
-use crate::index::CommentIndex;
 use crate::{Error, Result};
 use rows::{Need, Rows};
 use tantivy::Searcher;

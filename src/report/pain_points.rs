@@ -19,8 +19,8 @@ use tantivy::{Searcher, TantivyDocument};
 
 use super::rows::{Need, Rows};
 use super::stats::log_odds_z;
+use super::{DriverBy, ItemKind, ReportRequest, ScoreKind, Table, cell, round};
 use super::{bh, drivers};
-use super::{cell, round, DriverBy, ItemKind, ReportRequest, ScoreKind, Table};
 use crate::analysis::Label;
 use crate::index::CommentIndex;
 use crate::{Error, Result};

@@ -16,11 +16,11 @@ use tantivy::query::Query;
 use tantivy::schema::Facet;
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use crate::analysis::Label;
-use crate::index::reanalyze::{sorted, VersionCount};
-use crate::index::zone::Zone;
-use crate::index::CommentIndex;
 use crate::Result;
+use crate::analysis::Label;
+use crate::index::CommentIndex;
+use crate::index::reanalyze::{VersionCount, sorted};
+use crate::index::zone::Zone;
 
 /// "No value" for the small integer columns.
 pub const NONE: u8 = u8::MAX;

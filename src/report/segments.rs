@@ -14,13 +14,13 @@ use tantivy::Searcher;
 
 use super::attrs;
 use super::bh;
-use super::compare_metrics::{change, estimate, moments, Change, Estimate, Metric};
+use super::compare_metrics::{Change, Estimate, Metric, change, estimate, moments};
 use super::drivers::{self, Driver};
-use super::rows::{Names, Need, Rows, NO_NAME};
+use super::rows::{NO_NAME, Names, Need, Rows};
 use super::stats::Moments;
-use super::{cell, DriverBy, ReportRequest, ScoreKind, Table};
-use crate::index::search::{lenient, Filters};
+use super::{DriverBy, ReportRequest, ScoreKind, Table, cell};
 use crate::index::CommentIndex;
+use crate::index::search::{Filters, lenient};
 use crate::{Error, Result};
 
 /// The most segments listed (the largest).

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::attrs;
-use super::rows::{Names, Need, Rows, NONE, NO_NAME};
-use super::{cell, round, ReportRequest, Table};
+use super::rows::{NO_NAME, NONE, Names, Need, Rows};
+use super::{ReportRequest, Table, cell, round};
+use crate::Result;
 use crate::analysis::Label;
 use crate::index::CommentIndex;
-use crate::Result;
 
 /// The most values listed per breakdown (the most frequent).
 const MAX_VALUES: usize = 50;

@@ -21,14 +21,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::compare_metrics::{estimate, Metric};
-use super::periods::{date_string, Window};
+use super::compare_metrics::{Metric, estimate};
+use super::periods::{Window, date_string};
 use super::rows::{Need, Rows};
-use super::stats::{two_proportion_z, Moments};
+use super::stats::{Moments, two_proportion_z};
 use super::summary::Tally;
-use super::{cell, round, Interval, ItemKind, ReportRequest, Table};
-use crate::index::CommentIndex;
+use super::{Interval, ItemKind, ReportRequest, Table, cell, round};
 use crate::Result;
+use crate::index::CommentIndex;
 
 /// The z an emerging topic or keyword needs.
 const Z_MIN: f64 = 3.0;

@@ -6,13 +6,13 @@
 //! RFC 3339 in UTC; `None` for a null and for any other type (lists, structs, binary), which
 //! are kept in the output but not read.
 
+use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    Date32Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::Array;
 use arrow_schema::{DataType, TimeUnit};
 
 /// Whether a column of this type can hold the text.

@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde_json::{Map, Value};
 
 use crate::comment::{Comment, MAX_TEXT_BYTES};
-use crate::text::decode::{failure_of, failure_of_csv, DecodeFailure};
+use crate::text::decode::{DecodeFailure, failure_of, failure_of_csv};
 use crate::{Error, Result};
 
 /// A record of the input.
@@ -76,50 +76,54 @@ pub fn jsonl(
     let mut lines = BufReader::with_capacity(1 << 16, reader).lines();
     let mut line = 0u64;
     let mut ended = false;
-    std::iter::from_fn(move || loop {
-        if ended {
-            return None;
-        }
-        line += 1;
-        let text = match lines.next()? {
-            Ok(t) => t,
-            Err(e) => {
-                ended = true;
-                return Some(Err(match failure_of(&e) {
-                    Some(failure) => RowError::failed(failure),
-                    None => RowError::new(line, format!("cannot read: {e}")),
-                }));
+    std::iter::from_fn(move || {
+        loop {
+            if ended {
+                return None;
             }
-        };
-        if text.trim().is_empty() {
-            continue;
+            line += 1;
+            let text = match lines.next()? {
+                Ok(t) => t,
+                Err(e) => {
+                    ended = true;
+                    return Some(Err(match failure_of(&e) {
+                        Some(failure) => RowError::failed(failure),
+                        None => RowError::new(line, format!("cannot read: {e}")),
+                    }));
+                }
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let err = |message: String| Some(Err(RowError::new(line, message)));
+            let object = match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(o)) => o,
+                Ok(_) => return err("not a JSON object".into()),
+                Err(e) => return err(format!("not valid JSON: {e}")),
+            };
+            let id = match object.get(&columns.id) {
+                None | Some(Value::Null) => line.to_string(),
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(_) => return err(format!("field `{}`: not a string or number", columns.id)),
+            };
+            let text = match object.get(&columns.text) {
+                Some(Value::String(s)) => s.clone(),
+                None | Some(Value::Null) => {
+                    return err(format!("field `{}`: missing", columns.text));
+                }
+                Some(_) => return err(format!("field `{}`: not a string", columns.text)),
+            };
+            return Some(checked(
+                Row {
+                    line,
+                    id,
+                    text,
+                    raw: Raw::Json(object),
+                },
+                &columns,
+            ));
         }
-        let err = |message: String| Some(Err(RowError::new(line, message)));
-        let object = match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(o)) => o,
-            Ok(_) => return err("not a JSON object".into()),
-            Err(e) => return err(format!("not valid JSON: {e}")),
-        };
-        let id = match object.get(&columns.id) {
-            None | Some(Value::Null) => line.to_string(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(_) => return err(format!("field `{}`: not a string or number", columns.id)),
-        };
-        let text = match object.get(&columns.text) {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return err(format!("field `{}`: missing", columns.text)),
-            Some(_) => return err(format!("field `{}`: not a string", columns.text)),
-        };
-        return Some(checked(
-            Row {
-                line,
-                id,
-                text,
-                raw: Raw::Json(object),
-            },
-            &columns,
-        ));
     })
 }
 

@@ -25,8 +25,8 @@ use serde::Serialize;
 
 use crate::analysis::{Analysis, Input};
 use crate::analyze::Analyzer;
-use crate::index::source::SourceFormat;
 use crate::index::CommentWriter;
+use crate::index::source::SourceFormat;
 use crate::text::decode::{self, DecodeOptions, Opened};
 use crate::{Error, Result};
 use input::{Columns, Row, RowError};

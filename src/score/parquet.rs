@@ -19,9 +19,9 @@ use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::{Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::input::{checked, Columns, Raw, Row, RowError};
+use super::input::{Columns, Raw, Row, RowError, checked};
 use super::parts::Parts;
-use super::{analyze_rows, cells, ScoreOptions, ScoreReport};
+use super::{ScoreOptions, ScoreReport, analyze_rows, cells};
 use crate::analyze::Analyzer;
 use crate::columnar::{self, AnalysisColumns};
 use crate::index::CommentWriter;

@@ -10,8 +10,8 @@
 
 use std::ops::Range;
 
-use super::segment::{Token, TokenKind};
 use super::Prepared;
+use super::segment::{Token, TokenKind};
 
 /// The most clauses read from one text. Each clause is scored against every topic, so this
 /// bounds the work one long text can ask for. Comments have a few (the gold set at most about a dozen); a text with

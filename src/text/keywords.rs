@@ -169,7 +169,7 @@ pub fn keywords(tokens: &[Token], idf: &IdfTable, k: usize) -> Vec<Keyword> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::{segment, Mode};
+    use crate::text::{Mode, segment};
 
     #[test]
     fn builtin_table_loads_and_is_sizeable() {

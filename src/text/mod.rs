@@ -21,8 +21,8 @@ use std::ops::Range;
 
 pub use keywords::{IdfTable, Keyword};
 pub use lang::Lang;
-pub use normalize::{normalize, Normalized};
-pub use segment::{segment, Mode, Token, TokenKind};
+pub use normalize::{Normalized, normalize};
+pub use segment::{Mode, Token, TokenKind, segment};
 
 use crate::{Error, Result};
 

@@ -1,9 +1,9 @@
 //! Every class of bad input gets a 4xx JSON error naming the field, and a rejected batch
 //! writes nothing.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{parts, Server};
+use super::{Server, parts};
 
 fn error(r: reqwest::blocking::Response) -> (u16, String, String) {
     let (status, body) = parts(r);

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use verbatim::analyze::Input;
 use verbatim::api::{Keys, PoolOptions};
 
-use super::{parts, Server};
-use crate::common::{analyzer, ServeProcess};
+use super::{Server, parts};
+use crate::common::{ServeProcess, analyzer};
 
 /// A contrast-split comment (two clauses, topics with evidence), and the same text as the
 /// model reads it but written differently: a byte-order mark, spaces around it and a

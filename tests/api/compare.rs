@@ -117,11 +117,13 @@ fn openapi_documents_discover_metrics_tz_and_format() {
     assert_eq!(schema(discover, "max_confidence")["maximum"], 1.0);
     assert!(doc["paths"][discover]["get"]["responses"]["200"].is_object());
     let metrics = &doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
-    assert!(metrics
-        .as_object()
-        .unwrap()
-        .keys()
-        .any(|k| k.starts_with("text/plain")));
+    assert!(
+        metrics
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("text/plain"))
+    );
     for path in [
         "/v1/search",
         "/v1/reports/drivers",
@@ -141,10 +143,12 @@ fn openapi_documents_discover_metrics_tz_and_format() {
     // What the document allows, the server takes: a min_size above sample, the bounds.
     let r = client.get(format!("{base}/metrics")).send().unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let (status, body) = get(
         &client,
         &base,

@@ -5,10 +5,10 @@
 //! its data; the result cache keeps no text of the erased comments; `customer_id=` filters.
 
 use reqwest::blocking::RequestBuilder;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use verbatim::api::{Keys, PoolOptions};
 
-use super::{parts, Server};
+use super::{Server, parts};
 
 const WRITE: &str = "erase-write-key";
 const READ: &str = "erase-read-key";
@@ -165,10 +165,12 @@ fn hostile_customer_ids_are_refused_by_name_and_the_server_keeps_its_data() {
     for query in ["customer_id=", "customer_id=%20", "customer_id=a%0Ab"] {
         let (status, body) = get(&s, &format!("/v1/search?{query}"));
         assert_eq!(status, 422, "{query}: {body}");
-        assert!(body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("customer_id"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("customer_id")
+        );
     }
     let (status, _) = get(&s, "/v1/reports/drivers?customer_id=%00");
     assert_eq!(status, 422);

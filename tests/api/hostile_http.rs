@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::CONTENT_TYPE;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use verbatim::api::{Keys, PoolOptions};
 
-use super::{parts, Server};
+use super::{Server, parts};
 use crate::common::ServeProcess;
 
 /// Status, error code and message of a JSON error; panics when the answer is not one.

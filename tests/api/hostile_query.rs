@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use reqwest::blocking::Client;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::common::ServeProcess;
 

@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{parts, Server};
-use crate::common::{verbatim, ServeProcess};
+use super::{Server, parts};
+use crate::common::{ServeProcess, verbatim};
 
 /// Status, and the error message (empty when the answer is not an error).
 fn status_message(r: reqwest::blocking::Response) -> (u16, String) {

@@ -64,12 +64,14 @@ fn every_request_gets_an_access_line_and_an_id_and_no_secret_is_logged() {
     assert_ne!(made, "two words");
     let body: Value = r.json().unwrap();
     assert_eq!(body["error"]["request_id"], made.as_str(), "{body}");
-    assert!(client
-        .get(format!("{base}/healthz"))
-        .send()
-        .unwrap()
-        .status()
-        .is_success());
+    assert!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let _ = child.kill();
     let _ = child.wait();
 

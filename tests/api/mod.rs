@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use verbatim::api::{self, AppState, Keys, PoolOptions};
 use verbatim::index::CommentIndex;
 
@@ -135,10 +135,12 @@ fn every_route_answers() {
     assert_eq!(status, 200);
     assert_eq!(body["total"], 1);
     assert_eq!(body["hits"][0]["id"], "c1");
-    assert!(body["hits"][0]["snippet"]
-        .as_str()
-        .unwrap()
-        .contains("<mark>發票</mark>"));
+    assert!(
+        body["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>發票</mark>")
+    );
     let (_, body) = parts(s.get("/v1/search?channel=web&sentiment=positive"));
     assert_eq!(body["hits"][0]["id"], "c2", "{body}");
     assert_eq!(body["facets"]["channel"]["web"], 1);
@@ -210,10 +212,12 @@ fn every_route_answers() {
     );
     assert!(openapi["components"]["schemas"]["Analysis"].is_object());
     let page = s.get("/");
-    assert!(page.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(page.text().unwrap().contains("app.js"));
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{parts, Server};
+use super::{Server, parts};
 
 const TEXT: &str = "快递员一直不接电话，我的手机是138 1234 5678，邮箱zhang.san@example.com";
 

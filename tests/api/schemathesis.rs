@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::common::{demo_index_copy, ServeProcess};
+use crate::common::{ServeProcess, demo_index_copy};
 
 /// Examples per operation and phase: enough to reach every parameter, bounded for CI.
 const MAX_EXAMPLES: &str = "40";

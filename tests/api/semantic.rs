@@ -4,9 +4,9 @@
 //! errors, the OpenAPI document describes both; the server still answers and holds its
 //! comments afterwards.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use super::{parts, Server};
+use super::{Server, parts};
 
 fn ids(body: &Value) -> Vec<String> {
     body["hits"]
@@ -37,11 +37,13 @@ fn modes_filters_similar_and_bad_input_over_http() {
     let mut found = ids(&keyword);
     found.sort();
     assert_eq!(found, ["t1", "z1"]);
-    assert!(keyword["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|h| h["match"] == "keyword"));
+    assert!(
+        keyword["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["match"] == "keyword")
+    );
 
     let (status, semantic) = parts(s.get("/v1/search?q=发票&mode=semantic&limit=10"));
     assert_eq!(status, 200, "{semantic}");

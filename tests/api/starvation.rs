@@ -6,10 +6,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use verbatim::api::{Keys, PoolOptions};
 
-use super::{parts, Server};
+use super::{Server, parts};
 
 /// The case: one ~99 KB text of 3,000 contrast sentences (6,000 clauses).
 fn long_text() -> String {

@@ -1,9 +1,9 @@
 //! The HTTP router in-process (`oneshot`, no socket) over a real index in a temp dir.
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use verbatim::api::{self, AppState, Keys, PoolOptions};
 use verbatim::index::CommentIndex;

@@ -11,11 +11,11 @@ use std::sync::{Arc, OnceLock};
 
 use verbatim::analyze::version::AnalysisVersion;
 use verbatim::analyze::{Analyzer, Options};
+use verbatim::model::Encoder;
 use verbatim::model::calibrate::Calibration;
 use verbatim::model::hashed::HashedEncoder;
 use verbatim::model::sentiment::SentimentHead;
 use verbatim::model::taxonomy::Taxonomy;
-use verbatim::model::Encoder;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,8 +3,8 @@
 //! 9999 give proper answers (the index holds 1677–2262; beyond is clamped), and inverted
 //! or out-of-range date and score ranges are refused by name.
 
-use verbatim::index::search::Filters;
 use verbatim::index::SearchRequest;
+use verbatim::index::search::Filters;
 
 use super::fixture;
 

@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use verbatim::index::{CommentIndex, SearchRequest};
 use verbatim::Error;
+use verbatim::index::{CommentIndex, SearchRequest};
 
 use super::{fixture, q, search, set};
 use crate::common::verbatim;
@@ -178,11 +178,13 @@ fn cli_ingest_errors_name_file_line_and_field() {
     );
     assert!(!err.contains("panicked"), "{err}");
     // What came before the bad line is committed.
-    assert!(CommentIndex::open(&idx)
-        .unwrap()
-        .get("a")
-        .unwrap()
-        .is_some());
+    assert!(
+        CommentIndex::open(&idx)
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .is_some()
+    );
     assert!(
         err.contains("ingest stopped after 1 committed comments"),
         "{err}"

@@ -266,9 +266,11 @@ fn nesting_and_length_are_bounded() {
         ")".repeat(MAX_QUERY_DEPTH)
     );
     assert_eq!(q(&index, &deep), set(&["t1", "z2"]));
-    assert!(index
-        .search(&SearchRequest::query("发".repeat(MAX_QUERY_CHARS)))
-        .is_ok());
+    assert!(
+        index
+            .search(&SearchRequest::query("发".repeat(MAX_QUERY_CHARS)))
+            .is_ok()
+    );
     // The worst the total bound lets through: `)` inside phrases hide real nesting from
     // the depth count, but not from the count of `(`. It must not overflow the stack.
     let block = format!(

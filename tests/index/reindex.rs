@@ -5,15 +5,15 @@
 use std::path::Path;
 
 use tantivy::schema::{
-    FacetOptions, IndexRecordOption, JsonObjectOptions, Schema, TextFieldIndexing, TextOptions,
-    FAST, INDEXED, STORED, STRING,
+    FAST, FacetOptions, INDEXED, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, TantivyDocument};
+use verbatim::Error;
 use verbatim::analyze::{Analyzer, Input, Options};
 use verbatim::comment::Comment;
 use verbatim::index::reindex::reindex;
 use verbatim::index::{CommentIndex, StoredComment};
-use verbatim::Error;
 
 use super::{q, set};
 use crate::common::{stdout_json_lines, verbatim};

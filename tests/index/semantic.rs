@@ -59,10 +59,12 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
     let keyword = run(index, "配送太慢", Mode::Keyword, Filters::default());
     assert_eq!(keyword.mode, Mode::Keyword);
     assert!(keyword.total > 0);
-    assert!(keyword
-        .hits
-        .iter()
-        .all(|h| h.matched == Some(Match::Keyword)));
+    assert!(
+        keyword
+            .hits
+            .iter()
+            .all(|h| h.matched == Some(Match::Keyword))
+    );
 
     let semantic = run(index, "配送太慢", Mode::Semantic, Filters::default());
     assert_eq!(semantic.mode, Mode::Semantic);
@@ -74,10 +76,12 @@ fn each_mode_says_why_hits_matched_and_facets_count_the_fused_hits() {
         assert!(s >= FLOOR && s <= last, "{s} after {last}");
         last = s;
     }
-    assert!(semantic
-        .hits
-        .iter()
-        .any(|h| h.matched == Some(Match::Semantic)));
+    assert!(
+        semantic
+            .hits
+            .iter()
+            .any(|h| h.matched == Some(Match::Semantic))
+    );
     assert!(semantic.hits.iter().any(|h| h.matched == Some(Match::Both)));
 
     let hybrid = run(index, "配送太慢", Mode::Hybrid, Filters::default());
@@ -125,20 +129,23 @@ fn more_like_this_leaves_the_comment_out_and_applies_filters() {
         .unwrap()
         .unwrap();
     assert!(!near.hits.is_empty());
-    assert!(near
-        .hits
-        .iter()
-        .all(|h| h.id != seed.id && h.analysis.lang.code() == "en"));
+    assert!(
+        near.hits
+            .iter()
+            .all(|h| h.id != seed.id && h.analysis.lang.code() == "en")
+    );
     assert!(near.hits.iter().all(|h| h.matched == Some(Match::Semantic)));
     let same = index
         .similar(&seed.id, &Filters::default(), 10, 0)
         .unwrap()
         .unwrap();
     assert!(same.hits.iter().all(|h| h.id != seed.id));
-    assert!(index
-        .similar("no-such-id", &Filters::default(), 10, 0)
-        .unwrap()
-        .is_none());
+    assert!(
+        index
+            .similar("no-such-id", &Filters::default(), 10, 0)
+            .unwrap()
+            .is_none()
+    );
     let e = index
         .similar(&seed.id, &Filters::default(), 5000, 0)
         .unwrap_err();
