@@ -16,6 +16,7 @@ pub mod probe;
 mod probe_cache;
 pub mod prototypes;
 pub mod sentiment;
+mod session;
 pub mod taxonomy;
 pub mod tokenizer;
 pub mod topics;
