@@ -15,6 +15,7 @@
 //! - [`comment`]: a comment with its metadata and validation; [`index`]: the tantivy
 //!   index (schema, tokenizer, writer, search);
 //! - [`report`]: the reports over the index; [`score`]: batch scoring of CSV/JSONL files;
+//!   [`batches`]: the one batching loop of ingest and score;
 //!   [`eval`]: quality against gold labels;
 //! - [`api`]: the HTTP API and web page; [`error`]: the typed [`Error`].
 //!
@@ -44,6 +45,7 @@ macro_rules! golden {
 pub mod analysis;
 pub mod analyze;
 pub mod api;
+pub mod batches;
 #[cfg(feature = "parquet")]
 pub mod columnar;
 pub mod comment;

@@ -1,5 +1,5 @@
-//! `verbatim ingest`'s loop: a stream of comments read from a file ([`super::source`])
-//! analysed in parallel batches and stored through the writer's one storing path
+//! `verbatim ingest`: a stream of comments read from a file ([`super::source`]) analysed in
+//! parallel batches (the batching loop is [`crate::batches`], shared with `score`) and stored through the writer's one storing path
 //! ([`CommentWriter::mask`], [`CommentWriter::store`]), committed every `commit_every`
 //! comments, each commit reported as durable.
 //!
@@ -10,6 +10,7 @@
 use super::CommentWriter;
 use super::source::Located;
 use crate::analyze::Analyzer;
+use crate::batches::for_each_batch;
 use crate::{Error, Result};
 
 /// How [`CommentWriter::ingest`] groups its work.
@@ -55,66 +56,62 @@ impl CommentWriter {
         options: IngestOptions,
         mut on_commit: impl FnMut(&IngestReport),
     ) -> Result<IngestReport> {
-        let batch_size = options.batch_size.max(1);
         let mut report = IngestReport {
             committed: 0,
             commits: 0,
             last_id: None,
             last_line: None,
         };
-        let mut pending: u64 = 0;
-        let mut last: Option<(String, u64)> = None;
-        let mut source = source.fuse();
-        let mut batch: Vec<Located> = Vec::with_capacity(batch_size);
-        loop {
-            batch.clear();
-            let mut failure = None;
-            for item in source.by_ref() {
-                match item {
-                    Ok(located) => batch.push(located),
-                    Err(e) => {
-                        failure = Some(e);
-                        break;
-                    }
-                }
-                if batch.len() == batch_size {
-                    break;
-                }
+        let mut pending: Vec<(String, u64)> = Vec::new();
+        let mut stored = true;
+        let result = for_each_batch(source, options.batch_size, |batch| {
+            stored = false;
+            self.ingest_batch(analyzer, &batch)?;
+            pending.extend(batch.into_iter().map(|l| (l.comment.id, l.line)));
+            if pending.len() >= options.commit_every {
+                self.commit_pending(&mut pending, &mut report, &mut on_commit)?;
             }
-            let done = failure.is_some() || batch.len() < batch_size;
-            if !batch.is_empty() {
-                let masked = self.mask(batch.iter().map(|l| l.comment.clone()).collect());
-                let analyses = analyzer.analyze(&masked.inputs()).map_err(|e| {
-                    let lines = batch.first().zip(batch.last());
-                    match lines {
-                        Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
-                        None => e,
-                    }
-                })?;
-                self.store(masked, analyses, Some(analyzer.analysis_version()))?;
-                pending += batch.len() as u64;
-                if let Some(l) = batch.last() {
-                    last = Some((l.comment.id.clone(), l.line));
-                }
-            }
-            if pending > 0 && (done || pending >= options.commit_every as u64) {
-                self.commit()?;
-                report.committed += pending;
-                report.commits += 1;
-                pending = 0;
-                if let Some((id, line)) = &last {
-                    report.last_id = Some(id.clone());
-                    report.last_line = Some(*line);
-                }
-                on_commit(&report);
-            }
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            if done {
-                return Ok(report);
-            }
+            stored = true;
+            Ok(())
+        });
+        // What came before a bad item is committed before its error is returned; after a
+        // batch that failed to store or commit, nothing more is tried.
+        if stored && !pending.is_empty() {
+            self.commit_pending(&mut pending, &mut report, &mut on_commit)?;
         }
+        result.map(|()| report)
+    }
+
+    /// Analyse and store one batch (not committed); an analysis error names its lines.
+    fn ingest_batch(&self, analyzer: &Analyzer, batch: &[Located]) -> Result<()> {
+        let masked = self.mask(batch.iter().map(|l| l.comment.clone()).collect());
+        let analyses = analyzer.analyze(&masked.inputs()).map_err(|e| {
+            match batch.first().zip(batch.last()) {
+                Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
+                None => e,
+            }
+        })?;
+        self.store(masked, analyses, Some(analyzer.analysis_version()))?;
+        Ok(())
+    }
+
+    /// Commit what is pending and tell `on_commit`.
+    fn commit_pending(
+        &self,
+        pending: &mut Vec<(String, u64)>,
+        report: &mut IngestReport,
+        on_commit: &mut impl FnMut(&IngestReport),
+    ) -> Result<()> {
+        self.commit()?;
+        report.committed += pending.len() as u64;
+        report.commits += 1;
+        if let Some((id, line)) = pending.pop() {
+            report.last_id = Some(id);
+            report.last_line = Some(line);
+        }
+        pending.clear();
+        on_commit(report);
+        Ok(())
     }
 }
 

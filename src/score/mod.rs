@@ -1,9 +1,9 @@
 //! Batch scoring (`verbatim score`, docs/cli.md): a CSV or JSONL file in, the same rows out
 //! with their analysis added, and optionally into the index.
 //!
-//! One loop: read a chunk of rows, analyse it in one call (the text stage in parallel on
-//! rayon, the encoder batched across all cores), write it through the sink(s) in input
-//! order, flush, go on. Memory holds one chunk whatever the file size. A rerun after an
+//! One loop ([`crate::batches`], shared with `ingest`): read a chunk of rows, analyse it in
+//! one call (the text stage in parallel on rayon, the encoder batched across all cores),
+//! write it through the sink(s) in input order, flush, go on. Memory holds one chunk whatever the file size. A rerun after an
 //! interruption skips the ids the output already holds. Malformed rows are reported with
 //! their line and either stop the run or are skipped.
 
@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::analysis::{Analysis, Input};
 use crate::analyze::Analyzer;
+use crate::batches::for_each_batch;
 use crate::index::CommentWriter;
 use crate::index::source::SourceFormat;
 use crate::text::decode::{self, DecodeOptions, Opened};
@@ -133,16 +134,28 @@ pub fn score_file(
             ..ScoreReport::default()
         },
     };
-    let mut rows = rows.peekable();
-    while rows.peek().is_some() {
-        let batch = run.next_batch(&mut rows, &done, &mut on_malformed);
-        run.write(&batch.rows)?;
-        match batch.stop {
-            Some(Stop::Failed(failure)) => return Err(Error::Decode(failure)),
-            Some(Stop::Malformed(e)) => return Err(at(&e)),
-            None => {}
+    let (mut already, mut malformed) = (0u64, 0u64);
+    let skip_malformed = options.skip_malformed;
+    let rows = rows.filter_map(|row| match row {
+        Ok(row) if done.contains(&row.id) => {
+            already += 1;
+            None
         }
-    }
+        Ok(row) => Some(Ok(row)),
+        Err(RowError {
+            failure: Some(failure),
+            ..
+        }) => Some(Err(Error::Decode(failure))),
+        Err(e) if skip_malformed => {
+            on_malformed(&e);
+            malformed += 1;
+            None
+        }
+        Err(e) => Some(Err(at(&e))),
+    });
+    for_each_batch(rows, options.batch, |batch| run.write(&batch))?;
+    run.report.already_scored = already;
+    run.report.malformed = malformed;
     let mut report = run.report;
     report.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(report)
@@ -167,20 +180,6 @@ fn records(
         e => Error::User(format!("{name} {e}")),
     })?;
     Ok((headers, Box::new(rows)))
-}
-
-/// Why reading stopped before the end of the file.
-enum Stop {
-    /// The file itself failed (undecodable bytes, a failed read): no row after it can be read.
-    Failed(crate::text::decode::DecodeFailure),
-    /// A malformed row, with malformed rows not skipped.
-    Malformed(RowError),
-}
-
-/// The next rows to score (at most one batch), and why reading must stop after them.
-struct Batch {
-    rows: Vec<Row>,
-    stop: Option<Stop>,
 }
 
 /// Whether `path` names a Parquet file (by its extension).
@@ -244,47 +243,6 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Read up to one batch of rows not yet scored; skipped and already-scored rows are
-    /// counted in the report. What came before a bad row is returned with it, so it is
-    /// written first and a fixed file resumes after it.
-    fn next_batch(
-        &mut self,
-        rows: &mut impl Iterator<Item = std::result::Result<Row, RowError>>,
-        done: &HashSet<String>,
-        on_malformed: &mut impl FnMut(&RowError),
-    ) -> Batch {
-        let size = self.options.batch.max(1);
-        let mut batch = Batch {
-            rows: Vec::with_capacity(size),
-            stop: None,
-        };
-        for row in rows.by_ref() {
-            match row {
-                Ok(row) if done.contains(&row.id) => self.report.already_scored += 1,
-                Ok(row) => batch.rows.push(row),
-                Err(RowError {
-                    failure: Some(failure),
-                    ..
-                }) => {
-                    batch.stop = Some(Stop::Failed(failure));
-                    return batch;
-                }
-                Err(e) if self.options.skip_malformed => {
-                    on_malformed(&e);
-                    self.report.malformed += 1;
-                }
-                Err(e) => {
-                    batch.stop = Some(Stop::Malformed(e));
-                    return batch;
-                }
-            }
-            if batch.rows.len() == size {
-                break;
-            }
-        }
-        batch
-    }
-
     /// Analyse a batch and write it (index first, committed, then the output, flushed).
     fn write(&mut self, batch: &[Row]) -> Result<()> {
         if batch.is_empty() {
