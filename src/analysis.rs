@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::text::pii::PiiSpan;
-use crate::text::{Keyword, Lang};
+use crate::text::{Keyword, Lang, TokenKind};
 
 /// A text to analyse, with the caller's id if it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -32,7 +32,7 @@ pub struct TokenView {
     pub text: String,
     pub start: usize,
     pub end: usize,
-    pub kind: String,
+    pub kind: TokenKind,
     pub stop: bool,
 }
 

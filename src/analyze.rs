@@ -38,7 +38,7 @@ use crate::model::topics::{Calibration, TopicModel};
 use crate::model::{Backend, Encoder, ModelPaths, OnnxEncoder, Precision};
 use crate::text::clauses::Clause;
 pub use crate::text::clauses::MAX_CLAUSES;
-use crate::text::{IdfTable, Mode, Prepared, TokenKind, keywords};
+use crate::text::{IdfTable, Mode, Prepared, keywords};
 use crate::{Error, Result};
 
 pub use crate::text::normalize::is_blank;
@@ -255,12 +255,7 @@ impl Analyzer {
                         text: t.text.clone(),
                         start: span.start,
                         end: span.end,
-                        kind: match t.kind {
-                            TokenKind::Word => "word",
-                            TokenKind::Number => "number",
-                            TokenKind::Emoji => "emoji",
-                        }
-                        .to_string(),
+                        kind: t.kind,
                         stop: crate::text::stopwords::is_stop_word(&t.text),
                     }
                 })

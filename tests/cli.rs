@@ -57,6 +57,7 @@ fn analyze_stdin_with_tokens() {
         invoice["end"].as_u64().unwrap(),
     );
     assert_eq!(&"發票開錯了"[start as usize..end as usize], "發票");
+    assert_eq!(invoice["kind"], "word");
     assert_eq!(lines[0]["tokens"][0]["stop"], true, "'the' is a stop word");
 }
 

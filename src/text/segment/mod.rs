@@ -14,7 +14,9 @@ pub use english::EnglishSegmenter;
 use super::lang::is_han;
 
 /// What a token is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
     Word,
