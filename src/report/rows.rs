@@ -302,10 +302,10 @@ impl Collector for RowCollector {
             let path = facet.to_path();
             let kind = match path.as_slice() {
                 ["sentiment", label] => {
-                    label_index(label).map_or(FacetKind::Other, FacetKind::Sentiment)
+                    Label::parse(label).map_or(FacetKind::Other, FacetKind::Sentiment)
                 }
                 ["aspect", value] => match value.rsplit_once(':') {
-                    Some((topic, label)) => match label_index(label) {
+                    Some((topic, label)) => match Label::parse(label) {
                         Some(l) => {
                             let next = topic_ids.len() as u32;
                             let id = *topic_ids.entry(topic.to_string()).or_insert_with(|| {
@@ -445,10 +445,6 @@ fn dedup_len<T: PartialEq + Copy>(sorted: &mut [T]) -> usize {
         }
     }
     n
-}
-
-fn label_index(label: &str) -> Option<Label> {
-    Label::ALL.into_iter().find(|l| l.as_str() == label)
 }
 
 /// Every term of a string column, by ordinal.
