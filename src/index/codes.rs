@@ -131,16 +131,20 @@ fn hamming(a: &[u64], b: &[u64]) -> u32 {
 /// nothing to do with what they mean.
 const SAMPLE: usize = 4096;
 
-/// One segment's codes, from one pass over the column's dictionary (codes about the mean
-/// of the first [`SAMPLE`] vectors, the sum over all), then laid out by document.
+/// One segment's codes: each document's ordinal read once (for the documents' weights and
+/// the layout), one pass over the column's dictionary (codes about the mean of the first
+/// [`SAMPLE`] vectors, the sum over all), then laid out by document.
 fn build(segment: &SegmentReader) -> Result<SegmentCodes> {
     let Some(column) = segment.fast_fields().bytes(FIELD)? else {
         return Ok(SegmentCodes::default());
     };
-    let docs = live_docs_by_ord(segment, &column);
+    let ords: Vec<u32> = (0..segment.max_doc())
+        .map(|doc| column.term_ords(doc).next().map_or(NO_VECTOR, |o| o as u32))
+        .collect();
+    let weights = live_docs_by_ord(segment, &ords, column.num_terms());
     let mut coder = Coder::default();
     each_vector(&column, |ord, stored| {
-        let weight = docs.get(ord).copied().unwrap_or(0);
+        let weight = weights.get(ord).copied().unwrap_or(0);
         coder.add(ord, stored, column.num_terms(), weight)
     })?;
     let Coder {
@@ -153,10 +157,10 @@ fn build(segment: &SegmentReader) -> Result<SegmentCodes> {
     if count == 0 {
         return Ok(SegmentCodes::default());
     }
-    let mut codes = vec![0u64; segment.max_doc() as usize * words];
-    for (doc, code) in codes.chunks_exact_mut(words).enumerate() {
-        let ord = column.term_ords(doc as DocId).next().map(|o| o as usize);
-        if let Some(from) = ord.and_then(|o| by_ord.get(o * words..(o + 1) * words)) {
+    let mut codes = vec![0u64; ords.len() * words];
+    for (code, &ord) in codes.chunks_exact_mut(words).zip(&ords) {
+        let ord = ord as usize;
+        if let Some(from) = by_ord.get(ord * words..(ord + 1) * words) {
             code.copy_from_slice(from);
         }
     }
@@ -168,21 +172,20 @@ fn build(segment: &SegmentReader) -> Result<SegmentCodes> {
     })
 }
 
+/// The ordinal of a document without a vector.
+const NO_VECTOR: u32 = u32::MAX;
+
 /// How many live documents hold each distinct vector (by term ordinal): the mean that
 /// centres queries is the documents' mean, so a text stored a hundred times weighs a
 /// hundred times (as it does in the results), and deleted documents do not count.
-fn live_docs_by_ord(segment: &SegmentReader, column: &BytesColumn) -> Vec<u32> {
-    let mut docs = vec![0u32; column.num_terms()];
+fn live_docs_by_ord(segment: &SegmentReader, ords: &[u32], terms: usize) -> Vec<u32> {
+    let mut docs = vec![0u32; terms];
     let alive = segment.alive_bitset();
-    for doc in 0..segment.max_doc() {
-        if alive.is_some_and(|a| !a.is_alive(doc)) {
+    for (doc, &ord) in ords.iter().enumerate() {
+        if alive.is_some_and(|a| !a.is_alive(doc as DocId)) {
             continue;
         }
-        if let Some(n) = column
-            .term_ords(doc)
-            .next()
-            .and_then(|o| docs.get_mut(o as usize))
-        {
+        if let Some(n) = docs.get_mut(ord as usize) {
             *n += 1;
         }
     }
