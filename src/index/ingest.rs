@@ -1,7 +1,8 @@
 //! `verbatim ingest`: a stream of comments read from a file ([`super::source`]) analysed in
-//! parallel batches (the batching loop is [`crate::batches`], shared with `score`) and stored through the writer's one storing path
-//! ([`CommentWriter::mask`], [`CommentWriter::store`]), committed every `commit_every`
-//! comments, each commit reported as durable.
+//! parallel batches (the batching loop is [`crate::batches`], shared with `score`) and
+//! stored through the writer's one storing path ([`CommentWriter::mask`],
+//! [`CommentWriter::store`]), committed every `commit_every` comments, each commit reported
+//! as durable.
 //!
 //! In: located comments (or the error that ends the stream), an [`Analyzer`], the batch and
 //! commit sizes. Out: an [`IngestReport`] after each commit and at the end; a bad item
@@ -62,13 +63,14 @@ impl CommentWriter {
             last_id: None,
             last_line: None,
         };
-        let mut pending: Vec<(String, u64)> = Vec::new();
+        let mut pending = Pending::default();
         let mut stored = true;
         let result = for_each_batch(source, options.batch_size, |batch| {
             stored = false;
-            self.ingest_batch(analyzer, &batch)?;
-            pending.extend(batch.into_iter().map(|l| (l.comment.id, l.line)));
-            if pending.len() >= options.commit_every {
+            let n = batch.len() as u64;
+            pending.last = self.ingest_batch(analyzer, batch)?;
+            pending.count += n;
+            if pending.count >= options.commit_every as u64 {
                 self.commit_pending(&mut pending, &mut report, &mut on_commit)?;
             }
             stored = true;
@@ -76,43 +78,60 @@ impl CommentWriter {
         });
         // What came before a bad item is committed before its error is returned; after a
         // batch that failed to store or commit, nothing more is tried.
-        if stored && !pending.is_empty() {
+        if stored && pending.count > 0 {
             self.commit_pending(&mut pending, &mut report, &mut on_commit)?;
         }
         result.map(|()| report)
     }
 
     /// Analyse and store one batch (not committed); an analysis error names its lines.
-    fn ingest_batch(&self, analyzer: &Analyzer, batch: &[Located]) -> Result<()> {
-        let masked = self.mask(batch.iter().map(|l| l.comment.clone()).collect());
-        let analyses = analyzer.analyze(&masked.inputs()).map_err(|e| {
-            match batch.first().zip(batch.last()) {
-                Some((a, b)) => Error::User(format!("lines {}–{}: {e}", a.line, b.line)),
+    /// Returns the id and line of its last comment.
+    fn ingest_batch(
+        &self,
+        analyzer: &Analyzer,
+        batch: Vec<Located>,
+    ) -> Result<Option<(String, u64)>> {
+        let lines = batch
+            .first()
+            .zip(batch.last())
+            .map(|(a, b)| (a.line, b.line));
+        let last = batch.last().map(|l| (l.comment.id.clone(), l.line));
+        let masked = self.mask(batch.into_iter().map(|l| l.comment).collect());
+        let analyses = analyzer
+            .analyze(&masked.inputs())
+            .map_err(|e| match lines {
+                Some((a, b)) => Error::User(format!("lines {a}–{b}: {e}")),
                 None => e,
-            }
-        })?;
+            })?;
         self.store(masked, analyses, Some(analyzer.analysis_version()))?;
-        Ok(())
+        Ok(last)
     }
 
     /// Commit what is pending and tell `on_commit`.
     fn commit_pending(
         &self,
-        pending: &mut Vec<(String, u64)>,
+        pending: &mut Pending,
         report: &mut IngestReport,
         on_commit: &mut impl FnMut(&IngestReport),
     ) -> Result<()> {
         self.commit()?;
-        report.committed += pending.len() as u64;
+        report.committed += pending.count;
         report.commits += 1;
-        if let Some((id, line)) = pending.pop() {
+        if let Some((id, line)) = pending.last.take() {
             report.last_id = Some(id);
             report.last_line = Some(line);
         }
-        pending.clear();
+        pending.count = 0;
         on_commit(report);
         Ok(())
     }
+}
+
+/// Comments stored since the last commit: how many, and the id and line of the last.
+#[derive(Default)]
+struct Pending {
+    count: u64,
+    last: Option<(String, u64)>,
 }
 
 #[cfg(test)]
