@@ -330,9 +330,9 @@ def externalize_embeddings(int8_path: Path) -> None:
     size = len(tensor.raw_data)
     set_external_data(tensor, location=table.name)
     onnx.save_model(model, str(int8_path))  # writes the table beside the model
-    fields = {e.key: e.value for e in onnx.load(str(int8_path), load_external_data=False)
-              .graph.initializer[[t.name for t in model.graph.initializer].index(EMBEDDINGS)]
-              .external_data}
+    saved = onnx.load(str(int8_path), load_external_data=False)
+    written = next(t for t in saved.graph.initializer if t.name == EMBEDDINGS)
+    fields = {e.key: e.value for e in written.external_data}
     assert table.stat().st_size == size and int(fields.get("offset", "0")) == 0, fields
 
 

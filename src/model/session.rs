@@ -40,25 +40,15 @@ pub(super) fn environment(paths: &ModelPaths) -> Result<&'static Environment> {
         .map_err(|message| Error::resource("onnxruntime", message))
 }
 
-/// An ONNX Runtime session on `model` with `threads` intra-op threads. Without a memory
-/// pattern (planned for one input shape; ours change with every batch) a 512-token text
-/// leaves about 40 MB less behind in the session's arena, at the same speed. Residual adds
-/// are not fused into their layer norms: ONNX Runtime's CPU `SkipLayerNormalization` took as
-/// long as all the int8 matrix products together (a quarter of the encoder's time, profiled
-/// on one thread), while `Add` + `LayerNormalization` take a third of that (encoder ~1.3-1.4x
-/// faster, same vectors within int8 noise).
+/// The graph optimization every session leaves out: residual adds are not fused into their
+/// layer norms. ONNX Runtime's CPU `SkipLayerNormalization` took as long as all the int8
+/// matrix products together (a quarter of the encoder's time, profiled on one thread),
+/// while `Add` + `LayerNormalization` take a third of that (encoder ~1.3-1.4x faster, same
+/// vectors within int8 noise).
 pub(super) const DISABLED_OPTIMIZERS: (&str, &str) = (
     "optimization.disable_specified_optimizers",
     "SkipLayerNormFusion",
 );
-
-/// Weights that every session of one encoder shares instead of loading its own copy.
-pub(super) struct Shared {
-    /// The weights ONNX Runtime repacks for its matrix kernels.
-    packed: PrepackedWeights,
-    /// The int8 word-embedding table, when setup stored it beside the model.
-    embeddings: Option<Arc<DynValue>>,
-}
 
 /// ONNX Runtime's intra-op threads spin-wait for work between and after runs by default.
 /// On a server whose two sessions, HTTP workers and clients share a few cores, the spinning
@@ -69,6 +59,14 @@ const NO_SPINNING: (&str, &str) = ("session.intra_op.allow_spinning", "0");
 
 /// The initializer `model.int8.embeddings` replaces (scripts/prepare_model.py).
 const EMBEDDINGS: &str = "word_embeddings_quantized";
+
+/// Weights that every session of one encoder shares instead of loading its own copy.
+pub(super) struct Shared {
+    /// The weights ONNX Runtime repacks for its matrix kernels.
+    packed: PrepackedWeights,
+    /// The int8 word-embedding table, when setup stored it beside the model.
+    embeddings: Option<Arc<DynValue>>,
+}
 
 impl Shared {
     /// Read `model`'s shared table, if it has one (the int8 model; fp32 keeps its table
@@ -104,6 +102,10 @@ fn embedding_table(path: &Path, bytes: Vec<u8>) -> Result<DynValue> {
     Ok(tensor.into_dyn())
 }
 
+/// A session on `model` with `threads` intra-op threads and the options above, on the
+/// weights of `shared`. Without a memory pattern (planned for one input shape; ours change
+/// with every batch) a 512-token text leaves about 40 MB less behind in the session's
+/// arena, at the same speed.
 pub(super) fn open_session(
     env: &Environment,
     model: &Path,

@@ -3,9 +3,10 @@
 //!
 //! One loop ([`crate::batches`], shared with `ingest`): read a chunk of rows, analyse it in
 //! one call (the text stage in parallel on rayon, the encoder batched across all cores),
-//! write it through the sink(s) in input order, flush, go on. Memory holds one chunk whatever the file size. A rerun after an
-//! interruption skips the ids the output already holds. Malformed rows are reported with
-//! their line and either stop the run or are skipped.
+//! write it through the sink(s) in input order, flush, go on. Memory holds one chunk
+//! whatever the file size. A rerun after an interruption skips the ids the output already
+//! holds. Malformed rows are reported with their line and either stop the run or are
+//! skipped.
 
 #[cfg(feature = "parquet")]
 mod cells;
@@ -154,9 +155,9 @@ pub fn score_file(
         Err(e) => Some(Err(at(&e))),
     });
     for_each_batch(rows, options.batch, |batch| run.write(&batch))?;
-    run.report.already_scored = already;
-    run.report.malformed = malformed;
     let mut report = run.report;
+    report.already_scored = already;
+    report.malformed = malformed;
     report.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(report)
 }
