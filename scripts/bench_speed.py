@@ -15,6 +15,12 @@ teacher` (the fine-tuned 12 layers the student learnt from).
 Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it once)
      make bench-speed COMPARE="x=/tmp/m-x": also the same run on another models folder, written
      by `python3 scripts/setup.py --variant NAME DIR`.
+     make bench-speed COMPARE="old=/tmp/old": also another engine: a checkout with its own
+     release binary and models, e.g. the engine as it was before issue 17, built by
+     `scripts/build_old_engine.sh bb8009e /tmp/old`.
+
+Every line gives comments/s after start-up (a 1-comment run's wall time subtracted) and the
+wall time of the whole run, start-up included.
 """
 import json
 import os
@@ -39,8 +45,8 @@ def comments():
     return out[:2000]
 
 
-def time_verbatim(texts, extra=()):
-    binary = os.environ.get("VERBATIM_BIN", ROOT / "target" / "release" / "verbatim")
+def time_verbatim(texts, extra=(), binary=None):
+    binary = binary or os.environ.get("VERBATIM_BIN", ROOT / "target" / "release" / "verbatim")
     env = dict(os.environ, VERBATIM_THREADS=str(THREADS))
     with tempfile.TemporaryDirectory() as tmp:
         many, one = Path(tmp) / "many.txt", Path(tmp) / "one.txt"
@@ -64,7 +70,18 @@ def time_verbatim(texts, extra=()):
             for line in proc.stderr.splitlines():
                 if "Maximum resident set size" in line:
                     rss = int(line.split(":")[1]) / 1024
-    return (len(texts) - 1) / (timings["many"] - timings["one"]), timings["one"], rss
+    rate = (len(texts) - 1) / (timings["many"] - timings["one"])
+    return rate, timings["one"], rss, timings["many"]
+
+
+def engine(spec):
+    """`NAME=DIR`: a models folder for this binary, or a checkout with its own binary."""
+    name, path = spec.split("=", 1)
+    checkout = Path(path)
+    binary = checkout / "target" / "release" / "verbatim"
+    if binary.exists():
+        return name, ["--models", str(checkout / "models")], binary
+    return name, ["--models", path], None
 
 
 def time_snownlp(texts):
@@ -107,16 +124,18 @@ def main():
     texts = comments()
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads")
-    ours, startup, rss = time_verbatim(texts)
-    others = [(f"--encoder {e}", ["--encoder", e]) for e in ("frozen", "teacher")]
-    others += [(name, ["--models", d]) for name, d in (a.split("=", 1) for a in sys.argv[1:] if "=" in a)]
-    for name, extra in others:
-        theirs, their_start, their_rss = time_verbatim(texts, extra)
+    ours, startup, rss, wall = time_verbatim(texts)
+    others = [(f"--encoder {e}", ["--encoder", e], None) for e in ("frozen", "teacher")]
+    others += [engine(a) for a in sys.argv[1:] if "=" in a]
+    for name, extra, binary in others:
+        theirs, their_start, their_rss, their_wall = time_verbatim(texts, extra, binary)
         print(f"verbatim [{name}]{'':<{max(0, 18 - len(name))}}{theirs:8.1f} comments/s  -> the default is "
-              f"{ours / theirs:.2f}x (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB)")
+              f"{ours / theirs:.2f}x (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB; "
+              f"whole run {their_wall:.2f} s -> {their_wall / wall:.2f}x)")
     snow = time_snownlp(texts)
     pyort = time_python_onnx(texts)
-    print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s)")
+    print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s; "
+          f"whole run {wall:.2f} s)")
     print(f"SnowNLP sentiments      {snow:8.1f} comments/s  -> verbatim is {ours / snow:.2f}x")
     print(f"Python ORT, pad 128     {pyort:8.1f} comments/s  -> verbatim is {ours / pyort:.2f}x")
     if rss:
