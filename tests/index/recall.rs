@@ -1,8 +1,9 @@
 //! Issue 19's recall table, on a real index on disk: Chinese words inside longer words
 //! (慢 in 太慢 and 很慢, 处理 in 待处理, 发票 in 开发票), English word forms (delivery,
 //! delivered, "late deliveries"), the ranking (whole word above sub-word, adjacent above
-//! scattered) and marks on the original text in either script. A planted corpus pins each
-//! case; the demo corpus checks the table's counts against the text itself.
+//! scattered), Taiwan's words (網路 is 网络) and marks on the original text in either
+//! script. A planted corpus pins each case; the demo corpus checks the table's counts
+//! against the text itself.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -36,6 +37,9 @@ const PLANTED: &[(&str, &str)] = &[
     ("delivery", "Delivery was fine"),
     ("deliver", "They deliver on time"),
     ("other", "The app keeps crashing"),
+    ("hant-network", "家裡網路一直斷線"),
+    ("network", "网络太卡了"),
+    ("formulaic", "回复太程式化了"),
 ];
 
 /// The planted comments in a real index on disk (text analysis only: keyword search does
@@ -117,6 +121,20 @@ fn a_chinese_word_is_found_inside_longer_words() {
     // Sub-words do not make unrelated matches: no comment says 配送很慢.
     assert_eq!(found("配送很慢"), set(&[]));
     assert_eq!(found("\"配送慢\""), set(&["adjacent"]));
+}
+
+#[test]
+fn taiwan_words_find_the_mainland_words() {
+    // 網路 is Taiwan's 网络: either finds both comments, and the mark falls on 網路.
+    assert_eq!(found("网络"), set(&["network", "hant-network"]));
+    assert_eq!(found("網路"), found("网络"));
+    assert_eq!(
+        snippet_of("网络", "hant-network"),
+        "家裡<mark>網路</mark>一直斷線"
+    );
+    // Only Traditional text is read as Taiwan's: 程式化 in Simplified text stays 程式.
+    assert_eq!(found("程式化"), set(&["formulaic"]));
+    assert_eq!(found("程序"), set(&[]));
 }
 
 #[test]
