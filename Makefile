@@ -100,9 +100,18 @@ bench-speed: build
 	$(VERBATIM_CACHE)/venv/bin/pip install --quiet --disable-pip-version-check snownlp==0.12.3
 	$(VERBATIM_CACHE)/venv/bin/python scripts/bench_speed.py $(COMPARE)
 
-# Refit the topic calibration on the gold set's dev split (result committed).
+# Refit an encoder's topic calibration on the gold set's dev split and the labelled set
+# (result committed): ENCODER=student (default) writes models/student/calibration.json,
+# teacher models/finetune/calibration.json, frozen models/topics/calibration.json; setup
+# then installs it beside the encoder. A refit keeps the file's unseen-topic threshold and
+# fallback share (chosen on corpora/custom/telecom's dev split).
+ENCODER ?= student
+CALIBRATION_student = models/student/calibration.json
+CALIBRATION_teacher = models/finetune/calibration.json
+CALIBRATION_frozen = models/topics/calibration.json
 calibrate: build
-	./target/release/verbatim calibrate-topics --data corpora/gold/feedback.jsonl --split dev --train corpora/labelled/feedback.jsonl --fit-train
+	./target/release/verbatim calibrate-topics --encoder $(ENCODER) --data corpora/gold/feedback.jsonl --split dev --train corpora/labelled/feedback.jsonl --fit-train -o $(CALIBRATION_$(ENCODER))
+	@$(PYTHON) scripts/setup.py
 
 # Rebuild the keyword IDF table from the corpora (reproducible; the result is committed).
 idf: setup

@@ -236,13 +236,39 @@ fn confidences(features: &[Vec<Features>], confidence: impl Fn(&Features) -> f32
 }
 
 /// The one threshold for every topic that gives the best micro-F1 of `conf[i][k]` against
-/// `gold[i][k]`, and that micro-F1.
+/// `gold[i][k]` ([`plateau_centre`]), and that micro-F1.
 fn best_threshold(conf: &[Vec<f32>], gold: &[Vec<bool>]) -> (f32, f64) {
     let all: Vec<usize> = (0..conf.first().map_or(0, Vec::len)).collect();
-    GRID.iter()
-        .map(|&t| (t, f1_at(conf, gold, &all, t)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap_or((0.5, 0.0))
+    plateau_centre(|t| f1_at(conf, gold, &all, t))
+}
+
+/// F1 within this of the best counts as the best ([`plateau_centre`]).
+const PLATEAU: f64 = 0.01;
+
+/// The threshold of [`GRID`] at the centre of the best F1's plateau, and its F1: the run of
+/// neighbouring thresholds around the first best one whose F1 is within [`PLATEAU`] of it,
+/// and its middle (the lower one of two). The F1 of a few dozen comments is often flat
+/// near its optimum, and the first or last best point of a flat stretch jumps when one
+/// comment's features move a little (0.45 → 0.63 for one topic after a change to
+/// Traditional folding); the plateau's middle stays, and leaves the most room either way.
+fn plateau_centre(f1: impl Fn(f32) -> f64) -> (f32, f64) {
+    let scores: Vec<f64> = GRID.iter().map(|&t| f1(t)).collect();
+    let Some(best) = (0..scores.len()).reduce(|a, b| if scores[b] > scores[a] { b } else { a })
+    else {
+        return (0.5, 0.0);
+    };
+    let near = |i: usize| scores[i] >= scores[best] - PLATEAU;
+    let first = (0..=best)
+        .rev()
+        .take_while(|&i| near(i))
+        .last()
+        .unwrap_or(best);
+    let last = (best..scores.len())
+        .take_while(|&i| near(i))
+        .last()
+        .unwrap_or(best);
+    let centre = (first + last) / 2;
+    (GRID[centre], scores[centre])
 }
 
 /// Fit the [`Unseen`] calibration on `features[i][k]` computed, for each topic k, by a
@@ -294,19 +320,13 @@ pub fn fit(features: &[Vec<Features>], gold: &[Vec<bool>], topic_ids: &[String])
         if support < MIN_SUPPORT {
             continue;
         }
-        let topic_f1 = |t: f32| f1_at(&conf, gold, &[k], t);
-        let best = GRID
-            .iter()
-            .copied()
-            .max_by(|a, b| topic_f1(*a).total_cmp(&topic_f1(*b)));
-        if let Some(best) = best {
-            // A few dozen examples make a noisy optimum: shrink it towards the global one.
-            let w = support as f32 / (support + 2 * MIN_SUPPORT) as f32;
-            let shrunk = w * best + (1.0 - w) * global;
-            calibration
-                .thresholds
-                .insert(id.clone(), (shrunk * 100.0).round() / 100.0);
-        }
+        let (best, _) = plateau_centre(|t| f1_at(&conf, gold, &[k], t));
+        // A few dozen examples make a noisy optimum: shrink it towards the global one.
+        let w = support as f32 / (support + 2 * MIN_SUPPORT) as f32;
+        let shrunk = w * best + (1.0 - w) * global;
+        calibration
+            .thresholds
+            .insert(id.clone(), (shrunk * 100.0).round() / 100.0);
     }
     calibration
 }
@@ -379,6 +399,25 @@ fn logistic(rows: &[([f64; N], f64)]) -> ([f64; N], f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flat_optimum_gives_its_middle() {
+        // Best at 0.30-0.50 (within the plateau), a lone near-best point apart at 0.70.
+        let f1 = |t: f32| match (t * 100.0).round() as u32 {
+            30 | 40 => 0.80,
+            35 | 45 | 50 => 0.795,
+            70 => 0.80,
+            _ => 0.5,
+        };
+        assert_eq!(plateau_centre(f1), (0.40, 0.80));
+        // One sharp peak is its own plateau.
+        assert_eq!(
+            plateau_centre(|t| if t == 0.25 { 0.9 } else { 0.1 }).0,
+            0.25
+        );
+        // The plateau may reach the grid's end.
+        assert_eq!(plateau_centre(|t| if t >= 0.8 { 0.6 } else { 0.2 }).0, 0.85);
+    }
 
     #[test]
     fn recovers_a_separable_rule() {
