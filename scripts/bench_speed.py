@@ -20,11 +20,14 @@ Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it o
      `scripts/build_old_engine.sh bb8009e /tmp/old`.
 
 Every line gives comments/s after start-up (a 1-comment run's wall time subtracted) and the
-wall time of the whole run, start-up included.
+wall time of the whole run, start-up included. BENCH_ROUNDS (3) rounds each time every
+pipeline back to back; ratios are taken within a round and shown as median (min-max); rates,
+start-up and peak RSS are the first round's.
 """
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = int(os.environ.get("VERBATIM_THREADS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def comments():
@@ -45,7 +49,7 @@ def comments():
     return out[:2000]
 
 
-def time_verbatim(texts, extra=(), binary=None):
+def time_verbatim(texts, extra=(), binary=None, measure_rss=True):
     binary = binary or os.environ.get("VERBATIM_BIN", ROOT / "target" / "release" / "verbatim")
     env = dict(os.environ, VERBATIM_THREADS=str(THREADS))
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +67,7 @@ def time_verbatim(texts, extra=(), binary=None):
                 best = took if best is None else min(best, took)
             timings[name] = best
         rss = None
-        if Path("/usr/bin/time").exists():
+        if measure_rss and Path("/usr/bin/time").exists():
             proc = subprocess.run(["/usr/bin/time", "-v", str(binary), "analyze", "--input", str(many),
                                    *extra],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
@@ -120,26 +124,45 @@ def time_python_onnx(texts):
     return len(texts) / (time.perf_counter() - start)
 
 
+def spread(values):
+    """`median (min-max)` of a list of ratios."""
+    v = sorted(values)
+    return f"{statistics.median(v):.2f}x ({v[0]:.2f}-{v[-1]:.2f})"
+
+
 def main():
     texts = comments()
     chars = sum(len(t) for t in texts) / len(texts)
-    print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads")
-    ours, startup, rss, wall = time_verbatim(texts)
+    print(f"{len(texts)} comments, mean {chars:.0f} characters, {THREADS} threads, {ROUNDS} rounds")
     others = [(f"--encoder {e}", ["--encoder", e], None) for e in ("frozen", "teacher")]
     others += [engine(a) for a in sys.argv[1:] if "=" in a]
-    for name, extra, binary in others:
-        theirs, their_start, their_rss, their_wall = time_verbatim(texts, extra, binary)
-        print(f"verbatim [{name}]{'':<{max(0, 18 - len(name))}}{theirs:8.1f} comments/s  -> the default is "
-              f"{ours / theirs:.2f}x (start-up {their_start:.2f} s, peak RSS {their_rss or 0:.0f} MB; "
-              f"whole run {their_wall:.2f} s -> {their_wall / wall:.2f}x)")
-    snow = time_snownlp(texts)
-    pyort = time_python_onnx(texts)
-    print(f"verbatim analyze        {ours:8.1f} comments/s  (start-up incl. model load {startup:.2f} s; "
-          f"whole run {wall:.2f} s)")
-    print(f"SnowNLP sentiments      {snow:8.1f} comments/s  -> verbatim is {ours / snow:.2f}x")
-    print(f"Python ORT, pad 128     {pyort:8.1f} comments/s  -> verbatim is {ours / pyort:.2f}x")
-    if rss:
-        print(f"peak RSS of verbatim analyze: {rss:.0f} MB")
+    # Every round times every pipeline back to back, and each ratio is taken within its round:
+    # a shared machine's speed drifts more between minutes than within one.
+    rounds = []
+    for r in range(ROUNDS):
+        ours = time_verbatim(texts, measure_rss=r == 0)
+        theirs = [time_verbatim(texts, extra, binary, measure_rss=r == 0) for _, extra, binary in others]
+        rounds.append((ours, theirs, time_snownlp(texts), time_python_onnx(texts)))
+        print(f"round {r + 1}: default {ours[0]:.1f}/s, " + ", ".join(
+            f"{name} {t[0]:.1f}/s" for (name, _, _), t in zip(others, theirs))
+            + f", SnowNLP {rounds[-1][2]:.1f}/s, Python ORT {rounds[-1][3]:.1f}/s")
+    first = rounds[0]
+    for i, (name, _, _) in enumerate(others):
+        t = first[1][i]
+        rate = spread([o[0] / th[i][0] for o, th, _, _ in rounds])
+        whole = spread([th[i][3] / o[3] for o, th, _, _ in rounds])
+        print(f"verbatim [{name}]{'':<{max(0, 18 - len(name))}}{t[0]:8.1f} comments/s  -> the default is "
+              f"{rate} (start-up {t[1]:.2f} s, peak RSS {t[2] or 0:.0f} MB; whole run {t[3]:.2f} s "
+              f"-> {whole})")
+    ours = first[0]
+    print(f"verbatim analyze        {ours[0]:8.1f} comments/s  (start-up incl. model load {ours[1]:.2f} s; "
+          f"whole run {ours[3]:.2f} s)")
+    print(f"SnowNLP sentiments      {first[2]:8.1f} comments/s  -> verbatim is "
+          f"{spread([o[0] / snow for o, _, snow, _ in rounds])}")
+    print(f"Python ORT, pad 128     {first[3]:8.1f} comments/s  -> verbatim is "
+          f"{spread([o[0] / py for o, _, _, py in rounds])}")
+    if ours[2]:
+        print(f"peak RSS of verbatim analyze: {ours[2]:.0f} MB")
 
 
 if __name__ == "__main__":
