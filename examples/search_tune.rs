@@ -78,11 +78,11 @@ fn ndcg(ranked: &[usize], rel: &HashSet<usize>) -> f64 {
     dcg / ideal.max(1e-9)
 }
 
-fn rrf(lists: &[(&[usize], f32)]) -> Vec<usize> {
+fn rrf(lists: &[(&[usize], f32)], k: f32) -> Vec<usize> {
     let mut s: HashMap<usize, f32> = HashMap::new();
     for (list, w) in lists {
         for (r, &d) in list.iter().enumerate() {
-            *s.entry(d).or_default() += w / (60.0 + r as f32 + 1.0);
+            *s.entry(d).or_default() += w / (k + r as f32 + 1.0);
         }
     }
     let mut v: Vec<(f32, usize)> = s.into_iter().map(|(d, x)| (x, d)).collect();
@@ -126,6 +126,8 @@ struct Config {
     fallback: bool,
     pool: usize,
     tone_vote: bool,
+    /// the k of reciprocal rank fusion
+    rrf_k: f32,
 }
 
 struct World {
@@ -295,7 +297,7 @@ fn rank(world: &World, cfg: &Config, p: &Prepared) -> (Vec<usize>, Option<String
         }
         dominant = Some(format!("{want:?}"));
     }
-    (rrf(&lists), dominant)
+    (rrf(&lists, cfg.rrf_k), dominant)
 }
 
 fn main() {
@@ -450,6 +452,7 @@ fn main() {
         fallback: false,
         pool: 100000,
         tone_vote: false,
+        rrf_k: 60.0,
         w_kw: 1.0,
         w_sem: 1.0,
         aspect: None,
@@ -591,6 +594,9 @@ fn main() {
     }
     runs.push(("… + neighbours' topic when none".into(), voted));
     runs.push(("… + neighbours' tone, pool 1000 (chosen)".into(), chosen));
+    for rrf_k in [10.0, 20.0, 40.0, 100.0] {
+        runs.push((format!("chosen, RRF k {rrf_k}"), Config { rrf_k, ..chosen }));
+    }
     let oracle = Config {
         floor: 0.0,
         qa: Some((1.0, true, true)),
