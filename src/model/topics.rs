@@ -186,33 +186,27 @@ impl TopicModel {
         &self.calibration
     }
 
-    /// Per vector, its best similarity to each topic's prototypes. All vectors are read in
-    /// one pass over the prototypes (the labelled comments make them megabytes: a pass per
-    /// clause went to memory more than to arithmetic).
-    fn similarities(&self, vectors: &[&[f32]]) -> Vec<Vec<f32>> {
-        let mut sims = vec![vec![f32::MIN; self.entries.len()]; vectors.len()];
-        for (k, e) in self.entries.iter().enumerate() {
-            for p in e.prototypes.chunks_exact(self.dim) {
-                for (row, v) in sims.iter_mut().zip(vectors) {
-                    row[k] = row[k].max(dot(p, v));
-                }
-            }
-        }
-        sims
-    }
-
-    /// Score one clause against every topic: `sims` are its best prototype similarities
-    /// ([`TopicModel::similarities`]), `tokens` its folded, lowercased words, `text` its
-    /// folded text and `comment_probe` the probe's scores of the whole comment.
-    fn score_clause(
+    /// Score one clause against every topic: `tokens` are its folded, lowercased words,
+    /// `text` its folded text and `comment_probe` the probe's scores of the whole comment.
+    pub fn score_clause(
         &self,
-        (vector, sims): (&[f32], Vec<f32>),
+        vector: &[f32],
         tokens: &[&str],
         text: &str,
         comment_probe: &[f32],
     ) -> Vec<ClauseScore> {
         let lower = text.to_lowercase();
         let probe = self.probe.scores(vector);
+        let sims: Vec<f32> = self
+            .entries
+            .iter()
+            .map(|e| {
+                e.prototypes
+                    .chunks_exact(self.dim)
+                    .map(|p| dot(p, vector))
+                    .fold(f32::MIN, f32::max)
+            })
+            .collect();
         let mean = sims.iter().sum::<f32>() / sims.len().max(1) as f32;
         self.entries
             .iter()
@@ -259,16 +253,14 @@ impl TopicModel {
         vectors: &Vectors,
     ) -> Vec<Vec<ClauseScore>> {
         let comment_probe = self.probe.scores(vectors.comment);
-        let rows: Vec<&[f32]> = (0..clauses.len()).map(|j| vectors.clauses.row(j)).collect();
-        let sims = self.similarities(&rows);
+        let rows = vectors.clauses;
         clauses
             .iter()
-            .zip(rows)
-            .zip(sims)
-            .map(|((c, row), sims)| {
+            .enumerate()
+            .map(|(j, c)| {
                 let words: Vec<&str> = c.words.iter().map(String::as_str).collect();
                 let text = &p.folded[c.folded.clone()];
-                self.score_clause((row, sims), &words, text, &comment_probe)
+                self.score_clause(rows.row(j), &words, text, &comment_probe)
             })
             .collect()
     }
