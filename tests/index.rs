@@ -576,48 +576,54 @@ fn bad_requests_name_what_is_wrong() {
             .unwrap_err()
             .to_string()
     };
-    assert!(
-        err(Filters {
-            sentiment: Some("angry".into()),
-            ..Filters::default()
-        })
-        .starts_with("filter `sentiment`: `angry`")
-    );
-    assert!(
-        err(Filters {
-            lang: Some("fr".into()),
-            ..Filters::default()
-        })
-        .starts_with("filter `lang`")
-    );
-    assert!(
-        err(Filters {
-            from: Some("last week".into()),
-            ..Filters::default()
-        })
-        .starts_with("filter `from`")
-    );
-    assert!(
-        err(Filters {
-            score_min: Some(2.0),
-            ..Filters::default()
-        })
-        .starts_with("filter `score_min`")
-    );
-    assert!(
-        err(Filters {
-            attrs: vec!["region".into()],
-            ..Filters::default()
-        })
-        .starts_with("filter `attrs`")
-    );
-    assert!(
-        err(Filters {
-            topic: Some("billing:bad".into()),
-            ..Filters::default()
-        })
-        .starts_with("filter `topic`")
-    );
+    let cases = [
+        (
+            Filters {
+                sentiment: Some("angry".into()),
+                ..Filters::default()
+            },
+            "filter `sentiment`: `angry`",
+        ),
+        (
+            Filters {
+                lang: Some("fr".into()),
+                ..Filters::default()
+            },
+            "filter `lang`",
+        ),
+        (
+            Filters {
+                from: Some("last week".into()),
+                ..Filters::default()
+            },
+            "filter `from`",
+        ),
+        (
+            Filters {
+                score_min: Some(2.0),
+                ..Filters::default()
+            },
+            "filter `score_min`",
+        ),
+        (
+            Filters {
+                attrs: vec!["region".into()],
+                ..Filters::default()
+            },
+            "filter `attrs`",
+        ),
+        (
+            Filters {
+                topic: Some("billing:bad".into()),
+                ..Filters::default()
+            },
+            "filter `topic`",
+        ),
+    ];
+    for (filters, named) in cases {
+        let message = err(filters);
+        assert!(message.starts_with(named), "{message}");
+    }
     let e = index
         .search(&SearchRequest {
             limit: 5000,
