@@ -6,9 +6,10 @@
 //! The ONNX Runtime environment and the session are created once and shared (a server adds
 //! a second session, so that a short request need not wait behind a long encoder run; both
 //! sessions run on one copy of the weights: the repacked matrices and the int8 word-embedding
-//! table, which setup stores beside the model as `model.int8.embeddings`: [`super::session`]). With spans
-//! ([`Encoder::embed_spans`]), the same call also pools each span's token states: a clause
-//! read in its comment's context, for the price of the comment alone.
+//! table, which setup stores beside the model as `model.int8.embeddings`;
+//! [`super::session`]). With spans ([`Encoder::embed_spans`]), the same call also pools each
+//! span's token states: a clause read in its comment's context, for the price of the comment
+//! alone.
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
