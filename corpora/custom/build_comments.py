@@ -32,10 +32,17 @@ def bigrams(text):
 
 def settings(here):
     conf, aliases = {}, {}
-    for line in (here / "src" / "aliases.txt").read_text(encoding="utf-8").splitlines():
+    lines = (here / "src" / "aliases.txt").read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines, 1):
         if line.strip() and not line.startswith("#"):
-            key, value = line.split()
+            words = line.split()
+            if len(words) != 2:
+                sys.exit(f"src/aliases.txt:{n}: expected `KEY VALUE`, got {line!r}")
+            key, value = words
             (conf if key in ("prefix", "split") else aliases)[key] = value
+    missing = [k for k in ("prefix", "split") if k not in conf]
+    if missing:
+        sys.exit(f"src/aliases.txt: no {' or '.join(missing)} line")
     return conf["prefix"], conf["split"], aliases
 
 
