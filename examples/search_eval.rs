@@ -115,6 +115,7 @@ fn main() {
     options.encoder.variant = match std::env::args().nth(2).as_deref() {
         Some("teacher") => Variant::Teacher,
         Some("frozen") => Variant::Frozen,
+        Some("fast") => Variant::Fast,
         _ => Variant::Default,
     };
     let analyzer = Analyzer::load(options).expect("model");

@@ -18,6 +18,14 @@ The run has a time budget: after 60 steps the number of steps is cut to fit it a
 schedule still decays to zero.
 
   ~/.cache/verbatim/train-venv/bin/python scripts/train/distill.py --minutes 65 --seed 20261207
+
+The 3-layer student (models/student3/) is distilled the same way from the 6-layer one, starting from
+its layers at positions 2, 4, 5 (registry layers 5, 9, 11: the lowest loss at the start among the
+3-layer choices tried):
+
+  ... distill.py --teacher models/student --keep 2,4,5 --out ~/.cache/verbatim/train/tiny \
+        --seed 20261210 --minutes 62 --threads 2
+  ... distill.py --teacher models/student --out ~/.cache/verbatim/train/tiny --ship models/student3
 """
 import argparse
 import gzip
@@ -48,10 +56,14 @@ def src_weight(text):
 
 
 def teacher_of(cfg, W, folder, T):
-    """The committed fine-tuned encoder (frozen layers + deltas) with its heads, in eval mode."""
+    """The committed fine-tuned encoder with its heads, in eval mode: the 12-layer teacher (frozen layers
+    + layer8-11/heads deltas), or a committed student (a folder whose manifest names its `layer_src`)."""
     arrays = {}
     for f in sorted(folder.glob("*.npz")):
         arrays.update(dict(np.load(f)))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if "layer_src" in manifest:
+        return rebuild(cfg, W, {"s": arrays}, manifest["layer_src"], T, torch.device("cpu")).eval().requires_grad_(False)
     full = decode_deltas(arrays, W)
     Wt = {**W, **{k: v for k, v in full.items() if k.startswith("l")}}
     model = Encoder(cfg, Wt, range(cfg["layers"]), T, dropout=0.0)
@@ -60,6 +72,14 @@ def teacher_of(cfg, W, folder, T):
             getattr(model, head).weight.copy_(torch.from_numpy(full[f"{head}.weight"]))
             getattr(model, head).bias.copy_(torch.from_numpy(full[f"{head}.bias"]))
     return model.eval().requires_grad_(False)
+
+
+def positions(text):
+    """`1,3,5` -> (1, 3, 5) for --keep."""
+    try:
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer positions, got {text!r}") from None
 
 
 def student_loss_of(teacher, T):
@@ -91,7 +111,7 @@ def saver(model, args):
     return hook
 
 
-def ship(src, dest, topics):
+def ship(src, dest, topics, teacher):
     """Write the committed student: deltas (without layer_src), the sentiment head, the manifest."""
     import hashlib
 
@@ -104,9 +124,9 @@ def ship(src, dest, topics):
     (dest / "student.npz").write_bytes(data)
     heads = {k: torch.from_numpy(v.astype(np.float32)) for k, v in z.items() if not k.startswith("l")}
     write_head(heads, dest / "sentiment-head.json", "student")
-    manifest = {"run": "student", "dtype": "int8", "layer_src": layer_src, "topics": topics,
+    manifest = {"run": dest.name, "dtype": "int8", "layer_src": layer_src, "topics": topics,
                 "files": {"student.npz": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}},
-                "teacher": "models/finetune (v3)", "script": "scripts/train/distill.py"}
+                "teacher": teacher, "script": "scripts/train/distill.py"}
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     print(f"shipped {dest}: {len(data)} bytes, layers {layer_src}")
 
@@ -125,6 +145,9 @@ def main():
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--minutes", type=float, default=65.0)
     ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--keep", type=positions, default=STUDENT_LAYERS,
+                    help="the teacher's layer positions the student starts from (default 1,3,5,7,9,11); "
+                         "with --teacher models/student, e.g. 1,3,5 for a 3-layer student")
     ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt instead of the teacher's layers")
     ap.add_argument("--ship", type=Path, nargs="?", const=ROOT / "models" / "student",
                     help="only write the committed student from --out/student.npz (default models/student)")
@@ -143,29 +166,31 @@ def main():
     data = np.load(args.bundle / "data.npz")
     meta = json.loads(gzip.decompress((args.bundle / "rows.json.gz").read_bytes()))
     if args.ship:
-        return ship(args.out / "student.npz", args.ship, meta["topics"])
+        teacher = str(args.teacher.resolve().relative_to(ROOT)) if args.teacher.resolve().is_relative_to(ROOT) else str(args.teacher)
+        return ship(args.out / "student.npz", args.ship, meta["topics"], teacher)
     if args.limit_rows:
         meta["rows"] = {k: v[:args.limit_rows] for k, v in meta["rows"].items()}
     gpu_run.TOPIC_IX.update({t: j for j, t in enumerate(meta["topics"])})
     T = len(meta["topics"])
     train, dev, test = (Split(data, meta["rows"], n) for n in ("train", "dev", "test"))
     teacher = teacher_of(cfg, W, args.teacher, T)
-    student = Encoder(cfg, W, STUDENT_LAYERS, T)
+    layer_src = [teacher.layer_src[p] for p in args.keep]
+    student = Encoder(cfg, W, layer_src, T)
     with torch.no_grad():
-        for pos, src in enumerate(STUDENT_LAYERS):
+        for pos, src in enumerate(args.keep):
             student.layers[pos].load_state_dict(teacher.layers[src].state_dict())
         for head in ("sentiment", "topic", "aspect"):
             getattr(student, head).load_state_dict(getattr(teacher, head).state_dict())
     if args.init:
         student.load_state_dict(torch.load(args.init))
     log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
-    report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": STUDENT_LAYERS}
+    report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": layer_src}
     report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T),
                                              args.minutes, args.epochs, args.lr, saver(student, args))
     torch.save(student.state_dict(), args.out / "ckpt.pt")
     files = export(student.eval(), W, lambda pos: "student.npz")["student.npz"]
-    np.savez_compressed(args.out / "student.npz", layer_src=np.array(STUDENT_LAYERS, np.int32), **files)
-    student8 = rebuild(cfg, W, {"s": files}, STUDENT_LAYERS, T, args.device).eval()
+    np.savez_compressed(args.out / "student.npz", layer_src=np.array(layer_src, np.int32), **files)
+    student8 = rebuild(cfg, W, {"s": files}, layer_src, T, args.device).eval()
     original = Encoder(cfg, W, range(cfg["layers"]), T, 0.0).eval().requires_grad_(False)
     for name, model in (("student", student8), ("teacher", teacher)):
         th = fit_thresholds(model, dev, args.device)

@@ -115,6 +115,8 @@ pub enum EncoderArg {
     Teacher,
     /// models/e5-small-frozen/: the registry encoder with the first heads (the old model).
     Frozen,
+    /// models/e5-small-fast/: 3 layers distilled from the student (faster, less accurate).
+    Fast,
 }
 
 /// `--backend`: the library's [`Backend`], named on the command line.
@@ -217,6 +219,7 @@ impl ModelArgs {
                     EncoderArg::Student => Variant::Default,
                     EncoderArg::Teacher => Variant::Teacher,
                     EncoderArg::Frozen => Variant::Frozen,
+                    EncoderArg::Fast => Variant::Fast,
                 },
                 precision: self.precision.into(),
                 backend: match self.backend {
