@@ -17,7 +17,8 @@ Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it o
      by `python3 scripts/setup.py --variant NAME DIR`.
      make bench-speed COMPARE="old=/tmp/old": also another engine: a checkout with its own
      release binary and models, e.g. the engine as it was before issue 17, built by
-     `scripts/build_old_engine.sh bb8009e /tmp/old`.
+     `scripts/build_old_engine.sh bb8009e /tmp/old`. With both kinds, each models folder is
+     also set against each engine and SnowNLP (e.g. the fast encoder against the old engine).
 
 Every line gives comments/s after start-up (a 1-comment run's wall time subtracted) and the
 wall time of the whole run, start-up included. BENCH_ROUNDS (3) rounds each time every
@@ -130,6 +131,19 @@ def spread(values):
     return f"{statistics.median(v):.2f}x ({v[0]:.2f}-{v[-1]:.2f})"
 
 
+def against_engines(others, rounds):
+    """Every other models folder (a COMPARE entry without its own binary) against every other
+    engine (one with its own binary) and SnowNLP, within each round, as the default is."""
+    folders = [i for i, (_, _, binary) in enumerate(others) if binary is None and not others[i][0].startswith("--")]
+    engines = [i for i, (_, _, binary) in enumerate(others) if binary is not None]
+    for i in folders:
+        name = others[i][0]
+        for j in engines:
+            print(f"verbatim [{name}] vs [{others[j][0]}]: {spread([th[i][0] / th[j][0] for _, th, _, _ in rounds])} "
+                  f"after start-up, {spread([th[j][3] / th[i][3] for _, th, _, _ in rounds])} whole run")
+        print(f"verbatim [{name}] vs SnowNLP: {spread([th[i][0] / snow for _, th, snow, _ in rounds])}")
+
+
 def main():
     texts = comments()
     chars = sum(len(t) for t in texts) / len(texts)
@@ -154,6 +168,7 @@ def main():
         print(f"verbatim [{name}]{'':<{max(0, 18 - len(name))}}{t[0]:8.1f} comments/s  -> the default is "
               f"{rate} (start-up {t[1]:.2f} s, peak RSS {t[2] or 0:.0f} MB; whole run {t[3]:.2f} s "
               f"-> {whole})")
+    against_engines(others, rounds)
     ours = first[0]
     print(f"verbatim analyze        {ours[0]:8.1f} comments/s  (start-up incl. model load {ours[1]:.2f} s; "
           f"whole run {ours[3]:.2f} s)")
