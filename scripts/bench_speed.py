@@ -17,8 +17,8 @@ Run: make bench-speed   (uses the setup venv; installs snownlp==0.12.3 into it o
      by `python3 scripts/setup.py --variant NAME DIR`.
      make bench-speed COMPARE="old=/tmp/old": also another engine: a checkout with its own
      release binary and models, e.g. the engine as it was before issue 17, built by
-     `scripts/build_old_engine.sh bb8009e /tmp/old`. With both kinds, each models folder is
-     also set against each engine and SnowNLP (e.g. the fast encoder against the old engine).
+     `scripts/build_old_engine.sh bb8009e /tmp/old`. Each models folder is also set against
+     SnowNLP and against each engine (e.g. the fast encoder against the old engine).
 
 Every line gives comments/s after start-up (a 1-comment run's wall time subtracted) and the
 wall time of the whole run, start-up included. BENCH_ROUNDS (3) rounds each time every
@@ -132,9 +132,9 @@ def spread(values):
 
 
 def against_engines(others, rounds):
-    """Every other models folder (a COMPARE entry without its own binary) against every other
-    engine (one with its own binary) and SnowNLP, within each round, as the default is."""
-    folders = [i for i, (_, _, binary) in enumerate(others) if binary is None and not others[i][0].startswith("--")]
+    """Each models folder of COMPARE (run by this binary with `--models`) against each engine of
+    COMPARE (a checkout with its own binary) and against SnowNLP, within each round."""
+    folders = [i for i, (_, extra, binary) in enumerate(others) if binary is None and extra[:1] == ["--models"]]
     engines = [i for i, (_, _, binary) in enumerate(others) if binary is not None]
     for i in folders:
         name = others[i][0]

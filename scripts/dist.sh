@@ -9,8 +9,9 @@
 #   models/onnxruntime/libonnxruntime.so
 #   models/taxonomy.toml, models/sentiment/head.json, models/topics/calibration.json
 #   README.md, LICENSE-MIT, LICENSE-APACHE, THIRD-PARTY.md
-# Symlinks are followed (the cache is not shipped). The fp32 weights and the teacher, frozen and fast
-# encoders stay out (--precision fp32 / --encoder teacher|frozen|fast then name the missing file).
+# Symlinks are followed (the cache is not shipped). The fp32 weights and the teacher, frozen
+# and fast encoders stay out (--precision fp32 / --encoder teacher|frozen|fast then name the
+# missing file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/verbatim}

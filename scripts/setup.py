@@ -15,10 +15,10 @@ never at run time.
 
 ``VERBATIM_MODEL`` (``make setup MODEL=…``) picks the encoder composed into models/e5-small:
 ``student`` (default: distilled, 6 layers), ``student3`` (distilled from it, 3 layers),
-``v3`` (fine-tuned, 12 layers) or ``frozen`` (the registry encoder). The v3 teacher is always installed beside it in models/e5-small-teacher/
-(``verbatim --encoder teacher``), and the registry encoder in models/e5-small-frozen/
-(``--encoder frozen``: the old model, for comparisons), and the 3-layer student in
-models/e5-small-fast/ (``--encoder fast``).
+``v3`` (fine-tuned, 12 layers) or ``frozen`` (the registry encoder). Installed beside it
+always: the v3 teacher in models/e5-small-teacher/ (``verbatim --encoder teacher``), the
+registry encoder in models/e5-small-frozen/ (``--encoder frozen``: the old model, for
+comparisons) and the 3-layer student in models/e5-small-fast/ (``--encoder fast``).
 ``python3 scripts/setup.py --variant NAME DIR`` writes a complete models folder for another
 encoder at DIR (for side-by-side benchmarks: ``verbatim --models DIR``).
 """
@@ -253,8 +253,8 @@ def prepare_model(model: str, dest: Path) -> None:
     """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs
     into `dest` (models/e5-small/). `v3` (`make setup MODEL=v3`) composes the committed
     fine-tuned layers (models/finetune/), `student` the distilled 6-layer student
-    (models/student/), `student3` the 3-layer one distilled from it (models/student3/); each brings its own sentiment head and topic calibration,
-    linked beside the encoder. `frozen` is the registry encoder alone."""
+    (models/student/), `student3` the 3-layer one distilled from it (models/student3/); each
+    brings its own sentiment head and topic calibration, linked beside the encoder. `frozen` is the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
         log("scripts/prepare_model.py missing: skipping model preparation")

@@ -166,8 +166,9 @@ def main():
     data = np.load(args.bundle / "data.npz")
     meta = json.loads(gzip.decompress((args.bundle / "rows.json.gz").read_bytes()))
     if args.ship:
-        teacher = str(args.teacher.resolve().relative_to(ROOT)) if args.teacher.resolve().is_relative_to(ROOT) else str(args.teacher)
-        return ship(args.out / "student.npz", args.ship, meta["topics"], teacher)
+        teacher = args.teacher.resolve()
+        named = teacher.relative_to(ROOT) if teacher.is_relative_to(ROOT) else teacher
+        return ship(args.out / "student.npz", args.ship, meta["topics"], str(named))
     if args.limit_rows:
         meta["rows"] = {k: v[:args.limit_rows] for k, v in meta["rows"].items()}
     gpu_run.TOPIC_IX.update({t: j for j, t in enumerate(meta["topics"])})

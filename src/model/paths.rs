@@ -8,7 +8,7 @@
 //! ([`Variant`]; `--encoder teacher`, `VERBATIM_ENCODER`, or `encoder = "teacher"` in the config),
 //! and the registry encoder they both started from in `e5-small-frozen/` (`--encoder frozen`,
 //! the old model, for comparisons). `e5-small-fast/` holds a 3-layer student distilled from
-//! the default one (`--encoder fast`): about 1.8× its speed, a few points less accurate.
+//! the default one (`--encoder fast`): 1.7–1.8× its speed, a few points less accurate.
 
 use std::path::{Path, PathBuf};
 
