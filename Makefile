@@ -17,7 +17,7 @@ FEATURES ?=
 # MODEL=student (default) composes the distilled 6-layer encoder (models/student/) into
 # models/e5-small/, MODEL=v3 the fine-tuned 12-layer one (models/finetune/), MODEL=frozen the
 # registry encoder; the v3 teacher is always installed in models/e5-small-teacher/ too
-# (`verbatim --encoder teacher`), and the 3-layer student (models/student3/) in
+# (`verbatim --encoder teacher`), and the 4-layer student (models/student4/) in
 # models/e5-small-fast/ (`--encoder fast`).
 setup:
 	@VERBATIM_MODEL=$(or $(MODEL),$(VERBATIM_MODEL),student) $(PYTHON) scripts/setup.py
@@ -104,7 +104,7 @@ bench-speed: build
 # Refit an encoder's topic calibration on the gold set's dev split and the labelled set
 # (result committed): ENCODER=student (default) writes models/student/calibration.json,
 # teacher models/finetune/calibration.json, frozen models/topics/calibration.json, fast
-# models/student3/calibration.json; setup then installs it beside the encoder. A refit keeps the file's unseen-topic threshold and
+# models/student4/calibration.json; setup then installs it beside the encoder. A refit keeps the file's unseen-topic threshold and
 # fallback share (chosen on corpora/custom/telecom's dev split). The teacher's and the frozen
 # encoder's files are kept as they were measured: refit on today's vectors, the teacher's
 # unseen-topic weights moved and read worse on telecom dev (recall / precision / no topic
@@ -114,7 +114,7 @@ ENCODER ?= student
 CALIBRATION_student = models/student/calibration.json
 CALIBRATION_teacher = models/finetune/calibration.json
 CALIBRATION_frozen = models/topics/calibration.json
-CALIBRATION_fast = models/student3/calibration.json
+CALIBRATION_fast = models/student4/calibration.json
 calibrate: build
 	./target/release/verbatim calibrate-topics --encoder $(ENCODER) --data corpora/gold/feedback.jsonl --split dev --train corpora/labelled/feedback.jsonl --fit-train -o $(CALIBRATION_$(ENCODER))
 	@$(PYTHON) scripts/setup.py

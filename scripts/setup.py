@@ -14,11 +14,11 @@ cache, once per version of that script; its outputs are cached too. Python is us
 never at run time.
 
 ``VERBATIM_MODEL`` (``make setup MODEL=…``) picks the encoder composed into models/e5-small:
-``student`` (default: distilled, 6 layers), ``student3`` (distilled from it, 3 layers),
+``student`` (default: distilled, 6 layers), ``student4`` (distilled from it, 4 layers),
 ``v3`` (fine-tuned, 12 layers) or ``frozen`` (the registry encoder). Installed beside it
 always: the v3 teacher in models/e5-small-teacher/ (``verbatim --encoder teacher``), the
 registry encoder in models/e5-small-frozen/ (``--encoder frozen``: the old model, for
-comparisons) and the 3-layer student in models/e5-small-fast/ (``--encoder fast``).
+comparisons) and the 4-layer student in models/e5-small-fast/ (``--encoder fast``).
 ``python3 scripts/setup.py --variant NAME DIR`` writes a complete models folder for another
 encoder at DIR (for side-by-side benchmarks: ``verbatim --models DIR``).
 """
@@ -240,12 +240,12 @@ def venv_python() -> Path:
 
 PAIRED = ("sentiment-head.json", "calibration.json")
 # The encoders setup can compose: the registry's frozen one, or it plus the project's deltas.
-VARIANTS = {"frozen": None, "v3": "finetune", "student": "student", "student3": "student3"}
+VARIANTS = {"frozen": None, "v3": "finetune", "student": "student", "student4": "student4"}
 # What `make setup` composes into models/e5-small/ (the encoder every command runs by default),
 # and the teacher installed beside it in models/e5-small-teacher/ (`--encoder teacher`); the
 # registry encoder also goes into models/e5-small-frozen/ (`--encoder frozen`, the old model),
-# the 3-layer student into models/e5-small-fast/ (`--encoder fast`).
-DEFAULT, TEACHER, FAST = "student", "v3", "student3"
+# the 4-layer student into models/e5-small-fast/ (`--encoder fast`).
+DEFAULT, TEACHER, FAST = "student", "v3", "student4"
 
 
 
@@ -253,7 +253,7 @@ def prepare_model(model: str, dest: Path) -> None:
     """Convert the Q4_0 weights to ONNX once per (weights, script[, deltas]); link the outputs
     into `dest` (models/e5-small/). `v3` (`make setup MODEL=v3`) composes the committed
     fine-tuned layers (models/finetune/), `student` the distilled 6-layer student
-    (models/student/), `student3` the 3-layer one distilled from it (models/student3/); each
+    (models/student/), `student4` the 4-layer one distilled from it (models/student4/); each
     brings its own sentiment head and topic calibration, linked beside the encoder. `frozen` is the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():

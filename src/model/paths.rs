@@ -7,8 +7,8 @@
 //! `e5-small-teacher/`, for users who want its last point of accuracy at about half the speed
 //! ([`Variant`]; `--encoder teacher`, `VERBATIM_ENCODER`, or `encoder = "teacher"` in the config),
 //! and the registry encoder they both started from in `e5-small-frozen/` (`--encoder frozen`,
-//! the old model, for comparisons). `e5-small-fast/` holds a 3-layer student distilled from
-//! the default one (`--encoder fast`): 1.7–1.8× its speed, a few points less accurate.
+//! the old model, for comparisons). `e5-small-fast/` holds a 4-layer student distilled from
+//! the default one (`--encoder fast`): about 1.4× its speed, a point or two less accurate.
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ pub enum Variant {
     /// The registry's multilingual-e5-small, unchanged, with the project's first heads, in
     /// `e5-small-frozen/`: the old model, kept for comparisons.
     Frozen,
-    /// The 3-layer student distilled from the default one, in `e5-small-fast/`.
+    /// The 4-layer student distilled from the default one, in `e5-small-fast/`.
     Fast,
 }
 
