@@ -115,6 +115,11 @@ def saver(model, args):
     return hook
 
 
+# The arguments of a run that decide its result (paths, logging and the device left out).
+REPRODUCE = ("teacher", "seed", "batch", "lr", "head_lr", "alpha", "in_domain_weight", "epochs", "minutes",
+             "keep", "init", "src_weight", "threads")
+
+
 def ship(src, dest, topics, teacher):
     """Write the committed student: deltas (without layer_src), the sentiment head, the manifest."""
     import hashlib
@@ -131,6 +136,11 @@ def ship(src, dest, topics, teacher):
     manifest = {"run": dest.name, "dtype": "int8", "layer_src": layer_src, "topics": topics,
                 "files": {"student.npz": {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}},
                 "teacher": teacher, "script": "scripts/train/distill.py"}
+    report = src.parent / "report.json"  # the run's arguments and schedule, to reproduce it
+    if report.exists():
+        run = json.loads(report.read_text())
+        manifest["training"] = {"args": {k: v for k, v in run["args"].items() if k in REPRODUCE},
+                                "schedule": run["schedule"]}
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     print(f"shipped {dest}: {len(data)} bytes, layers {layer_src}")
 
