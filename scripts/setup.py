@@ -254,7 +254,8 @@ def prepare_model(model: str, dest: Path) -> None:
     into `dest` (models/e5-small/). `v3` (`make setup MODEL=v3`) composes the committed
     fine-tuned layers (models/finetune/), `student` the distilled 6-layer student
     (models/student/), `student4` the 4-layer one distilled from it (models/student4/); each
-    brings its own sentiment head and topic calibration, linked beside the encoder. `frozen` is the registry encoder alone."""
+    brings its own sentiment head and topic calibration, linked beside the encoder. `frozen` is
+    the registry encoder alone."""
     script = ROOT / "scripts" / "prepare_model.py"
     if not script.exists():
         log("scripts/prepare_model.py missing: skipping model preparation")
