@@ -115,6 +115,16 @@ def saver(model, args):
     return hook
 
 
+def initial_state(path, cfg, W, T, layer_src):
+    """The weights --init names: a ckpt.pt, or a committed student's folder (its int8 deltas composed)."""
+    if not path.is_dir():
+        return torch.load(path)
+    model = teacher_of(cfg, W, path, T)
+    if list(model.layer_src) != list(layer_src):
+        sys.exit(f"--init {path} has layers {list(model.layer_src)}, the student {list(layer_src)}")
+    return model.state_dict()
+
+
 # The arguments of a run that decide its result (paths, logging and the device left out).
 REPRODUCE = ("teacher", "seed", "batch", "lr", "head_lr", "alpha", "in_domain_weight", "epochs", "minutes",
              "keep", "init", "src_weight", "threads")
@@ -162,7 +172,8 @@ def main():
     ap.add_argument("--keep", type=positions, default=STUDENT_LAYERS,
                     help="the teacher's layer positions the student starts from (default 1,3,5,7,9,11); "
                          "with --teacher models/student, e.g. 0,2,4,5 for a 4-layer student")
-    ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt instead of the teacher's layers")
+    ap.add_argument("--init", type=Path, help="start from a saved ckpt.pt, or a committed student's folder "
+                                              "(e.g. models/student), instead of the teacher's layers")
     ap.add_argument("--ship", type=Path, nargs="?", const=ROOT / "models" / "student",
                     help="only write the committed student from --out/student.npz (default models/student)")
     ap.add_argument("--src-weight", type=src_weight, action="append", default=[], metavar="SRC=W",
@@ -197,7 +208,7 @@ def main():
         for head in ("sentiment", "topic", "aspect"):
             getattr(student, head).load_state_dict(getattr(teacher, head).state_dict())
     if args.init:
-        student.load_state_dict(torch.load(args.init))
+        student.load_state_dict(initial_state(args.init, cfg, W, T, layer_src))
     log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": layer_src}
     report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T),
