@@ -86,7 +86,14 @@ def positions(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated layer positions, got {text!r}") from None
 
 
-def student_loss_of(teacher, T):
+def state_gap(student, teacher, mask):
+    """Squared distance of the student's token states from the teacher's over the real tokens, relative
+    to the teacher's: the runtime reads a clause as the mean of its tokens' states in context."""
+    keep = mask.unsqueeze(-1).to(student.dtype)
+    return (((student - teacher) ** 2) * keep).sum() / ((teacher ** 2) * keep).sum()
+
+
+def student_loss_of(teacher, T, token_weight=0.0):
     kl = lambda s, q: F.kl_div(F.log_softmax(s, -1), F.softmax(q, -1), reduction="batchmean")  # noqa: E731
 
     def loss(model, batch):
@@ -95,11 +102,14 @@ def student_loss_of(teacher, T):
         with torch.no_grad():
             t = teacher(ids, mask)
         soft = t["topic"].sigmoid()
-        return {"kd": kl(out["sentiment"], t["sentiment"]), "sent": 0.5 * F.cross_entropy(out["sentiment"], label),
-                "topic": F.binary_cross_entropy_with_logits(out["topic"], soft)
-                - F.binary_cross_entropy_with_logits(t["topic"], soft),
-                "aspect": 0.5 * kl(out["aspect"].reshape(-1, 3), t["aspect"].reshape(-1, 3)) / T,
-                "embed": (1 - (out["emb"] * t["emb"]).sum(-1)).mean()}
+        parts = {"kd": kl(out["sentiment"], t["sentiment"]), "sent": 0.5 * F.cross_entropy(out["sentiment"], label),
+                 "topic": F.binary_cross_entropy_with_logits(out["topic"], soft)
+                 - F.binary_cross_entropy_with_logits(t["topic"], soft),
+                 "aspect": 0.5 * kl(out["aspect"].reshape(-1, 3), t["aspect"].reshape(-1, 3)) / T,
+                 "embed": (1 - (out["emb"] * t["emb"]).sum(-1)).mean()}
+        if token_weight:
+            parts["tokens"] = token_weight * state_gap(out["states"], t["states"], mask)
+        return parts
     return loss
 
 
@@ -127,7 +137,7 @@ def initial_state(path, cfg, W, T, layer_src):
 
 # The arguments of a run that decide its result (paths, logging and the device left out).
 REPRODUCE = ("teacher", "seed", "batch", "lr", "head_lr", "alpha", "in_domain_weight", "epochs", "minutes",
-             "keep", "init", "src_weight", "threads")
+             "keep", "init", "src_weight", "token_weight", "threads")
 
 
 def ship(src, dest, topics, teacher):
@@ -178,6 +188,9 @@ def main():
                     help="only write the committed student from --out/student.npz (default models/student)")
     ap.add_argument("--src-weight", type=src_weight, action="append", default=[], metavar="SRC=W",
                     help="multiply one source's share of each epoch by W (repeatable), e.g. amazon_pillow_reviews=3")
+    ap.add_argument("--token-weight", type=float, default=0.0,
+                    help="weight of the token-state loss (the student's last-layer states against the "
+                         "teacher's, which clause vectors pool; 0: pooled embedding only, as the shipped runs)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--limit-rows", type=int, default=0, help="smoke test: keep the first N rows per split")
@@ -211,7 +224,7 @@ def main():
         student.load_state_dict(initial_state(args.init, cfg, W, T, layer_src))
     log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": layer_src}
-    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T),
+    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T, args.token_weight),
                                              args.minutes, args.epochs, args.lr, saver(student, args))
     torch.save(student.state_dict(), args.out / "ckpt.pt")
     files = export(student.eval(), W, lambda pos: "student.npz")["student.npz"]

@@ -75,7 +75,8 @@ class Split:
 
 
 class Encoder(nn.Module):
-    """Frozen embeddings + the given base layers + heads; forward -> dict(emb, sentiment, topic, aspect)."""
+    """Frozen embeddings + the given base layers + heads; forward -> dict(emb, sentiment, topic, aspect,
+    states: the last layer's token states, which the runtime pools over a clause's tokens)."""
 
     def __init__(self, cfg, W, layer_src, n_topics, dropout=0.1):
         super().__init__()
@@ -106,7 +107,7 @@ class Encoder(nn.Module):
         emb = pool(x, mask)
         h = emb * HEAD_SCALE
         return {"emb": emb, "sentiment": self.sentiment(h), "topic": self.topic(h),
-                "aspect": self.aspect(h).view(len(ids), -1, 3)}
+                "aspect": self.aspect(h).view(len(ids), -1, 3), "states": x}
 
 
 def train_phase(name, model, split, args, loss_fn, minutes, epochs, lr, hook=None):
