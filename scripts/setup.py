@@ -24,6 +24,7 @@ encoder at DIR (for side-by-side benchmarks: ``verbatim --models DIR``).
 """
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import os
 import shutil
@@ -204,7 +205,7 @@ def install(src: Path, dest: Path) -> None:
     if dest.is_symlink() or dest.exists():
         if big and dest.is_symlink() and os.readlink(dest) == str(src):
             return
-        if not big and not dest.is_symlink() and dest.stat().st_size == src.stat().st_size:
+        if not big and not dest.is_symlink() and filecmp.cmp(src, dest, shallow=False):
             return
         dest.unlink()
     if big:
