@@ -13,7 +13,9 @@ Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, e
 
 Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
 teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
-+ (1 - cos(pooled, teacher's pooled)), so the general embedding the custom topics use stays.
++ (1 - cos(pooled, teacher's pooled)), so the general embedding the custom topics use stays;
+with --token-weight W, + W x the last-layer token states' squared distance from the teacher's
+(relative to theirs), since a clause's vector is the mean of its tokens' states in context.
 The run has a time budget: after 60 steps the number of steps is cut to fit it and the learning-rate
 schedule still decays to zero.
 
