@@ -74,6 +74,11 @@ class Split:
         return self.by_src
 
 
+# The outputs the losses and predictions read in float32 (not `states`, the largest, which only
+# distill.py's token loss reads).
+OUTPUTS = ("emb", "sentiment", "topic", "aspect")
+
+
 class Encoder(nn.Module):
     """Frozen embeddings + the given base layers + heads; forward -> dict(emb, sentiment, topic, aspect,
     states: the last layer's token states, which the runtime pools over a clause's tokens)."""
@@ -165,7 +170,8 @@ def predict(model, split, idx, device, ref=None, batch=256):
     for b in range(0, len(order), batch):
         chunk = order[b:b + batch]
         ids, mask = (t.to(device) for t in batch_of([split.ids[i] for i in chunk]))
-        o = {k: v.float() for k, v in model(ids, mask).items()}
+        res = model(ids, mask)
+        o = {k: res[k].float() for k in OUTPUTS}
         out["sentiment"].append(o["sentiment"].softmax(-1).cpu())
         out["topic"].append(o["topic"].sigmoid().cpu())
         out["aspect"].append(o["aspect"].softmax(-1).cpu())
@@ -304,7 +310,7 @@ def main():
         out = model(ids, mask)
         with torch.no_grad():
             ref = original(ids, mask)["emb"].float()
-        o = {k: v.float() for k, v in out.items()}
+        o = {k: out[k].float() for k in OUTPUTS}
         parts = {"sent": F.cross_entropy(o["sentiment"], label),
                  "embed": args.lambda_embed * (1 - (o["emb"] * ref).sum(-1)).mean()}
         parts["topic"] = F.binary_cross_entropy_with_logits(o["topic"][has_t], topic[has_t]) if has_t.any() else o["topic"].sum() * 0
