@@ -13,7 +13,8 @@ Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, e
 
 Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
 teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
-+ (1 - cos(pooled, teacher's pooled)), so the general embedding the custom topics use stays;
++ E x (1 - cos(pooled, teacher's pooled)) (--embed-weight E, default 1), so the general embedding
+search and the custom topics use stays;
 with --token-weight W, + W x the last-layer token states' squared distance from the teacher's
 (relative to theirs), since a clause's vector is the mean of its tokens' states in context.
 The run has a time budget: after 60 steps the number of steps is cut to fit it and the learning-rate
@@ -95,7 +96,7 @@ def state_gap(student, teacher, mask):
     return (((student - teacher) ** 2) * keep).sum() / ((teacher ** 2) * keep).sum()
 
 
-def student_loss_of(teacher, T, token_weight=0.0):
+def student_loss_of(teacher, T, token_weight=0.0, embed_weight=1.0):
     kl = lambda s, q: F.kl_div(F.log_softmax(s, -1), F.softmax(q, -1), reduction="batchmean")  # noqa: E731
 
     def loss(model, batch):
@@ -108,7 +109,7 @@ def student_loss_of(teacher, T, token_weight=0.0):
                  "topic": F.binary_cross_entropy_with_logits(out["topic"], soft)
                  - F.binary_cross_entropy_with_logits(t["topic"], soft),
                  "aspect": 0.5 * kl(out["aspect"].reshape(-1, 3), t["aspect"].reshape(-1, 3)) / T,
-                 "embed": (1 - (out["emb"] * t["emb"]).sum(-1)).mean()}
+                 "embed": embed_weight * (1 - (out["emb"] * t["emb"]).sum(-1)).mean()}
         if token_weight:
             parts["tokens"] = token_weight * state_gap(out["states"], t["states"], mask)
         return parts
@@ -139,7 +140,7 @@ def initial_state(path, cfg, W, T, layer_src):
 
 # The arguments of a run that decide its result (paths, logging and the device left out).
 REPRODUCE = ("teacher", "seed", "batch", "lr", "head_lr", "alpha", "in_domain_weight", "epochs", "minutes",
-             "keep", "init", "src_weight", "token_weight", "threads")
+             "keep", "init", "src_weight", "token_weight", "embed_weight", "threads")
 
 
 def ship(src, dest, topics, teacher):
@@ -193,6 +194,9 @@ def main():
     ap.add_argument("--token-weight", type=float, default=0.0,
                     help="weight of the token-state loss (the student's last-layer states against the "
                          "teacher's, which clause vectors pool; 0: pooled embedding only, as the shipped runs)")
+    ap.add_argument("--embed-weight", type=float, default=1.0,
+                    help="weight of the pooled-embedding loss (1 - cosine to the teacher's sentence vector, which "
+                         "search and the custom topics read)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--limit-rows", type=int, default=0, help="smoke test: keep the first N rows per split")
@@ -226,7 +230,7 @@ def main():
         student.load_state_dict(initial_state(args.init, cfg, W, T, layer_src))
     log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": layer_src}
-    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T, args.token_weight),
+    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T, args.token_weight, args.embed_weight),
                                              args.minutes, args.epochs, args.lr, saver(student, args))
     torch.save(student.state_dict(), args.out / "ckpt.pt")
     files = export(student.eval(), W, lambda pos: "student.npz")["student.npz"]
