@@ -162,8 +162,11 @@ def ship(src, dest, topics, teacher):
     report = src.parent / "report.json"  # the run's arguments and schedule, to reproduce it
     if report.exists():
         run = json.loads(report.read_text())
-        manifest["training"] = {"args": {k: v for k, v in run["args"].items() if k in REPRODUCE},
-                                "schedule": run["schedule"]}
+        if "soup" in run:  # soup.py's average of students: its parts and their weights
+            manifest["training"] = {"soup": run["soup"], "script": "scripts/train/soup.py"}
+        else:
+            manifest["training"] = {"args": {k: v for k, v in run["args"].items() if k in REPRODUCE},
+                                    "schedule": run["schedule"]}
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     print(f"shipped {dest}: {len(data)} bytes, layers {layer_src}")
 
