@@ -40,6 +40,8 @@ import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
 
+from prepare_model import externalize_embeddings, pad_batch
+
 BATCH = 32
 
 
@@ -50,10 +52,7 @@ def calibration_batches(texts_jsonl: Path, tok, max_tokens: int, pad_id: int):
     texts = [json.loads(line)["text"] for line in lines if line]
     ids = sorted((tok.encode(t).ids[:max_tokens] for t in texts), key=len)
     for i in range(0, len(ids), BATCH):
-        chunk = ids[i:i + BATCH]
-        width = max(map(len, chunk))
-        yield {"input_ids": np.array([r + [pad_id] * (width - len(r)) for r in chunk], np.int64),
-               "attention_mask": np.array([[1] * len(r) + [0] * (width - len(r)) for r in chunk], np.int64)}
+        yield pad_batch(ids[i:i + BATCH], pad_id)
 
 
 def measure(model: onnx.ModelProto, batches) -> dict[str, tuple[float, float]]:
@@ -104,7 +103,7 @@ def fused_products(model: onnx.ModelProto) -> int:
     by_out = {n.output[0]: n for n in graph.node}
     products = {n.output[0]: n for n in graph.node
                 if n.op_type == "Mul" and all(i in constants for i in n.input)}
-    drop, nodes = set(), []
+    drop, nodes, fused = set(), [], 0
     for node in graph.node:
         cast = by_out.get(node.input[0]) if node.op_type == "Mul" else None
         mm = by_out.get(cast.input[0]) if cast is not None and cast.op_type == "Cast" else None
@@ -114,13 +113,14 @@ def fused_products(model: onnx.ModelProto) -> int:
         a, w, a_zero, w_zero = mm.input
         a_scale, w_scale = products[node.input[1]].input
         drop.update((cast.output[0], mm.output[0], node.input[1]))
+        fused += 1
         nodes.append(helper.make_node("MatMulIntegerToFloat", [a, w, a_scale, w_scale, a_zero, w_zero],
                                       [node.output[0]], domain="com.microsoft"))
     del graph.node[:]
     graph.node.extend(n for n in nodes if n.output[0] not in drop)
     if drop and not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return len(drop) // 3
+    return fused
 
 
 def apply(int8_path: Path, batches) -> str:
@@ -136,8 +136,6 @@ def apply(int8_path: Path, batches) -> str:
 def main(folder: Path) -> None:
     """Rewrite folder/model.int8.onnx (an encoder folder with real files) with fixed ranges."""
     from tokenizers import Tokenizer
-
-    from prepare_model import externalize_embeddings
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     labelled = Path(__file__).resolve().parent.parent / "corpora" / "labelled" / "feedback.jsonl"
     batches = calibration_batches(labelled, tok, 512, tok.token_to_id("<pad>"))

@@ -14,9 +14,9 @@ Out: in --out (default $VERBATIM_CACHE/train/student/): student.npz (6 layers, e
 Student: layers [1, 3, 5, 7, 9, 11] of the teacher and its heads; loss (gpu_run.py's) = KL to the
 teacher's sentiment + 0.5 CE(gold) + BCE to the teacher's topic probabilities + 0.5 KL(aspects)
 + E x (1 - cos(pooled, teacher's pooled)) (--embed-weight E, default 1), so the general embedding
-search and the custom topics use stays;
-with --token-weight W, + W x the last-layer token states' squared distance from the teacher's
-(relative to theirs), since a clause's vector is the mean of its tokens' states in context.
+that search and the custom topics use stays; with --token-weight W, + W x the last-layer token
+states' squared distance from the teacher's (relative to theirs), since a clause's vector is the
+mean of its tokens' states in context.
 The run has a time budget: after 60 steps the number of steps is cut to fit it and the learning-rate
 schedule still decays to zero.
 
@@ -233,7 +233,8 @@ def main():
         student.load_state_dict(initial_state(args.init, cfg, W, T, layer_src))
     log(f"loaded in {time.time() - t0:.1f}s: train {len(train.rows)} dev {len(dev.rows)} test {len(test.rows)}")
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "layers": layer_src}
-    report["schedule"] = gpu_run.train_phase("student", student, train, args, student_loss_of(teacher, T, args.token_weight, args.embed_weight),
+    loss = student_loss_of(teacher, T, args.token_weight, args.embed_weight)
+    report["schedule"] = gpu_run.train_phase("student", student, train, args, loss,
                                              args.minutes, args.epochs, args.lr, saver(student, args))
     torch.save(student.state_dict(), args.out / "ckpt.pt")
     files = export(student.eval(), W, lambda pos: "student.npz")["student.npz"]

@@ -6,8 +6,9 @@ for another (one gains aspects and Amazon and loses English search, another the 
 Their weights stay close enough that the average is a student of its own, often keeping what
 each gained. No training, no data: only the weights.
 
-In:  --part PATH[=W], twice or more: a run's ckpt.pt (float), a run's student.npz (int8 deltas
-     with layer_src), or a committed student's folder (e.g. models/student); W its weight
+In:  --part PATH[=W], twice or more: a run's ckpt.pt (float; read as the 6-layer student, layers
+     1, 3, 5, 7, 9, 11: a ckpt names none), a run's student.npz (int8 deltas with layer_src), or
+     a committed student's folder (e.g. models/student); W its weight
      (default 1; the weights are normalised). All parts must share the layer sources.
 Out: --out DIR/student.npz (int8 deltas from the registry layers, heads in float16, as
      distill.py writes) and DIR/report.json (the parts and weights, which `distill.py --out DIR
