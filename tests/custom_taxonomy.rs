@@ -226,10 +226,11 @@ fn lenient_and_strict() -> (Analyzer, Analyzer, f32, tempfile::TempDir) {
 
 #[test]
 fn a_users_own_topic_far_below_the_strongest_is_dropped_unless_the_toml_sets_its_threshold() {
-    // A dev-split comment about coverage and broadband: mobile data clears the unseen
-    // topics' threshold too, but at well under half the strongest topic's confidence, so it
-    // is dropped; with the thresholds written in the TOML it stays (the user's word).
-    let text = "家里手机没信号，宽带也老断，等于跟外界失联";
+    // A dev-split comment about home broadband: mobile data clears the unseen topics'
+    // threshold too (0.37 against 0.30, 2026-12-07), but at 0.4 of the strongest topic's
+    // confidence, so it is dropped; with the thresholds written in the TOML it stays (the
+    // user's word).
+    let text = "网页打得开但是视频一直缓冲，宽带明显有问题";
     let (lenient, strict, threshold, _dir) = lenient_and_strict();
     let ids = |a: &verbatim::analysis::Analysis| {
         let mut ids: Vec<String> = a.topics.iter().map(|t| t.id.clone()).collect();
@@ -237,19 +238,9 @@ fn a_users_own_topic_far_below_the_strongest_is_dropped_unless_the_toml_sets_its
         ids
     };
     let a = lenient.analyze_one(&Input::new(text)).unwrap();
-    assert_eq!(
-        ids(&a),
-        ["home_broadband", "network_coverage"],
-        "{:?}",
-        a.topics
-    );
+    assert_eq!(ids(&a), ["home_broadband"], "{:?}", a.topics);
     let b = strict.analyze_one(&Input::new(text)).unwrap();
-    assert_eq!(
-        ids(&b),
-        ["home_broadband", "mobile_data", "network_coverage"],
-        "{:?}",
-        b.topics
-    );
+    assert_eq!(ids(&b), ["home_broadband", "mobile_data"], "{:?}", b.topics);
     let weak = b.topics.iter().find(|t| t.id == "mobile_data").unwrap();
     let top = b.topics.iter().map(|t| t.confidence).fold(0.0, f32::max);
     assert!(
