@@ -16,6 +16,7 @@ pub mod cache;
 pub mod crossfit;
 mod encoded;
 pub mod lru;
+mod query;
 pub mod version;
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@
 //! rounding error of a cosine stays under about 0.01.
 
 use crate::Result;
-use crate::analysis::{Input, Label};
+use crate::analysis::Label;
 use crate::analyze::Analyzer;
 
 /// The name of the bytes fast field that holds the vectors.
@@ -50,12 +50,7 @@ impl QueryEncoder for Analyzer {
         if self.topic_model().is_none() {
             return Ok(None);
         }
-        let analysis = self.analyze_one(&Input::new(text))?;
-        let topics = analysis.topics.into_iter().map(|t| (t.id, t.sentiment));
-        Ok(analysis.embedding.map(|vector| QueryAnalysis {
-            vector,
-            topics: topics.collect(),
-        }))
+        self.query_analysis(text)
     }
 }
 

@@ -386,6 +386,27 @@ impl TopicModel {
         (self.own(k) && conf[k] >= share * self.entries[k].threshold).then_some(k)
     }
 
+    /// For a search query that reaches no topic's threshold: the topic of a seed term it
+    /// contains, the most confident of them, when that confidence reaches [`QUERY_SHARE`] of
+    /// its threshold (see `analyze::query`).
+    pub fn seeded_query_topic(
+        &self,
+        p: &Prepared,
+        clauses: &[Clause],
+        vectors: &Vectors,
+    ) -> Option<String> {
+        let best = self.best_features(&self.score_clauses(p, clauses, vectors));
+        let conf = |k: usize| {
+            self.calibration
+                .confidence_of(&best[k], self.entries[k].seen)
+        };
+        let k = (0..self.entries.len())
+            .filter(|&k| best[k].seed)
+            .max_by(|&a, &b| conf(a).total_cmp(&conf(b)))?;
+        (conf(k) >= QUERY_SHARE * self.entries[k].threshold)
+            .then(|| self.entries[k].topic.id.clone())
+    }
+
     /// Whether topic `k` is a user's own: no calibrated threshold, none set in the taxonomy.
     fn own(&self, k: usize) -> bool {
         let e = &self.entries[k];
@@ -409,6 +430,10 @@ impl TopicModel {
 /// The share of a comment's strongest reported topic a user's own topic needs beside it
 /// (see `TopicModel::drop_weak_own`).
 const OWN_RATIO: f32 = 0.5;
+
+/// The share of its threshold a seeded topic needs to stand for a search query that names no
+/// topic (see `TopicModel::seeded_query_topic`).
+pub const QUERY_SHARE: f32 = 0.5;
 
 /// A clause carries a topic only if its confidence is at least this share of the topic's
 /// strongest clause's (chosen on the demo corpus's clause truth, `check_demo.py evidence`:
