@@ -3,6 +3,7 @@
 //! input, concurrent ingest, back-pressure, and the `serve` process's graceful shutdown.
 
 mod bad_input;
+mod batched;
 mod cache;
 mod compare;
 mod erase;
