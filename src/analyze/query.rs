@@ -1,13 +1,15 @@
-//! A search query read as a comment is, for hybrid search: its vector, and the topics it is
+//! A search query read as a comment is, plus a seeded topic, for hybrid search: its vector, and the topics it is
 //! about with their tones.
 //!
 //! In: the query text. Out: its vector and topics ([`QueryAnalysis`]), from one encoder pass.
 //! A query is short, and short texts often fall under every topic's threshold although they
 //! name one: "态度很差" (attitude, very poor) scored under service attitude's threshold. When
 //! no topic is reported, the most confident topic of a seed term the query contains stands in
-//! ([`TopicModel::seeded_query_topic`]), with the query's own tone.
+//! ([`TopicModel::seeded_query_topic`]), with the query's own tone. (With a taxonomy of a
+//! user's own topics only, the unseen-topic fallback, at 0.25–0.4 of the threshold, has
+//! already given such a query its best topic.)
 
-use super::{Analyzer, encode};
+use super::{Analyzer, check_blank, encode};
 use crate::Result;
 use crate::analysis::Input;
 use crate::index::QueryAnalysis;
@@ -18,7 +20,11 @@ impl Analyzer {
         let Some(models) = &self.models else {
             return Ok(None);
         };
-        let s = self.analyze_text(&Input::new(text))?;
+        let input = Input::new(text);
+        // invisible characters only: nothing to mean, as for a comment (hybrid falls back to
+        // keywords on this error)
+        check_blank(std::slice::from_ref(&input))?;
+        let s = self.analyze_text(&input)?;
         let encoded = encode(models, &[&s])?;
         let part = self.model_part(models, &s.prepared, &s.clauses, s.clauses_cut, &encoded, 0);
         let mut topics: Vec<_> = part

@@ -45,8 +45,12 @@ pub const SEMANTIC_K: usize = 200;
 /// The lowest similarity (centred query to comment) a semantic neighbour may have.
 pub const FLOOR: f32 = 0.20;
 /// A query whose words match at most this many comments has them ranked first in hybrid
-/// search: a rare literal match is what was asked for ("script" found in one comment), and
-/// neighbours far from a query can fill the first page with a topic it never named. On
+/// search (their fused scores then are out of order): so few literal matches are what was
+/// asked for, and neighbours far from a query can fill the first page with a topic it never
+/// named (the page's check searches "script", whose one literal match, an ingested
+/// `<script>` comment, fell behind 20 neighbours at similarity 0.25–0.28). The keyword side
+/// needs every word of the query, so multi-word queries take this path more often: 11 of
+/// the 65 labelled queries do ("charged twice" 3 matches, "too expensive" 10). On
 /// `corpora/search/queries.jsonl`, 0 / 5 / 10 / 20 → hybrid recall@50 dev 0.912 / 0.912 /
 /// 0.912 / 0.910, test 0.912 / 0.912 / 0.912 / 0.915, nDCG@10 test 0.930 / 0.932 / 0.932 /
 /// 0.927 (2026-12-07, default student).

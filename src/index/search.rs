@@ -120,7 +120,8 @@ pub struct Hit {
     pub customer_id: Option<String>,
     pub attrs: BTreeMap<String, String>,
     /// Relevance: BM25 (keyword), cosine (semantic) or the fused reciprocal-rank score
-    /// (hybrid); null when sorted by date.
+    /// (hybrid; out of order where a query's few keyword matches are put first,
+    /// [`super::fusion::FEW_WORDS`]); null when sorted by date.
     pub score: Option<f32>,
     /// Why it matched (absent for a blank query).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]

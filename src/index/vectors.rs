@@ -23,9 +23,10 @@ pub trait QueryEncoder: Sync {
     /// The query's vector, or `None` when no model is loaded.
     fn embed_query(&self, text: &str) -> Result<Option<Vec<f32>>>;
 
-    /// The query's vector and the topics it is about, each with its tone, as the analysis
-    /// of a comment would give them, from one encoder pass (`None` without a model). By
-    /// default: [`QueryEncoder::embed_query`] and no topics.
+    /// The query's vector and the topics it is about, each with its tone, from one encoder
+    /// pass (`None` without a model): as the analysis of a comment would give them, or, when
+    /// none reaches its threshold, the topic of a seed term it contains (`analyze::query`).
+    /// By default: [`QueryEncoder::embed_query`] and no topics.
     fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
         Ok(self.embed_query(text)?.map(|vector| QueryAnalysis {
             vector,

@@ -61,6 +61,13 @@ fn modes_filters_similar_and_bad_input_over_http() {
         (200, Some("keyword")),
         "{body}"
     );
+    // Invisible characters only (a soft hyphen, a zero-width space): blank as well.
+    let (status, body) = parts(s.get("/v1/search?q=%C2%AD%E2%80%8B"));
+    assert_eq!(
+        (status, body["mode"].as_str(), body["total"].as_u64()),
+        (200, Some("keyword"), Some(0)),
+        "{body}"
+    );
     let (status, body) = parts(s.get("/v1/search?q=%1F%0B&mode=semantic"));
     assert_eq!((status, body["total"].as_u64()), (200, Some(0)), "{body}");
     // The default is hybrid: every keyword hit is still there.
