@@ -60,3 +60,69 @@ fn the_pipeline_runs_on_the_stand_in_encoder() {
         assert!(!a.keywords.is_empty(), "{t}: no keywords");
     }
 }
+
+#[test]
+fn a_querys_topics_are_its_own_or_one_topic_its_seed_names() {
+    // Hybrid search reads a query as a comment; only when that finds no topic may one topic
+    // stand in, and only one whose seed term the query holds, with the query's own tone. With
+    // every threshold at 0.99 no query reaches one, so what is left is the seeded topic, at
+    // half its threshold.
+    use verbatim::analyze::Input;
+    let models = root().join("models");
+    let taxonomy = Taxonomy::load(&models.join("taxonomy.toml")).unwrap();
+    let mut calibration =
+        Calibration::load_or_default(&models.join("topics/calibration.json")).unwrap();
+    calibration.default_threshold = 0.99;
+    calibration.thresholds.values_mut().for_each(|t| *t = 0.99);
+    let head = SentimentHead::load(&models.join("sentiment/head.json")).unwrap();
+    let version = AnalysisVersion::model("hashed".into(), Vec::new(), None);
+    let parts = (Arc::new(HashedEncoder) as Arc<dyn Encoder>, head, version);
+    let strict = Analyzer::from_parts(Options::default(), parts, &taxonomy, calibration).unwrap();
+    let queries = [
+        "态度很差",
+        "服務態度不好",
+        "UI 太乱",
+        "一直当机",
+        "物流",
+        "发票",
+        "rude staff",
+        "refund",
+        "app crashes",
+        "hello there",
+        "ok",
+        "完全无关的一句话",
+    ];
+    let mut seeded = 0;
+    for (analyzer, q) in queries
+        .iter()
+        .flat_map(|q| [(&**analyzer(), *q), (&strict, *q)])
+    {
+        let own = analyzer.analyze_one(&Input::new(q)).unwrap();
+        let query = analyzer.query_analysis(q).unwrap().expect("a model");
+        let own_topics: Vec<_> = own
+            .topics
+            .iter()
+            .map(|t| (t.id.clone(), t.sentiment))
+            .collect();
+        if !own_topics.is_empty() {
+            assert_eq!(query.topics, own_topics, "{q}");
+            continue;
+        }
+        assert!(query.topics.len() <= 1, "{q}: {:?}", query.topics);
+        for (id, tone) in &query.topics {
+            seeded += 1;
+            let topic = taxonomy.topics.iter().find(|t| &t.id == id).unwrap();
+            let lower = q.to_lowercase();
+            let mut seeds = topic.seeds_zh.iter().chain(&topic.seeds_en);
+            assert!(
+                seeds.any(|s| lower.contains(s.as_str())),
+                "{q}: {id} names no seed of the query"
+            );
+            assert_eq!(Some(*tone), own.sentiment.map(|s| s.label), "{q}");
+        }
+    }
+    assert!(seeded >= 1, "no query took a seeded topic");
+    for q in ["hello there", "完全无关的一句话"] {
+        assert_eq!(strict.query_analysis(q).unwrap().unwrap().topics, [], "{q}");
+    }
+}
