@@ -39,7 +39,7 @@ import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
 
-from prepare_model import externalize_embeddings, pad_batch
+from prepare_model import LABELLED, externalize_embeddings, pad_batch
 
 BATCH = 32
 
@@ -144,8 +144,7 @@ def main(folder: Path) -> None:
     """Rewrite folder/model.int8.onnx (an encoder folder with real files) with fixed ranges."""
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    labelled = Path(__file__).resolve().parent.parent / "corpora" / "labelled" / "feedback.jsonl"
-    batches = calibration_batches(labelled, tok, 512, tok.token_to_id("<pad>"))
+    batches = calibration_batches(LABELLED, tok, 512, tok.token_to_id("<pad>"))
     print(apply(folder / "model.int8.onnx", batches))
     externalize_embeddings(folder / "model.int8.onnx")
 

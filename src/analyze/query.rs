@@ -1,5 +1,5 @@
-//! A search query read as a comment is, plus a seeded topic, for hybrid search: its vector, and the topics it is
-//! about with their tones.
+//! A search query read for hybrid search: its vector, and the topics it is about with their
+//! tones, as a comment's analysis gives them, plus a seeded topic.
 //!
 //! In: the query text. Out: its vector and topics ([`QueryAnalysis`]), from one encoder pass.
 //! A query is short, and short texts often fall under every topic's threshold although they

@@ -48,9 +48,6 @@ impl QueryEncoder for Analyzer {
     }
 
     fn analyze_query(&self, text: &str) -> Result<Option<QueryAnalysis>> {
-        if self.topic_model().is_none() {
-            return Ok(None);
-        }
         self.query_analysis(text)
     }
 }

@@ -433,7 +433,7 @@ const OWN_RATIO: f32 = 0.5;
 
 /// The share of its threshold a seeded topic needs to stand for a search query that names no
 /// topic (see `TopicModel::seeded_query_topic`).
-pub const QUERY_SHARE: f32 = 0.5;
+const QUERY_SHARE: f32 = 0.5;
 
 /// A clause carries a topic only if its confidence is at least this share of the topic's
 /// strongest clause's (chosen on the demo corpus's clause truth, `check_demo.py evidence`:
