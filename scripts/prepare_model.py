@@ -339,6 +339,16 @@ def externalize_embeddings(int8_path: Path) -> None:
     assert table.stat().st_size == size and int(fields.get("offset", "0")) == 0, fields
 
 
+def assert_seven_bit(int8_path: Path) -> None:
+    """Every int8 weight of the products lies in [-64, 64], so no pair sum of uint8 x int8
+    products can pass 32767 (AVX2's int16 accumulation; see the quantize call in main)."""
+    model = onnx.load(str(int8_path))
+    weights = [numpy_helper.to_array(t) for t in model.graph.initializer
+               if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")]
+    worst = max(int(np.abs(w.astype(np.int16)).max()) for w in weights)
+    assert weights and worst <= 64, f"int8 weights reach {worst}: not 7-bit"
+
+
 def onnx_embed(path: Path, batch):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
@@ -398,6 +408,7 @@ def main():
     save_atomic(int8_path, lambda p: quantize_dynamic(
         fp32_path, p, per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
         op_types_to_quantize=["MatMul", "Gather"]))
+    assert_seven_bit(int8_path)
     # fixed activation ranges: a text's answer no longer depends on its batch (static_quant.py)
     from static_quant import apply as fix_ranges, calibration_batches
     print(fix_ranges(int8_path, calibration_batches(LABELLED, tok, cfg["max_pos"], specials["pad"])))

@@ -11,6 +11,7 @@ mod export;
 mod index;
 mod model;
 mod pii;
+mod quantization;
 mod reanalyze;
 mod reanalyze_serve;
 mod report;
