@@ -59,15 +59,17 @@ pub fn encoder(precision: Precision) -> &'static OnnxEncoder {
         Precision::Int8 => &INT8,
         Precision::Fp32 => &FP32,
     };
-    cell.get_or_init(|| {
-        let paths =
-            ModelPaths::resolve(None, Variant::Default).expect("models/ (run `make setup`)");
-        let options = EncoderOptions {
-            precision,
-            ..EncoderOptions::default()
-        };
-        OnnxEncoder::load(&paths, &options).expect("load encoder")
-    })
+    cell.get_or_init(|| load_encoder(Variant::Default, precision))
+}
+
+/// An installed encoder in the given precision, loaded afresh.
+pub fn load_encoder(variant: Variant, precision: Precision) -> OnnxEncoder {
+    let paths = ModelPaths::resolve(None, variant).expect("models/ (run `make setup`)");
+    let options = EncoderOptions {
+        precision,
+        ..EncoderOptions::default()
+    };
+    OnnxEncoder::load(&paths, &options).expect("load encoder")
 }
 
 #[test]

@@ -7,19 +7,10 @@
 //! file at 0.988. With 7-bit weights the integer products are exact on both.
 
 use verbatim::model::encoder::cosine;
-use verbatim::model::onnx::EncoderOptions;
-use verbatim::model::{Encoder, ModelPaths, OnnxEncoder, Precision, Variant};
+use verbatim::model::{Encoder, Precision, Variant};
 
 use crate::common::gold;
-
-fn load(variant: Variant, precision: Precision) -> OnnxEncoder {
-    let paths = ModelPaths::resolve(None, variant).expect("models/ (run `make setup`)");
-    let options = EncoderOptions {
-        precision,
-        ..EncoderOptions::default()
-    };
-    OnnxEncoder::load(&paths, &options).expect("load encoder")
-}
+use crate::model::load_encoder as load;
 
 #[test]
 fn every_encoders_int8_vectors_stay_near_its_fp32_ones() {
