@@ -345,8 +345,9 @@ def assert_seven_bit(int8_path: Path) -> None:
     model = onnx.load(str(int8_path))
     weights = [numpy_helper.to_array(t) for t in model.graph.initializer
                if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")]
+    assert weights, f"{int8_path}: no int8 product weights found"
     worst = max(int(np.abs(w.astype(np.int16)).max()) for w in weights)
-    assert weights and worst <= 64, f"int8 weights reach {worst}: not 7-bit"
+    assert worst <= 64, f"int8 weights reach {worst}: not 7-bit"
 
 
 def onnx_embed(path: Path, batch):
