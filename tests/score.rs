@@ -309,3 +309,35 @@ fn score_reads_standard_input() {
     assert_eq!(row["id"], "a");
     assert_eq!(row["analysis"]["sentiment"]["label"], "negative", "{row}");
 }
+
+#[test]
+fn an_output_that_is_the_input_spelt_another_way_is_refused_and_the_input_kept() {
+    // Scoring into the file being read would append to it while reading it (a 1.8 MB input
+    // grew to 10 GB) or cut it down as a broken earlier output; every spelling of the same
+    // file is refused before anything is written.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let rows = "{\"id\":\"1\",\"text\":\"物流太慢\"}\n{\"id\":\"2\",\"text\":\"fast delivery\"}\n";
+    std::fs::write(&input, rows).unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    let hard = dir.path().join("hard.jsonl");
+    std::fs::hard_link(&input, &hard).unwrap();
+    let dotted = dir.path().join("sub/../in.jsonl");
+    for output in [&dotted, &link, &hard] {
+        let out = score(&input, output, &["--no-model"]);
+        assert_eq!(out.status.code(), Some(2), "{}", output.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is the --input file"), "{err}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), rows);
+    }
+    // A different file is still fine.
+    let out = score(&input, &dir.path().join("out.jsonl"), &["--no-model"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -2,7 +2,7 @@
 //! kept and the analysis added; parallel, with a progress bar on a terminal, resumable.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -62,8 +62,11 @@ pub enum OnError {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if args.input == args.output {
-        anyhow::bail!("--output must not be the --input file");
+    if same_file(&args.input, &args.output) {
+        anyhow::bail!(
+            "--output {} is the --input file: scoring would write over the rows it reads",
+            args.output.display()
+        );
     }
     let analyzer = args.model.analyzer(5, false, false)?;
     let writer = match &args.index {
@@ -120,4 +123,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
+}
+
+/// Whether the two paths name one file, however spelt (`./f`, `d/../f`, absolute, a symlink
+/// or a hard link): compared by device and inode where both exist.
+fn same_file(input: &Path, output: &Path) -> bool {
+    if input == output {
+        return true;
+    }
+    match (std::fs::metadata(input), std::fs::metadata(output)) {
+        #[cfg(unix)]
+        (Ok(a), Ok(b)) => {
+            use std::os::unix::fs::MetadataExt;
+            a.dev() == b.dev() && a.ino() == b.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => {
+            matches!((input.canonicalize(), output.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        }
+        _ => false,
+    }
 }
