@@ -132,6 +132,10 @@ pub struct Analysis {
     /// With `--explain`: which clause and which terms carried each topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<TopicEvidence>>,
+    /// With `--explain`: the topics the comment came nearest without being given, and why
+    /// each was left out (what a taxonomy's `threshold` would have to be to report it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_misses: Option<Vec<NearMiss>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<TokenView>>,
     /// PII masked before the analysis (types and character offsets into the text as
@@ -163,4 +167,27 @@ pub struct TopicEvidence {
     pub confidence: f32,
     /// The clause's own sentiment.
     pub sentiment: Label,
+}
+
+/// A topic the comment came near without being given it (with `--explain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NearMiss {
+    pub topic: String,
+    /// The comment's confidence for the topic (its best clause, in context).
+    pub confidence: f32,
+    /// The threshold it had to reach: the taxonomy's `threshold`, the calibrated one, or
+    /// the one for a user's own topics.
+    pub threshold: f32,
+    pub reason: MissReason,
+}
+
+/// Why a topic was not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissReason {
+    /// Its confidence is under its threshold.
+    UnderThreshold,
+    /// A user's own topic over its threshold but under half the comment's strongest topic
+    /// (a neighbour dragged along); a `threshold` in the taxonomy keeps it.
+    WeakBesideStrongest,
 }

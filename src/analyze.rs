@@ -275,6 +275,7 @@ impl Analyzer {
             keywords,
             truncated: false,
             explain: None,
+            near_misses: None,
             tokens: views,
             pii: Vec::new(),
             redacted: None,
@@ -384,22 +385,30 @@ impl Analyzer {
         i: usize,
     ) -> ModelPart {
         let sentiment = models.sentiment.predict(encoded.comments.row(i));
-        let (topics, explain) = if self.options.topics {
+        let (topics, explain, near_misses) = if self.options.topics {
             let reading = aspects::Reading {
                 prepared,
                 clauses,
                 vectors: encoded.vectors(i),
                 comment: sentiment,
             };
-            let assigned = models.topics.assign(prepared, clauses, &reading.vectors);
-            aspects::topic_hits(&reading, assigned, &models.sentiment, self.options.explain)
+            let (assigned, missed) = models.topics.assign(prepared, clauses, &reading.vectors);
+            let explain = self.options.explain;
+            let (hits, evidence) =
+                aspects::topic_hits(&reading, assigned, &models.sentiment, explain);
+            (
+                hits,
+                evidence,
+                (explain && !missed.is_empty()).then_some(missed),
+            )
         } else {
-            (Vec::new(), None)
+            (Vec::new(), None, None)
         };
         ModelPart {
             sentiment: Some(sentiment),
             topics,
             explain,
+            near_misses,
             truncated: encoded.comments.truncated[i] || clauses_cut,
             embedding: Some(encoded.comments.row(i).to_vec()),
         }

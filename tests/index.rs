@@ -48,6 +48,7 @@ fn analysis(lang: Lang, sentiment: (Label, f32), topics: &[(&str, Label)]) -> An
         keywords: vec![],
         truncated: false,
         explain: None,
+        near_misses: None,
         tokens: None,
         pii: vec![],
         redacted: None,

@@ -10,6 +10,7 @@ mod encodings;
 mod export;
 mod index;
 mod model;
+mod near_misses;
 mod pii;
 mod quantization;
 mod reanalyze;

@@ -180,6 +180,7 @@ pub fn synthetic(i: u64, rng: &mut Rng, vocab: &(Vec<String>, Vec<String>)) -> (
         keywords,
         truncated: false,
         explain: None,
+        near_misses: None,
         tokens: None,
         pii: Vec::new(),
         redacted: None,

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::lru::Lru;
-use crate::analysis::{Analysis, Sentiment, TopicEvidence, TopicHit};
+use crate::analysis::{Analysis, NearMiss, Sentiment, TopicEvidence, TopicHit};
 use crate::text::Normalized;
 
 /// Entries a server's cache holds unless configured (`--analysis-cache`).
@@ -36,6 +36,7 @@ pub(crate) struct ModelPart {
     pub sentiment: Option<Sentiment>,
     pub topics: Vec<TopicHit>,
     pub explain: Option<Vec<TopicEvidence>>,
+    pub near_misses: Option<Vec<NearMiss>>,
     pub truncated: bool,
     /// The comment's vector (for the index).
     pub embedding: Option<Vec<f32>>,
@@ -47,6 +48,7 @@ impl ModelPart {
         a.sentiment = self.sentiment;
         a.topics = self.topics.clone();
         a.explain = self.explain.clone();
+        a.near_misses = self.near_misses.clone();
         a.truncated = self.truncated;
         a.embedding = self.embedding.clone();
     }
@@ -221,6 +223,7 @@ mod tests {
             sentiment: None,
             topics: Vec::new(),
             explain: None,
+            near_misses: None,
             truncated: false,
             embedding: None,
         });
@@ -270,6 +273,7 @@ mod tests {
                 confidence: 0.9,
                 sentiment: Label::Negative,
             }]),
+            near_misses: None,
             truncated: false,
             embedding: None,
         };
@@ -282,6 +286,7 @@ mod tests {
             keywords: Vec::new(),
             truncated: false,
             explain: None,
+            near_misses: None,
             tokens: None,
             pii: Vec::new(),
             redacted: None,

@@ -16,6 +16,8 @@
 
 use std::collections::HashSet;
 
+mod missed;
+
 use super::cache::embed_cached;
 pub use super::calibrate::{Calibration, Features, Labelled};
 use super::encoder::{Embeddings, Encoder, dot};
@@ -23,6 +25,7 @@ use super::probe::Probe;
 use super::prototypes::prototype_texts;
 use super::taxonomy::{Taxonomy, Topic};
 use crate::Result;
+use crate::analysis::NearMiss;
 use crate::text::clauses::Clause;
 use crate::text::{Lang, Prepared, normalize};
 
@@ -295,7 +298,13 @@ impl TopicModel {
     /// that reaches it alone, has it as its strongest reported topic and comes near its
     /// strongest clause (that clause when none does). What they say of the topic (its
     /// sentiment) is read by the caller.
-    pub fn assign(&self, p: &Prepared, clauses: &[Clause], vectors: &Vectors) -> Vec<Assigned> {
+    /// Also the topics it came near without being given them (see `missed.rs`).
+    pub fn assign(
+        &self,
+        p: &Prepared,
+        clauses: &[Clause],
+        vectors: &Vectors,
+    ) -> (Vec<Assigned>, Vec<NearMiss>) {
         let scores = self.score_clauses(p, clauses, vectors);
         let best = self.best_features(&scores);
         // Which clauses carry a topic: each clause's confidence alone.
@@ -314,6 +323,7 @@ impl TopicModel {
             reported.extend(self.unseen_fallback(&conf));
         }
         self.drop_weak_own(&mut reported, &conf);
+        let missed = self.near_misses(&conf, &reported);
         // A clause read in context leans towards its neighbours' topics, so it carries a
         // topic only where that topic is its strongest reported one and it is near the
         // topic's strongest clause (on the demo corpus's 1,580 multi-topic comments: evidence
@@ -355,7 +365,7 @@ impl TopicModel {
             });
         }
         assigned.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        assigned
+        (assigned, missed)
     }
 }
 
