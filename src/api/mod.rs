@@ -27,6 +27,7 @@ pub mod erase;
 pub mod error;
 pub mod export;
 pub mod guard;
+pub mod listen;
 pub mod openapi;
 pub mod ops;
 pub mod queries;
@@ -75,6 +76,8 @@ pub struct AppState {
     allowed_hosts: Arc<Vec<String>>,
     /// Browser origins allowed by CORS ([`cors`]); empty: no CORS headers.
     cors_origins: Arc<Vec<HeaderValue>>,
+    /// Bounds on connections ([`listen`]).
+    conn_limits: listen::ConnLimits,
 }
 
 /// Index requests that may run at once (each holds a blocking thread).
@@ -104,7 +107,14 @@ impl AppState {
             queries: Arc::default(),
             allowed_hosts: Arc::default(),
             cors_origins: Arc::default(),
+            conn_limits: listen::ConnLimits::default(),
         })
+    }
+
+    /// Bound connections (`--read-timeout`, `--max-connections`): see [`listen`].
+    pub fn with_conn_limits(mut self, limits: listen::ConnLimits) -> AppState {
+        self.conn_limits = limits;
+        self
     }
 
     /// Serve these host names too (`--allowed-hosts`): the `Host` header is then checked
@@ -238,10 +248,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     on_listen(listener.local_addr()?);
-    let app = app(state).into_make_service_with_connect_info::<guard::Conn>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let limits = state.conn_limits;
+    listen::accept_loop(listener, app(state), limits, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

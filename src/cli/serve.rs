@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use verbatim::api::listen::ConnLimits;
 use verbatim::api::{self, AppState, Keys, PoolOptions};
 use verbatim::index::CommentIndex;
 
@@ -65,6 +66,14 @@ pub struct Args {
     /// Seconds a request may wait for its analyses before a 503.
     #[arg(long, default_value_t = 30, env = "VERBATIM_TIMEOUT")]
     pub timeout: u64,
+    /// Seconds a client may take to send a request's head once it starts one; then the
+    /// connection is closed (a client holding connections half-sent cannot starve others).
+    #[arg(long, default_value_t = 30, env = "VERBATIM_READ_TIMEOUT")]
+    pub read_timeout: u64,
+    /// Connections open at once; beyond it new ones wait in the kernel's queue until one
+    /// closes. Keep it under the process's file limit (`ulimit -n`).
+    #[arg(long, default_value_t = 1024, env = "VERBATIM_MAX_CONNECTIONS")]
+    pub max_connections: usize,
     /// Analysis results of this many recent distinct texts (normalized) are kept and reused
     /// by /v1/analyze and ingest (0: none; each batch still encodes a repeated text once).
     #[arg(long, default_value_t = verbatim::analyze::cache::DEFAULT_ENTRIES, env = "VERBATIM_ANALYSIS_CACHE")]
@@ -113,7 +122,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let origins = api::cors::parse_origins(&args.cors_origins)?;
     let state = AppState::new(analyzer, index, keys, pool)?
         .with_allowed_hosts(hosts)
-        .with_cors_origins(origins);
+        .with_cors_origins(origins)
+        .with_conn_limits(ConnLimits {
+            read_timeout: Duration::from_secs(args.read_timeout.max(1)),
+            max_connections: args.max_connections.max(1),
+            // After Ctrl-C or SIGTERM, requests in flight get as long as one may take.
+            shutdown_grace: Duration::from_secs(args.timeout.max(1)),
+        });
     let writer = state.writer.clone();
     writer.set_redaction(args.redact.redaction());
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -15,6 +15,7 @@ mod pii;
 mod process;
 mod schemathesis;
 mod semantic;
+mod slow_clients;
 mod starvation;
 
 use std::net::SocketAddr;
