@@ -236,9 +236,14 @@ fn whole_score<'de, D: serde::Deserializer<'de>>(
     let Some(v) = Option::<f64>::deserialize(d)? else {
         return Ok(None);
     };
-    if v.fract() != 0.0 || !(0.0..=255.0).contains(&v) {
+    if v.fract() != 0.0 {
         return Err(serde::de::Error::custom(format!(
             "{v} is not a whole number"
+        )));
+    }
+    if !(0.0..=255.0).contains(&v) {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is out of range (NPS is 0–10, CSAT 1–5)"
         )));
     }
     Ok(Some(v as u8))

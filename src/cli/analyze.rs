@@ -90,7 +90,12 @@ fn read_inputs(args: &Args) -> anyhow::Result<(Vec<Input>, String)> {
     };
     let mut inputs = Vec::new();
     for (i, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name} line {}: not valid UTF-8 text", i + 1))?;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                anyhow::anyhow!("{name} line {}: not valid UTF-8 text", i + 1)
+            }
+            _ => anyhow::Error::new(e).context(format!("cannot read {name}")),
+        })?;
         inputs.push(Input::new(line.trim_end_matches('\r')));
     }
     // A trailing blank line is the end of the file, not an empty comment.

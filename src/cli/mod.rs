@@ -234,6 +234,10 @@ impl ModelArgs {
         if self.no_model {
             return Ok(Analyzer::text_only(options));
         }
+        // A broken taxonomy is the user's file, not the model: say so before loading it.
+        if let Some(path) = &options.taxonomy {
+            verbatim::model::taxonomy::Taxonomy::load(path).context("--taxonomy")?;
+        }
         Analyzer::load(options).context("cannot load the model (use --no-model to skip it)")
     }
 }

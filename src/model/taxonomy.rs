@@ -61,8 +61,15 @@ impl Taxonomy {
 
     /// Parse and validate TOML text.
     pub fn parse(text: &str) -> Result<Taxonomy> {
-        let file: TaxonomyFile =
-            toml::from_str(text).map_err(|e| Error::User(format!("taxonomy: {}", e.message())))?;
+        let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" line {line}, column {column}")
+            });
+            Error::User(format!("taxonomy{at}: {}", e.message()))
+        })?;
         let mut seen = HashSet::new();
         let mut topics = Vec::with_capacity(file.topic.len());
         for (i, mut t) in file.topic.into_iter().enumerate() {
@@ -127,6 +134,17 @@ description_en = "Shipping speed."
 seeds_zh = ["配送", "運費"]
 seeds_en = ["Shipping"]
 "#;
+
+    #[test]
+    fn a_broken_file_is_named_by_line_and_column() {
+        let wrong_type = ONE.replace("name_zh = \"物流配送\"", "name_zh = 5");
+        let err = Taxonomy::parse(&wrong_type).unwrap_err().to_string();
+        assert!(err.contains("taxonomy line 4, column 11"), "{err}");
+        assert!(err.contains("expected a string"), "{err}");
+        let unclosed = ONE.replace("\"Delivery\"", "\"Delivery");
+        let err = Taxonomy::parse(&unclosed).unwrap_err().to_string();
+        assert!(err.contains("taxonomy line 5, column"), "{err}");
+    }
 
     #[test]
     fn parses_and_folds_seeds() {
