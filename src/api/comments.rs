@@ -38,7 +38,8 @@ pub struct DeleteResponse {
 }
 
 /// Analyse and store comments; an id already stored is replaced. Nothing is written when
-/// any item is invalid; an id given twice in one call is invalid (422 naming the second).
+/// any item is invalid; an id given twice in one call is applied in order (the last wins;
+/// `stored` counts distinct ids).
 #[utoipa::path(post, path = "/v1/comments", request_body = IngestRequest,
     responses((status = 200, body = IngestResponse), (status = 400, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
