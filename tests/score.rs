@@ -341,3 +341,50 @@ fn an_output_that_is_the_input_spelt_another_way_is_refused_and_the_input_kept()
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_existing_output_that_is_not_an_earlier_run_is_refused_and_kept() {
+    // Resuming reads the output's scored ids and cuts off a record an interruption left
+    // incomplete; a file that is not such an output was cut down to nothing (JSONL) or got
+    // rows under another header (CSV). Both are refused and left as they were.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"id\":\"1\",\"text\":\"物流太慢\"}\n").unwrap();
+    let notes = dir.path().join("notes.jsonl");
+    let mine = "{\"id\":\"x\",\"text\":\"someone's own data\"}\n";
+    std::fs::write(&notes, mine).unwrap();
+    let out = score(&input, &notes, &["--no-model"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not an earlier output") && err.contains("line 1"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), mine);
+
+    let first = dir.path().join("a.csv");
+    std::fs::write(&first, "id,comment,nps\n1,物流太慢,3\n").unwrap();
+    let scored = dir.path().join("scored.csv");
+    let out = score(&first, &scored, &["--no-model", "--text-column", "comment"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = std::fs::read_to_string(&scored).unwrap();
+    let second = dir.path().join("b.csv");
+    std::fs::write(&second, "id,text\n2,fast delivery\n").unwrap();
+    let out = score(&second, &scored, &["--no-model"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("its columns are id,comment,nps"), "{err}");
+    assert_eq!(std::fs::read_to_string(&scored).unwrap(), before);
+    // The same input again resumes: nothing new to score, the file unchanged.
+    let out = score(&first, &scored, &["--no-model", "--text-column", "comment"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&scored).unwrap(), before);
+}

@@ -23,7 +23,9 @@ pub struct Args {
     #[arg(long, short = 'i')]
     pub input: PathBuf,
     /// Where to write the scored rows (same format). If it exists, rows whose ids it already
-    /// holds are skipped and the rest appended: an interrupted run resumes. A Parquet output
+    /// holds are skipped and the rest appended: an interrupted run resumes. An existing file
+    /// that is not an earlier output of this scoring (other columns, a line that is not a
+    /// scored row) is refused and left as it is. A Parquet output
     /// is built in `OUTPUT.parts/` and appears whole when the run ends.
     #[arg(long, short = 'o')]
     pub output: PathBuf,

@@ -116,9 +116,13 @@ pub fn score_file(
     let (reader, delimiter) = (opened.reader, opened.delimiter);
     let name = decode::input_name(input);
     let at = |e: &RowError| Error::User(format!("{name} line {}: {}", e.line, e.message));
-    let done: HashSet<String> = output::resume(output, csv, &options.columns.id)?;
-    let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);
     let (headers, rows) = records(reader, csv, delimiter, &options.columns, &name)?;
+    let written: Option<Vec<String>> = csv.then(|| {
+        let added = output::CSV_COLUMNS.iter().map(|c| c.to_string());
+        headers.iter().cloned().chain(added).collect()
+    });
+    let done: HashSet<String> = output::resume(output, written.as_deref(), &options.columns.id)?;
+    let fresh = std::fs::metadata(output).map_or(true, |m| m.len() == 0);
     let sink = Sink::open(output, csv.then_some(headers.as_slice()), fresh)?;
     let mut run = Run {
         analyzer,

@@ -151,8 +151,15 @@ pub fn list_cells(a: &Analysis) -> [String; 2] {
 }
 
 /// The ids an earlier run already wrote to `path` (empty when there is no such file), after
-/// cutting off a last record that an interruption left incomplete.
-pub fn resume(path: &Path, csv: bool, id_field: &str) -> Result<HashSet<String>> {
+/// cutting off a last record that an interruption left incomplete. `csv_header` is the
+/// header this run writes (CSV output), `None` for JSONL. A file that is not an earlier
+/// output of the same scoring (another header; a whole line or record that is not a scored
+/// row) is refused and left as it is: resuming into it would cut it down or mix columns.
+pub fn resume(
+    path: &Path,
+    csv_header: Option<&[String]>,
+    id_field: &str,
+) -> Result<HashSet<String>> {
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
@@ -161,11 +168,17 @@ pub fn resume(path: &Path, csv: bool, id_field: &str) -> Result<HashSet<String>>
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
-    let (ids, keep) = if csv {
-        csv_ids(&bytes, id_field)
-    } else {
-        jsonl_ids(&bytes, id_field)
+    let found = match csv_header {
+        Some(header) => csv_ids(&bytes, header, id_field),
+        None => jsonl_ids(&bytes, id_field),
     };
+    let (ids, keep) = found.map_err(|why| {
+        Error::User(format!(
+            "{} exists and is not an earlier output of this scoring ({why}): choose another \
+             --output, or remove it to score from the start",
+            path.display()
+        ))
+    })?;
     if keep < bytes.len() as u64 {
         file.set_len(keep).map_err(|e| Error::io(path, e))?;
         file.seek(SeekFrom::End(0))
@@ -174,8 +187,9 @@ pub fn resume(path: &Path, csv: bool, id_field: &str) -> Result<HashSet<String>>
     Ok(ids)
 }
 
-/// Ids of whole lines, and the length of the file up to the last whole line.
-fn jsonl_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
+/// Ids of whole lines, and the length of the file up to the last whole line; a whole line
+/// (newline-ended) that is not a scored row is an error.
+fn jsonl_ids(bytes: &[u8], id_field: &str) -> std::result::Result<(HashSet<String>, u64), String> {
     let mut ids = HashSet::new();
     let mut keep = 0;
     let mut start = 0;
@@ -184,7 +198,7 @@ fn jsonl_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
             continue;
         }
         let line = &bytes[start..i];
-        let line_no = ids.len() as u64 + 1;
+        let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
         match serde_json::from_slice::<Value>(line) {
             Ok(Value::Object(o)) if o.contains_key("analysis") => {
                 ids.insert(match o.get(id_field) {
@@ -192,40 +206,58 @@ fn jsonl_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
                     Some(Value::Number(n)) => n.to_string(),
                     _ => line_no.to_string(),
                 });
-                keep = i + 1;
             }
-            _ if line.iter().all(u8::is_ascii_whitespace) => keep = i + 1,
-            _ => break,
+            _ if line.iter().all(u8::is_ascii_whitespace) => {}
+            _ => return Err(format!("line {line_no} is not a scored row")),
         }
+        keep = i + 1;
         start = i + 1;
     }
-    (ids, keep as u64)
+    Ok((ids, keep as u64))
 }
 
-/// Ids of whole CSV records (the header first), and the length up to the last whole one.
-fn csv_ids(bytes: &[u8], id_field: &str) -> (HashSet<String>, u64) {
+/// Ids of whole CSV records (after a header equal to `header`), and the length up to the
+/// last whole one; only the last record may be incomplete.
+fn csv_ids(
+    bytes: &[u8],
+    header: &[String],
+    id_field: &str,
+) -> std::result::Result<(HashSet<String>, u64), String> {
     let mut ids = HashSet::new();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let Ok(headers) = reader.headers().cloned() else {
-        return (ids, 0);
+    let found = match reader.headers() {
+        Ok(h) if !bytes.is_empty() => h.clone(),
+        _ => return Ok((ids, 0)),
     };
-    let id_at = headers
+    let found: Vec<&str> = found
         .iter()
-        .position(|h| h.trim_start_matches('\u{feff}') == id_field);
+        .map(|h| h.trim_start_matches('\u{feff}'))
+        .collect();
+    if found != header {
+        return Err(format!(
+            "its columns are {} where this run writes {}",
+            found.join(","),
+            header.join(",")
+        ));
+    }
+    let id_at = found.iter().position(|h| *h == id_field);
     let mut keep = reader.position().byte();
     let mut record = csv::StringRecord::new();
     while let Ok(true) = reader.read_record(&mut record) {
         let end = reader.position().byte();
         // A record is whole when it has every column and its line ended.
-        let whole = record.len() == headers.len() && end > 0 && bytes[end as usize - 1] == b'\n';
+        let whole = record.len() == header.len() && end > 0 && bytes[end as usize - 1] == b'\n';
+        let line = record.position().map_or(0, |p| p.line());
         if !whole {
+            if (end as usize) < bytes.len() {
+                return Err(format!("the record at line {line} is not a scored row"));
+            }
             break;
         }
-        let line = record.position().map_or(0, |p| p.line());
         ids.insert(id_at.map_or_else(|| line.to_string(), |k| record[k].to_string()));
         keep = end;
     }
-    (ids, keep)
+    Ok((ids, keep))
 }
 
 #[cfg(test)]
@@ -236,12 +268,24 @@ mod tests {
     fn a_cut_last_line_is_dropped() {
         let jsonl =
             b"{\"id\":\"a\",\"analysis\":{}}\n{\"id\":7,\"analysis\":{}}\n{\"id\":\"c\",\"ana";
-        let (ids, keep) = jsonl_ids(jsonl, "id");
+        let (ids, keep) = jsonl_ids(jsonl, "id").unwrap();
         assert_eq!(ids, HashSet::from(["a".to_string(), "7".to_string()]));
         assert_eq!(keep, 48);
         let csv = "id,text,lang\n1,\"two\nlines\",en\n2,\"cut";
-        let (ids, keep) = csv_ids(csv.as_bytes(), "id");
+        let header: Vec<String> = ["id", "text", "lang"].map(String::from).to_vec();
+        let (ids, keep) = csv_ids(csv.as_bytes(), &header, "id").unwrap();
         assert_eq!(ids, HashSet::from(["1".to_string()]));
         assert_eq!(&csv[..keep as usize], "id,text,lang\n1,\"two\nlines\",en\n");
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_earlier_output_is_refused() {
+        let other = b"{\"id\":\"a\",\"text\":\"mine\"}\n";
+        assert!(jsonl_ids(other, "id").unwrap_err().contains("line 1"));
+        let header: Vec<String> = ["id", "text", "lang"].map(String::from).to_vec();
+        let err = csv_ids(b"id,comment,lang\n1,x,en\n", &header, "id").unwrap_err();
+        assert!(err.contains("id,comment,lang"), "{err}");
+        let err = csv_ids(b"id,text,lang\n1,x\n2,y,en\n", &header, "id").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
     }
 }
