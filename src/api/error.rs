@@ -191,6 +191,40 @@ pub trait KnownParams {
     const EMPTY_PASSED_ON: &'static [&'static str] = &[];
 }
 
+/// Refuse a query string whose percent-decoded bytes are not UTF-8 (`q=%FF%FE`): the
+/// parser would otherwise put U+FFFD in their place and answer a query nobody asked.
+fn check_utf8_query(query: &str) -> Result<(), ApiError> {
+    for part in query.split('&') {
+        let bytes = part.as_bytes();
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'%', Some(b)) => {
+                    decoded.push(b);
+                    i += 3;
+                }
+                (b, _) => {
+                    decoded.push(b);
+                    i += 1;
+                }
+            }
+        }
+        if std::str::from_utf8(&decoded).is_err() {
+            let name = part.split('=').next().unwrap_or(part);
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("parameter `{name}` is not UTF-8 once percent-decoded"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A query string parsed into `T`, with our errors.
 pub struct ApiQuery<T>(pub T);
 
@@ -198,6 +232,7 @@ impl<T: DeserializeOwned + KnownParams, S: Send + Sync> FromRequestParts<S> for 
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        check_utf8_query(parts.uri.query().unwrap_or(""))?;
         let pairs: Query<Vec<(String, String)>> = Query::try_from_uri(&parts.uri)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
         if let Some((key, _)) = pairs

@@ -236,6 +236,13 @@ fn small_defects_answer_json_errors_naming_the_field() {
         assert_eq!((status, code.as_str()), (400, "invalid_path"), "{message}");
         assert!(message.contains("`id`"), "{message}");
     }
+    // A query value that is not UTF-8 once decoded was answered as U+FFFD neighbours.
+    for path in ["/v1/search?q=%FF%FE", "/v1/search?q=ok&channel=a%C3"] {
+        let (status, code, message) = error(s.get(path));
+        assert_eq!((status, code.as_str()), (400, "invalid_query"), "{message}");
+        assert!(message.contains("not UTF-8"), "{message}");
+    }
+    assert_eq!(s.get("/v1/search?q=%E9%80%80%E6%AC%BE").status(), 200);
 
     // Every refusal is a JSON error: 404, 405, 413, 414 (ours, below hyper's bare one).
     assert_eq!(error(s.get("/v1/nothing")).0, 404);
