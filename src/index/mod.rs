@@ -52,6 +52,7 @@ mod knn;
 pub(crate) mod lenient;
 mod query;
 pub mod query_bounds;
+mod query_dates;
 pub mod reanalyze;
 pub mod reindex;
 pub mod schema;

@@ -30,6 +30,7 @@ use tantivy::tokenizer::TokenizerManager;
 use super::CommentIndex;
 use super::chars::{CHARS_TOKENIZER, Grams, chars_analyzer};
 use super::query_bounds;
+use super::query_dates;
 use super::tokenizer::{TOKENIZER, text_analyzer};
 use crate::text::lang::is_han;
 use crate::text::stopwords::is_stop_word;
@@ -67,8 +68,16 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
     let schema = index.index.schema();
     let (ast, _recovered) = query_grammar::parse_query_lenient(&q);
     let ast = rewrite(ast, &schema)?;
+    let typed = query_dates::typed_field(&ast, &schema);
     match build(index, ast) {
         Ok(query) => Ok(query),
+        // A value a number or date field cannot hold (`nps:abc`, `created_at:May`) is the
+        // user's slip, named; searching its words would silently match nothing.
+        Err(Error::User(message)) if typed.is_some() => Err(Error::User(format!(
+            "{message} (`{}:` takes a number, or a date as YYYY-MM-DD or RFC 3339; the \
+             filter parameters do the same)",
+            typed.unwrap_or_default()
+        ))),
         // Syntax tantivy cannot turn into a query (a range without a field, say): the
         // query's words are searched plainly, as search engines do with a slip of syntax.
         Err(_) => {
@@ -136,6 +145,17 @@ fn rewrite(ast: UserInputAst, schema: &Schema) -> Result<UserInputAst> {
         UserInputAst::Leaf(leaf) => match *leaf {
             UserInputLeaf::Literal(literal) => rewrite_literal(literal, schema),
             UserInputLeaf::Exists { field } => exists(field, schema)?,
+            UserInputLeaf::Range {
+                field: Some(field),
+                lower,
+                upper,
+            } if query_dates::is_date_field(schema, &field) => {
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Range {
+                    field: Some(field),
+                    lower: query_dates::bound(lower),
+                    upper: query_dates::bound(upper),
+                }))
+            }
             other => UserInputAst::Leaf(Box::new(other)),
         },
     })
@@ -173,6 +193,12 @@ fn rewrite_literal(mut literal: UserInputLiteral, schema: &Schema) -> UserInputA
     {
         literal.phrase = format!("{field}:{}", literal.phrase);
         literal.field_name = None;
+    }
+    if let Some(field) = literal.field_name.as_deref()
+        && query_dates::is_date_field(schema, field)
+        && let Some(day) = query_dates::day(field, &literal.phrase)
+    {
+        return day;
     }
     let on_text = literal.field_name.as_deref().is_none_or(|f| f == "text");
     let bare = literal.delimiter == Delimiter::None && !literal.prefix;

@@ -220,6 +220,27 @@ fn every_field_with_every_query_form() {
     assert_eq!(q(&index, "id:*").len(), 8);
     assert_eq!(q(&index, "created_at:*").len(), 7, "e3 has no date");
     assert_eq!(q(&index, "nps:*"), set(&["e1"]));
+    // Plain dates are UTC days (tantivy alone reads RFC 3339 only: these matched nothing).
+    assert_eq!(q(&index, "created_at:2025-05-23"), set(&["e2", "m1"]));
+    assert_eq!(
+        q(&index, "created_at:[2025-05-20 TO *]"),
+        set(&["z2", "e2", "m1"])
+    );
+    assert_eq!(
+        q(&index, "created_at:[2025-05-01 TO 2025-05-20}"),
+        set(&["z1", "t1"])
+    );
+    // A value a number or date field cannot hold is named, not searched as plain words.
+    for bad in ["nps:abc", "created_at:May", "score:[low TO 1]"] {
+        let err = index
+            .search(&SearchRequest::query(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("`q`:") && err.contains("takes a number"),
+            "{bad}: {err}"
+        );
+    }
     let err = index
         .search(&SearchRequest::query("channel:*"))
         .unwrap_err()
