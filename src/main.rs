@@ -51,9 +51,44 @@ fn main() -> ExitCode {
 /// command line prints clap's message and exits as `Cli::parse` does.
 fn parse(argv: &[String], settings: &Settings) -> cli::Cli {
     let mut command = settings.defaults(cli::Cli::command());
-    command
+    let parsed = command
         .try_get_matches_from_mut(argv)
         .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches))
-        .map_err(|err| err.format(&mut command))
-        .unwrap_or_else(|err| err.exit())
+        .map_err(|err| err.format(&mut command));
+    parsed.unwrap_or_else(|err| {
+        if let Some(source) = value_source(&err, argv, settings) {
+            let _ = err.print();
+            eprintln!("note: that value came from {source}, not the command line");
+            std::process::exit(err.exit_code());
+        }
+        err.exit()
+    })
+}
+
+/// Where a refused value came from when the command line did not give it: a `VERBATIM_*`
+/// variable or the config file (clap names the flag either way).
+fn value_source(err: &clap::Error, argv: &[String], settings: &Settings) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let flag = arg.split([' ', '=']).next()?;
+    let on_line = argv
+        .iter()
+        .any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if !flag.starts_with("--") || on_line {
+        return None;
+    }
+    let var = format!(
+        "VERBATIM_{}",
+        flag[2..].replace('-', "_").to_ascii_uppercase()
+    );
+    if std::env::var_os(&var).is_some() {
+        Some(format!("the environment variable {var}"))
+    } else if settings.get(&var).is_some() {
+        let key = var["VERBATIM_".len()..].to_ascii_lowercase();
+        Some(format!("the config file's key `{key}`"))
+    } else {
+        None
+    }
 }

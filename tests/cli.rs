@@ -348,3 +348,32 @@ fn tables_line_up_by_display_width_with_chinese_cells() {
         assert_eq!(column(line, text), Some(header), "{table}");
     }
 }
+
+#[test]
+fn a_bad_value_from_the_config_or_environment_is_blamed_on_it() {
+    // clap names the flag; a user who never typed it is told where the value came from.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("verbatim.toml");
+    std::fs::write(&config, "threads = \"many\"\n").unwrap();
+    let out = verbatim(&["--config", config.to_str().unwrap(), "analyze", "x"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--threads") && err.contains("the config file's key `threads`"),
+        "{err}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
+        .args(["analyze", "x"])
+        .env("VERBATIM_THREADS", "many")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the environment variable VERBATIM_THREADS"),
+        "{err}"
+    );
+    let out = verbatim(&["analyze", "--threads", "many", "x"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("note:"), "{err}");
+}

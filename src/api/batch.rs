@@ -162,7 +162,9 @@ impl Pool {
             Ok(Ok(result)) => result.map_err(ApiError::from),
             Ok(Err(_)) => Err(ApiError::busy("the analysis timed out; retry shortly")),
             Err(_) => Err(ApiError::busy(format!(
-                "no analysis within {} s; retry shortly",
+                "no analysis within {} s: the server is busy, or these texts take longer than \
+                 that here (send fewer or shorter texts per request, or raise --timeout); \
+                 retry shortly",
                 self.timeout.as_secs()
             ))),
         }
