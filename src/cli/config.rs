@@ -187,6 +187,9 @@ fn pairs(table: toml::Table) -> anyhow::Result<Vec<(String, String)>> {
             })
         };
         let value = match &value {
+            toml::Value::Array(_) if !takes_list(&super::Cli::command(), &key) => {
+                bail!("key `{key}` takes one value, not a list")
+            }
             toml::Value::Array(items) => items
                 .iter()
                 .map(scalar)
@@ -197,6 +200,18 @@ fn pairs(table: toml::Table) -> anyhow::Result<Vec<(String, String)>> {
         out.push((key, value));
     }
     Ok(out)
+}
+
+/// Whether some argument reading `key`'s variable takes several values (comma-separated or
+/// repeated), so that a list in the file means something (`write_keys = ["a", "b"]`).
+fn takes_list(cmd: &Command, key: &str) -> bool {
+    let var = format!("VERBATIM_{}", key.to_ascii_uppercase());
+    let many = cmd.get_arguments().any(|arg| {
+        arg.get_env().is_some_and(|v| v == var.as_str())
+            && (arg.get_value_delimiter().is_some()
+                || matches!(arg.get_action(), clap::ArgAction::Append))
+    });
+    many || cmd.get_subcommands().any(|sub| takes_list(sub, key))
 }
 
 #[cfg(test)]
@@ -263,6 +278,11 @@ mod tests {
         let err = parse("idx = 1", None).unwrap_err().to_string();
         assert!(err.contains("unknown key `idx`"), "{err}");
         assert!(parse("index = {a = 1}", None).is_err());
+        // A list for a one-value key was joined into one value (`a,b`, a path).
+        let err = parse("index = [\"a\", \"b\"]", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("key `index` takes one value"), "{err}");
         let args: Vec<String> = ["verbatim", "serve", "--config=v.toml"]
             .iter()
             .map(|s| s.to_string())
