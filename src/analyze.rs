@@ -392,15 +392,14 @@ impl Analyzer {
                 vectors: encoded.vectors(i),
                 comment: sentiment,
             };
-            let (assigned, missed) = models.topics.assign(prepared, clauses, &reading.vectors);
             let explain = self.options.explain;
+            let (assigned, missed) =
+                models
+                    .topics
+                    .assign(prepared, clauses, &reading.vectors, explain);
             let (hits, evidence) =
                 aspects::topic_hits(&reading, assigned, &models.sentiment, explain);
-            (
-                hits,
-                evidence,
-                (explain && !missed.is_empty()).then_some(missed),
-            )
+            (hits, evidence, (!missed.is_empty()).then_some(missed))
         } else {
             (Vec::new(), None, None)
         };

@@ -4,7 +4,6 @@
 //! open for ever: 20,000 of them ran the server out of file descriptors and every route
 //! stopped answering, and Ctrl-C or SIGTERM waited on any one of them.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,11 +61,10 @@ pub async fn accept_loop(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let accepted = tokio::select! {
+        let (stream, peer, slot) = tokio::select! {
             accepted = accept(&listener, &slots) => accepted,
             () = &mut shutdown => break,
         };
-        let (stream, peer, slot) = accepted;
         let conn = Conn {
             peer,
             local: stream.local_addr().ok(),
@@ -79,7 +77,8 @@ pub async fn accept_loop(
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(limits.read_timeout);
-        let connection = http.serve_connection(TokioIo::new(stream), hyper_service(service));
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = watched.await;
@@ -97,13 +96,6 @@ pub async fn accept_loop(
             );
         }
     }
-}
-
-fn hyper_service<S>(service: S) -> TowerToHyperService<S>
-where
-    S: tower::Service<Request<Incoming>, Error = Infallible> + Clone,
-{
-    TowerToHyperService::new(service)
 }
 
 /// The next connection, once one of the `slots` is free. Accept errors (out of file

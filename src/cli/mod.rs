@@ -24,7 +24,6 @@ mod width;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use verbatim::analyze::{Analyzer, Options};
 use verbatim::model::onnx::EncoderOptions;
@@ -234,11 +233,17 @@ impl ModelArgs {
         if self.no_model {
             return Ok(Analyzer::text_only(options));
         }
-        // A broken taxonomy is the user's file, not the model: say so before loading it.
-        if let Some(path) = &options.taxonomy {
-            verbatim::model::taxonomy::Taxonomy::load(path).context("--taxonomy")?;
-        }
-        Analyzer::load(options).context("cannot load the model (use --no-model to skip it)")
+        // The user's own input (a broken taxonomy, say) names itself; only the model's
+        // resources get the hint.
+        Analyzer::load(options).map_err(|e| {
+            let user = e.is_user_error();
+            let e = anyhow::Error::new(e);
+            if user {
+                e
+            } else {
+                e.context("cannot load the model (use --no-model to skip it)")
+            }
+        })
     }
 }
 

@@ -69,18 +69,17 @@ pub(super) fn text_query(index: &CommentIndex, q: &str) -> Result<Box<dyn Query>
     let (ast, _recovered) = query_grammar::parse_query_lenient(&q);
     let ast = rewrite(ast, &schema)?;
     let typed = query_dates::typed_field(&ast, &schema);
-    match build(index, ast) {
-        Ok(query) => Ok(query),
+    match (build(index, ast), typed) {
+        (Ok(query), _) => Ok(query),
         // A value a number or date field cannot hold (`nps:abc`, `created_at:May`) is the
         // user's slip, named; searching its words would silently match nothing.
-        Err(Error::User(message)) if typed.is_some() => Err(Error::User(format!(
-            "{message} (`{}:` takes a number, or a date as YYYY-MM-DD or RFC 3339; the \
-             filter parameters do the same)",
-            typed.unwrap_or_default()
+        (Err(Error::User(message)), Some(field)) => Err(Error::User(format!(
+            "{message} (`{field}:` takes a number, or a date as YYYY-MM-DD or RFC 3339; the \
+             filter parameters do the same)"
         ))),
         // Syntax tantivy cannot turn into a query (a range without a field, say): the
         // query's words are searched plainly, as search engines do with a slip of syntax.
-        Err(_) => {
+        (Err(_), _) => {
             let plain: String = q
                 .chars()
                 .map(|c| if QUERY_SYNTAX.contains(c) { ' ' } else { c })

@@ -298,12 +298,14 @@ impl TopicModel {
     /// that reaches it alone, has it as its strongest reported topic and comes near its
     /// strongest clause (that clause when none does). What they say of the topic (its
     /// sentiment) is read by the caller.
-    /// Also the topics it came near without being given them (see `missed.rs`).
+    /// With `explain`, also the topics it came near without being given them (see
+    /// `missed.rs`); without, that list is empty.
     pub fn assign(
         &self,
         p: &Prepared,
         clauses: &[Clause],
         vectors: &Vectors,
+        explain: bool,
     ) -> (Vec<Assigned>, Vec<NearMiss>) {
         let scores = self.score_clauses(p, clauses, vectors);
         let best = self.best_features(&scores);
@@ -323,7 +325,11 @@ impl TopicModel {
             reported.extend(self.unseen_fallback(&conf));
         }
         self.drop_weak_own(&mut reported, &conf);
-        let missed = self.near_misses(&conf, &reported);
+        let missed = if explain {
+            self.near_misses(&conf, &reported)
+        } else {
+            Vec::new()
+        };
         // A clause read in context leans towards its neighbours' topics, so it carries a
         // topic only where that topic is its strongest reported one and it is near the
         // topic's strongest clause (on the demo corpus's 1,580 multi-topic comments: evidence

@@ -193,18 +193,20 @@ fn jsonl_ids(bytes: &[u8], id_field: &str) -> std::result::Result<(HashSet<Strin
     let mut ids = HashSet::new();
     let mut keep = 0;
     let mut start = 0;
+    let mut line_no = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b != b'\n' {
             continue;
         }
         let line = &bytes[start..i];
-        let line_no = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+        line_no += 1;
         match serde_json::from_slice::<Value>(line) {
             Ok(Value::Object(o)) if o.contains_key("analysis") => {
+                let row = ids.len() + 1;
                 ids.insert(match o.get(id_field) {
                     Some(Value::String(s)) => s.clone(),
                     Some(Value::Number(n)) => n.to_string(),
-                    _ => line_no.to_string(),
+                    _ => row.to_string(),
                 });
             }
             _ if line.iter().all(u8::is_ascii_whitespace) => {}

@@ -18,34 +18,28 @@ impl TopicModel {
     /// at least [`FLOOR`], nearest to their threshold (as a share of it) first: under the
     /// threshold, or over it and dropped beside a stronger topic (`drop_weak_own`).
     pub(super) fn near_misses(&self, conf: &[f32], reported: &[usize]) -> Vec<NearMiss> {
-        let mut missed: Vec<(f32, NearMiss)> = (0..conf.len())
-            .filter(|k| !reported.contains(k))
-            .filter_map(|k| {
+        let share = |k: usize| conf[k] / self.entries[k].threshold.max(f32::EPSILON);
+        let mut near: Vec<usize> = (0..conf.len())
+            .filter(|k| !reported.contains(k) && conf[*k] >= FLOOR)
+            .collect();
+        near.sort_by(|&a, &b| share(b).total_cmp(&share(a)));
+        near.truncate(MAX_MISSES);
+        near.into_iter()
+            .map(|k| {
                 let threshold = self.entries[k].threshold;
-                let ratio = conf[k] / threshold.max(f32::EPSILON);
-                (conf[k] >= FLOOR).then(|| {
-                    let reason = if conf[k] >= threshold {
+                NearMiss {
+                    topic: self.entries[k].topic.id.clone(),
+                    // Rounded down, so that this value as the topic's `threshold` in the
+                    // taxonomy gives the comment the topic.
+                    confidence: (conf[k] * 1000.0).floor() / 1000.0,
+                    threshold: super::round3(threshold),
+                    reason: if conf[k] >= threshold {
                         MissReason::WeakBesideStrongest
                     } else {
                         MissReason::UnderThreshold
-                    };
-                    let miss = NearMiss {
-                        topic: self.entries[k].topic.id.clone(),
-                        // Rounded down, so that this value as the topic's `threshold`
-                        // in the taxonomy gives the comment the topic.
-                        confidence: (conf[k] * 1000.0).floor() / 1000.0,
-                        threshold: super::round3(threshold),
-                        reason,
-                    };
-                    (ratio, miss)
-                })
+                    },
+                }
             })
-            .collect();
-        missed.sort_by(|a, b| b.0.total_cmp(&a.0));
-        missed
-            .into_iter()
-            .take(MAX_MISSES)
-            .map(|(_, m)| m)
             .collect()
     }
 }
