@@ -133,6 +133,59 @@ fn a_comments_analysis_does_not_depend_on_the_others_in_its_batch() {
 }
 
 #[test]
+fn lanes_side_by_side_give_the_same_vectors_as_one_session() {
+    // Batch commands run a call's batches on two single-threaded sessions side by side
+    // (`split_batches`, smaller batches each); the server runs them in turn on one session
+    // of two threads. 300 demo comments, two clause spans in each one with a comma: the
+    // same vectors both ways, comments and spans read in context.
+    let lines = std::fs::read_to_string(root().join("corpora/demo/comments.jsonl")).unwrap();
+    let texts: Vec<String> = lines
+        .lines()
+        .take(300)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let spans: Vec<Vec<std::ops::Range<usize>>> = texts
+        .iter()
+        .map(|t| match t.find('，') {
+            Some(cut) => vec![0..cut, cut + '，'.len_utf8()..t.len()],
+            None => Vec::new(),
+        })
+        .collect();
+    assert!(spans.iter().filter(|s| !s.is_empty()).count() > 50);
+    let paths = ModelPaths::resolve(None, Variant::Default).expect("models/ (run `make setup`)");
+    let load = |split_batches| {
+        let options = EncoderOptions {
+            threads: 2,
+            split_batches,
+            ..EncoderOptions::default()
+        };
+        OnnxEncoder::load(&paths, &options).expect("load encoder")
+    };
+    let (lanes, one) = (load(true), load(false));
+    let (a, a_spans) = lanes.embed_spans(&texts, &spans).unwrap();
+    let (b, b_spans) = one.embed_spans(&texts, &spans).unwrap();
+    // Padding to another batch's width moves the pooled sentence vector by rounding only
+    // (measured: at most 2.3e-8); the token states, and so the spans, are the same bits.
+    let most = |x: &[f32], y: &[f32]| {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max)
+    };
+    assert_eq!(a.truncated, b.truncated);
+    assert!(most(&a.data, &b.data) < 1e-6, "{}", most(&a.data, &b.data));
+    for ((x, y), text) in a_spans.iter().zip(&b_spans).zip(&texts) {
+        assert_eq!(x.data, y.data, "{text}");
+    }
+}
+
+#[test]
 fn batching_and_length_order_do_not_change_results() {
     // fp32 is exact up to rounding, and so is int8: its activation ranges are fixed at setup
     // (scripts/static_quant.py). Ranges taken per batch tensor, padding included, moved a

@@ -185,7 +185,8 @@ pub struct ModelArgs {
     /// on a CUDA GPU when libtorch sees one; a build with `--features rust-bert`).
     #[arg(long, value_enum, default_value_t = BackendArg::Ort, env = "VERBATIM_BACKEND")]
     pub backend: BackendArg,
-    /// Threads for the encoder (0: one per core).
+    /// Threads for the encoder (0: one per core). Batch commands run a single-threaded
+    /// model session per thread side by side; `serve` one session with them all.
     #[arg(long, default_value_t = 0, env = "VERBATIM_THREADS")]
     pub threads: usize,
     /// A topic taxonomy (TOML) replacing models/taxonomy.toml.
@@ -200,12 +201,29 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Build the analyzer these arguments describe.
+    /// Build the analyzer these arguments describe, for batch work: a call's batches run
+    /// side by side, one per core.
     pub fn analyzer(
         &self,
         keywords: usize,
         tokens: bool,
         explain: bool,
+    ) -> anyhow::Result<Analyzer> {
+        self.analyzer_with(keywords, tokens, explain, true)
+    }
+
+    /// The server's analyzer: one session with every core (its requests already run side
+    /// by side), see `EncoderOptions::split_batches`.
+    pub fn server_analyzer(&self, keywords: usize) -> anyhow::Result<Analyzer> {
+        self.analyzer_with(keywords, false, false, false)
+    }
+
+    fn analyzer_with(
+        &self,
+        keywords: usize,
+        tokens: bool,
+        explain: bool,
+        split_batches: bool,
     ) -> anyhow::Result<Analyzer> {
         let options = Options {
             keywords,
@@ -226,6 +244,7 @@ impl ModelArgs {
                     BackendArg::RustBert => Backend::RustBert,
                 },
                 threads: self.threads,
+                split_batches,
                 ..EncoderOptions::default()
             },
             topics: !self.no_topics,

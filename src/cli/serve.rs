@@ -104,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.addr
         );
     }
-    let analyzer = Arc::new(args.model.analyzer(8, false, false)?);
+    let analyzer = Arc::new(args.model.server_analyzer(8)?);
     let index = CommentIndex::open_or_create(&args.index)?;
     let pool = PoolOptions {
         workers: args.workers,

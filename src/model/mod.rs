@@ -8,6 +8,7 @@ pub mod cache;
 pub mod calibrate;
 pub mod encoder;
 pub mod hashed;
+mod lanes;
 #[cfg(feature = "rust-bert")]
 pub mod libtorch;
 pub mod onnx;
