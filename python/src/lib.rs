@@ -53,7 +53,8 @@ impl Analyzer {
     /// Load the model. `models`: the models/ directory (default: `VERBATIM_MODELS`, then
     /// ./models, then the repository the package was built from); `taxonomy`: a TOML
     /// taxonomy replacing models/taxonomy.toml; `threads`: encoder threads (default: one
-    /// per core); `topics=False`: sentiment only, faster; `keywords`: kept per text.
+    /// per core; a call's batches run side by side, one per thread); `topics=False`:
+    /// sentiment only, faster; `keywords`: kept per text.
     #[new]
     #[pyo3(signature = (models=None, taxonomy=None, threads=None, topics=true, keywords=5))]
     fn new(
