@@ -108,21 +108,26 @@ fn int8_embeddings_stay_close_to_the_reference() {
     }
 }
 
+/// The texts of the first `n` demo comments.
+fn demo_texts(n: usize) -> Vec<String> {
+    let lines = std::fs::read_to_string(root().join("corpora/demo/comments.jsonl")).unwrap();
+    lines
+        .lines()
+        .take(n)
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["text"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn a_comments_analysis_does_not_depend_on_the_others_in_its_batch() {
     // 200 demo comments analysed in one batch (sorted by length into encoder calls of 32,
     // padded to each call's longest), and each alone: every label, score and topic the
     // same. With per-batch int8 ranges, 560 gold comments in two orders gave 8 different
     // labels and 24 different topic sets.
-    let lines = std::fs::read_to_string(root().join("corpora/demo/comments.jsonl")).unwrap();
-    let inputs: Vec<Input> = lines
-        .lines()
-        .take(200)
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            Input::new(v["text"].as_str().unwrap())
-        })
-        .collect();
+    let inputs: Vec<Input> = demo_texts(200).into_iter().map(Input::new).collect();
     let analyzer = crate::common::analyzer();
     let together = analyzer.analyze(&inputs).unwrap();
     for (input, with_others) in inputs.iter().zip(&together) {
@@ -138,17 +143,7 @@ fn lanes_side_by_side_give_the_same_vectors_as_one_session() {
     // (`split_batches`, smaller batches each); the server runs them in turn on one session
     // of two threads. 300 demo comments, two clause spans in each one with a comma: the
     // same vectors both ways, comments and spans read in context.
-    let lines = std::fs::read_to_string(root().join("corpora/demo/comments.jsonl")).unwrap();
-    let texts: Vec<String> = lines
-        .lines()
-        .take(300)
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let texts = demo_texts(300);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let spans: Vec<Vec<std::ops::Range<usize>>> = texts
         .iter()
