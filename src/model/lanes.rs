@@ -126,16 +126,13 @@ impl Sessions {
                 })
                 .collect()
         });
-        let mut results: Vec<Option<T>> = (0..jobs).map(|_| None).collect();
-        for done in per_lane {
-            for (job, out) in done? {
-                results[job] = Some(out);
-            }
+        let mut done: Vec<(usize, T)> = Vec::with_capacity(jobs);
+        for lane in per_lane {
+            done.extend(lane?);
         }
-        results
-            .into_iter()
-            .map(|r| r.ok_or_else(|| Error::Internal("an encoder batch was not run".into())))
-            .collect()
+        // No lane failed: each job was taken by exactly one lane and run.
+        done.sort_unstable_by_key(|(job, _)| *job);
+        Ok(done.into_iter().map(|(_, out)| out).collect())
     }
 
     /// The first session if it is free, else any other open one that is, else the first

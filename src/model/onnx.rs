@@ -8,9 +8,9 @@
 //! session with every thread plus a spare one, so that a short request need not wait behind a
 //! long encoder run ([`super::lanes`]). All run on one copy of the weights: the repacked
 //! matrices and the int8 word-embedding table, which setup stores beside the model as
-//! `model.int8.embeddings` ([`super::session`]). With spans ([`Encoder::embed_spans`]), the same call also pools each
-//! span's token states: a clause read in its comment's context, for the price of the comment
-//! alone.
+//! `model.int8.embeddings` ([`super::session`]). With spans ([`Encoder::embed_spans`]), the
+//! same call also pools each span's token states: a clause read in its comment's context, for
+//! the price of the comment alone.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -199,30 +199,26 @@ impl OnnxEncoder {
             self.encode_chunk(session, chunks[job], &tokenized, spans)
         })?;
         let mut data = vec![0f32; texts.len() * DIM];
-        let mut pooled: Vec<Option<Embeddings>> = (0..texts.len()).map(|_| None).collect();
+        let empty = Embeddings {
+            dim: DIM,
+            data: Vec::new(),
+            truncated: Vec::new(),
+        };
+        let mut pooled = vec![empty; texts.len()];
         for (chunk, out) in chunks.iter().zip(outs) {
             for (row, &i) in chunk.iter().enumerate() {
                 data[i * DIM..(i + 1) * DIM]
                     .copy_from_slice(&out.sentences[row * DIM..(row + 1) * DIM]);
             }
             for (&i, spans) in chunk.iter().zip(out.pooled) {
-                pooled[i] = Some(spans);
+                pooled[i] = spans;
             }
         }
-        let empty = || Embeddings {
-            dim: DIM,
-            data: Vec::new(),
-            truncated: Vec::new(),
-        };
         let embeddings = Embeddings {
             dim: DIM,
             data,
             truncated: tokenized.into_iter().map(|t| t.truncated).collect(),
         };
-        let pooled = pooled
-            .into_iter()
-            .map(|p| p.unwrap_or_else(empty))
-            .collect();
         Ok((embeddings, pooled))
     }
 
