@@ -17,7 +17,7 @@ case "${1:-}" in v2|v3|full|top4) RUN=$1; shift ;; esac
 case "$RUN" in
     v2) FLAGS="--epoch-size 40000 --epochs 3 --in-domain-weight 5 --eval-every 0 --seed 20261205" ;;
     v3) FLAGS="--epoch-size 24000 --epochs 1 --in-domain-weight 5 --eval-every 0 --seed 20261206 --lr 5e-5 --warmup 50 --data-dir $CACHE/train/data-v3 --init $CACHE/train/ckpt/v2/best.pt" ;;
-    full) FLAGS="--k 12 --epoch-size 40000 --epochs 6 --in-domain-weight 5 --eval-every 0 --seed 20261208 --lr 3e-5 --data-dir $CACHE/train/data-v3" ;;
+    full) FLAGS="--k 12 --epoch-size 40000 --epochs 6 --in-domain-weight 5 --eval-every 0 --seed 20261208 --lr 3e-5 --no-bf16 --data-dir $CACHE/train/data-v3" ;;
     top4) FLAGS="--epoch-size 40000 --epochs 6 --eval-every 600" ;;
 esac
 if [ "${1:-}" != "--resume" ] && [ -e "$CACHE/train/ckpt/$RUN/latest.pt" ]; then
